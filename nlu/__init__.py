@@ -1,0 +1,50 @@
+"""Understanding residents' messages: `nlu.analyze(text) -> Analysis`, pure and French first."""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+from nlu.analysis import INTENTS, URGENCIES, Analysis
+from nlu.catalogue import Catalogue, CatalogueError, load_catalogue
+from nlu.evaluation import EvalReport, evaluate
+from nlu.understander import Understander
+
+__all__ = [
+    "INTENTS",
+    "URGENCIES",
+    "Analysis",
+    "Catalogue",
+    "CatalogueError",
+    "EvalReport",
+    "Understander",
+    "analyze",
+    "analyze_many",
+    "default_config_dir",
+    "default_understander",
+    "evaluate",
+    "load_catalogue",
+]
+
+
+def default_config_dir() -> Path:
+    """`GUICHET_CONFIG_DIR` when set, else the repository's `config/`."""
+    configured = os.environ.get("GUICHET_CONFIG_DIR")
+    return Path(configured) if configured else Path(__file__).resolve().parents[1] / "config"
+
+
+@functools.cache
+def default_understander() -> Understander:
+    """The understander of the default config, built on first use and then reused."""
+    return Understander(default_config_dir())
+
+
+def analyze(text: str) -> Analysis:
+    """Understand one message with the default catalogue."""
+    return default_understander().analyze(text)
+
+
+def analyze_many(texts: list[str]) -> list[Analysis]:
+    """Understand a batch of messages with the default catalogue."""
+    return default_understander().analyze_many(texts)

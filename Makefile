@@ -1,0 +1,40 @@
+# Two commands on a fresh machine: `make run` (install + demo) and `make test` (install + tests).
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+STAMP := $(VENV)/.installed
+
+.PHONY: install run serve test test-sqlite test-postgres lint bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade "pip>=24"
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/guichet demo
+
+serve: install
+	$(BIN)/guichet serve
+
+test: install lint test-sqlite test-postgres
+
+test-sqlite: install
+	GUICHET_TEST_DATABASE=sqlite $(BIN)/pytest
+
+test-postgres: install
+	GUICHET_TEST_DATABASE=$(PG_TEST_URL) $(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install
+	$(BIN)/python bench/nlu_bench.py
+	$(BIN)/python bench/webhook_bench.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

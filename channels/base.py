@@ -1,0 +1,123 @@
+"""The contract every channel adapter keeps, and the messages that cross it.
+
+An adapter turns a provider's request into one `InboundMessage` (`parse`, no I/O)
+and one `OutboundMessage` into one provider call (`send`). Nothing outside
+`channels/` knows a provider's format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """One resident message, whatever the channel."""
+
+    channel: str
+    provider_id: str  # the provider's id for this event: the idempotency key
+    sender: str  # the resident's address on the channel (E.164 number, chat id, e-mail)
+    recipient: str  # the gateway address written to
+    text: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    profile_name: str | None = None
+    media: tuple[str, ...] = ()
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    """One message to send, as read from the outbox."""
+
+    id: int
+    channel: str
+    to: str
+    from_: str | None
+    body: str
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What the provider answered to a send."""
+
+    provider_id: str
+    status: str = "wired"
+
+
+@dataclass(frozen=True)
+class DeliveryReceipt:
+    """A provider's report on a message we sent."""
+
+    provider_id: str
+    status: str  # our delivery status: wired, sent, delivered, read, failed, undelivered
+    error_code: str | None = None
+    outbound_id: int | None = None  # our outbox id, when the provider echoes it back
+
+
+class ChannelError(Exception):
+    """Base of what an adapter raises."""
+
+
+class WebhookRejected(ChannelError):
+    """A webhook request we refuse; `status` is the HTTP answer."""
+
+    status = 400
+
+
+class Forbidden(WebhookRejected):
+    """Bad signature or secret: 403 and nothing stored."""
+
+    status = 403
+
+
+class BadPayload(WebhookRejected):
+    """A request that is not what the provider sends: 400."""
+
+    status = 400
+
+
+class Ignored(WebhookRejected):
+    """A known event we do not handle: 200 so the provider stops retrying."""
+
+    status = 200
+
+
+class SendError(ChannelError):
+    """A send that did not go through."""
+
+    def __init__(self, message: str, *, code: str | None = None):
+        super().__init__(message)
+        self.code = code
+
+
+class RetryableSendError(SendError):
+    """Worth trying again later (network, 5xx, throttling)."""
+
+    def __init__(self, message: str, *, code: str | None = None, retry_after: float | None = None):
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
+
+
+class PermanentSendError(SendError):
+    """Will never go through; `stops_identity` when the resident can no longer be reached there."""
+
+    def __init__(self, message: str, *, code: str | None = None, stops_identity: bool = False):
+        super().__init__(message, code=code)
+        self.stops_identity = stops_identity
+
+
+class ChannelAdapter(Protocol):
+    """What the gateway needs from a channel."""
+
+    name: str
+
+    def send(self, message: OutboundMessage) -> SendResult:
+        """Hand one message to the provider."""
+        ...
+
+    def find_sent(self, message: OutboundMessage, since: datetime) -> str | None:
+        """The provider id of `message` if the provider already has it (after a crash mid-send)."""
+        ...

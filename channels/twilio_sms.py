@@ -1,0 +1,147 @@
+"""SMS through Twilio: the Messaging webhook in, the Messages API out."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+import requests
+from flask import Request
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+
+from channels.base import (
+    BadPayload,
+    DeliveryReceipt,
+    Forbidden,
+    InboundMessage,
+    OutboundMessage,
+    PermanentSendError,
+    RetryableSendError,
+    SendResult,
+)
+from channels.sms import to_gsm7
+
+log = logging.getLogger(__name__)
+
+# Twilio's MessageStatus -> our delivery status (Twilio's "queued"/"accepted" mean it has the message).
+RECEIPT_STATUSES = {
+    "accepted": "wired",
+    "queued": "wired",
+    "sending": "wired",
+    "sent": "sent",
+    "delivered": "delivered",
+    "read": "read",
+    "undelivered": "undelivered",
+    "failed": "failed",
+    "canceled": "failed",
+}
+# Error codes after which the resident cannot be reached on this number.
+STOPPING_CODES = {21610, 21614, 21211}
+# Error codes that are throttling or transient on Twilio's side, whatever the HTTP status.
+RETRYABLE_CODES = {20429, 63018, 20500, 20503}
+
+
+def public_request_url(request: Request, public_url: str) -> str:
+    """The URL Twilio called: Twilio signs the public URL, not the one we see behind a proxy."""
+    return public_url.rstrip("/") + request.full_path.rstrip("?")
+
+
+class TwilioSMS:
+    """The SMS channel adapter."""
+
+    name = "sms"
+
+    def __init__(self, *, account_sid: str, auth_token: str, api_url: str, public_url: str, sender: str):
+        self.validator = RequestValidator(auth_token)
+        self.public_url = public_url
+        self.sender = sender
+        self.client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=15))
+        self.client.api.base_url = api_url
+
+    def verify(self, request: Request) -> None:
+        """Refuse a request that Twilio did not sign with our auth token."""
+        form = request.form  # read first: an oversized body is refused with 413 here
+        signature = request.headers.get("X-Twilio-Signature", "")
+        url = public_request_url(request, self.public_url)
+        if not signature or not self.validator.validate(url, form, signature):
+            raise Forbidden("invalid X-Twilio-Signature")
+
+    def parse(self, request: Request) -> InboundMessage:
+        """The Messaging webhook's form as one inbound message."""
+        form = request.form
+        sid, sender = form.get("MessageSid", ""), form.get("From", "")
+        if not sid or not sender:
+            raise BadPayload("a Twilio message webhook carries MessageSid and From")
+        media = tuple(form.get(f"MediaUrl{i}", "") for i in range(_int(form.get("NumMedia"))))
+        return InboundMessage(
+            channel=self.name,
+            provider_id=sid,
+            sender=sender,
+            recipient=form.get("To", ""),
+            text=form.get("Body", ""),
+            media=tuple(url for url in media if url),
+            raw=form.to_dict(),
+        )
+
+    def receipt(self, request: Request) -> DeliveryReceipt:
+        """A status callback as a delivery receipt; our outbox id rides in the callback URL."""
+        form = request.form
+        status = RECEIPT_STATUSES.get(form.get("MessageStatus", ""))
+        sid = form.get("MessageSid", "")
+        if not status or not sid:
+            raise BadPayload("a Twilio status callback carries MessageSid and a known MessageStatus")
+        outbound = request.args.get("out", "")
+        return DeliveryReceipt(
+            provider_id=sid,
+            status=status,
+            error_code=form.get("ErrorCode") or None,
+            outbound_id=int(outbound) if outbound.isdigit() else None,
+        )
+
+    def send(self, message: OutboundMessage) -> SendResult:
+        """Create the message at Twilio; its status callbacks come back with our outbox id."""
+        try:
+            created = self.client.messages.create(
+                to=message.to,
+                from_=message.from_ or self.sender,
+                body=to_gsm7(message.body),
+                status_callback=f"{self.public_url}/webhooks/twilio/status?out={message.id}",
+            )
+        except TwilioRestException as err:
+            raise _classify(err) from err
+        except requests.RequestException as err:
+            raise RetryableSendError(f"Twilio unreachable: {type(err).__name__}") from err
+        return SendResult(provider_id=created.sid, status="wired")
+
+    def find_sent(self, message: OutboundMessage, since: datetime) -> str | None:
+        """Look for `message` among what Twilio already has (Messages.create has no idempotency key)."""
+        try:
+            # Twilio filters on whole seconds; a minute of margin for clock skew.
+            candidates = self.client.messages.list(
+                to=message.to, from_=message.from_ or self.sender, date_sent_after=since - timedelta(minutes=1)
+            )
+        except (TwilioRestException, requests.RequestException) as err:
+            raise RetryableSendError("cannot reconcile with Twilio now") from err
+        body = to_gsm7(message.body)
+        for candidate in candidates:
+            if candidate.body == body:
+                return candidate.sid
+        return None
+
+
+def _classify(err: TwilioRestException) -> RetryableSendError | PermanentSendError:
+    code = err.code if isinstance(err.code, int) else None
+    text = f"Twilio {err.status} error {code}"
+    if err.status >= 500 or err.status == 429 or code in RETRYABLE_CODES:
+        return RetryableSendError(text, code=str(code) if code else None)
+    return PermanentSendError(text, code=str(code) if code else None, stops_identity=code in STOPPING_CODES)
+
+
+def _int(value: str | None) -> int:
+    try:
+        return max(0, min(10, int(value or 0)))
+    except ValueError:
+        return 0

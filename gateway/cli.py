@@ -1,0 +1,240 @@
+"""The `guichet` command: serve, worker, db, demo, analyze, case, templates."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import sys
+from pathlib import Path
+
+import click
+
+from gateway.settings import ConfigurationError, Settings
+
+
+def _runtime():
+    from gateway.runtime import Runtime
+
+    try:
+        return Runtime(Settings.from_env())
+    except ConfigurationError as err:
+        raise click.ClickException(str(err)) from err
+
+
+def _logging(verbose: bool = False) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@click.group()
+def main() -> None:
+    """Guichet: the town's single window for residents' reports and ideas."""
+
+
+@main.command()
+@click.option("--port", type=int, default=None, help="Web port (default: PORT or 8000).")
+def serve(port: int | None) -> None:
+    """Web, worker and scheduler in one process; pending migrations applied first."""
+    _logging()
+    rt = _runtime()
+    run_server(rt, port or rt.settings.port)
+
+
+def run_server(rt, port: int) -> None:
+    """Apply migrations, start the worker in the background and serve the web app with waitress."""
+    from waitress import serve as waitress_serve
+
+    from gateway.app import create_app
+    from gateway.worker import Worker
+
+    rt.db.upgrade()
+    worker = Worker(rt)
+    _ = rt.understander, rt.router  # load spaCy and the gazetteer before the first message
+    scheduler = worker.start()
+    click.echo(f"Guichet listening on http://127.0.0.1:{port}")
+    try:
+        waitress_serve(create_app(runtime=rt), host="0.0.0.0", port=port, threads=8, ident="guichet")
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+@main.command()
+def worker() -> None:
+    """Deliveries, retries and scheduled jobs (the Procfile's `worker`)."""
+    import signal
+    import threading
+
+    from gateway.worker import Worker
+
+    _logging()
+    rt = _runtime()
+    _ = rt.understander, rt.router
+    scheduler = Worker(rt).start()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    click.echo("Guichet worker running")
+    stop.wait()
+    scheduler.shutdown(wait=True)
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command()
+def upgrade() -> None:
+    """Apply pending migrations (the Procfile's `release`)."""
+    rt = _runtime()
+    rt.db.upgrade()
+    click.echo("database is up to date")
+
+
+@main.command()
+@click.argument("text", required=False)
+@click.option("--eval", "eval_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A JSON-lines corpus to score: accuracy per field and the category confusion table.")
+def analyze(text: str | None, eval_file: Path | None) -> None:
+    """Understand TEXT (one JSON object), or one message a line from stdin (JSON lines)."""
+    import nlu
+
+    if eval_file is not None:
+        click.echo(nlu.evaluate(eval_file).render())
+        return
+    if text is not None:
+        click.echo(json.dumps(nlu.analyze(text).to_json(), ensure_ascii=False))
+        return
+    lines = [line.rstrip("\n") for line in sys.stdin]
+    for analysis in nlu.analyze_many(lines):
+        click.echo(json.dumps(analysis.to_json(), ensure_ascii=False))
+
+
+@main.group()
+def case() -> None:
+    """Cases, for agents at the command line."""
+
+
+@case.command("list")
+@click.option("--status", default=None)
+@click.option("--service", default=None)
+@click.option("--category", default=None)
+@click.option("--limit", default=50, show_default=True)
+@click.option("--json", "as_json_flag", is_flag=True, help="One JSON array.")
+def case_list(status, service, category, limit, as_json_flag) -> None:
+    """The newest cases, optionally filtered."""
+    from gateway.cases import as_json
+    from store import cases as case_store
+
+    rt = _runtime()
+    with rt.db.session() as session:
+        rows = [as_json(rt, session, c) for c in
+                case_store.listing(session, status=status, service=service, category=category, limit=limit)]
+    if as_json_flag:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        click.echo(f"{row['reference']}  {row['status']:<11} {row['category']:<14} {row['urgency']:<9} "
+                   f"{row['service'] or '-':<28} {row['address'] or '-'}")
+
+
+@case.command("show")
+@click.argument("reference")
+@click.option("--json", "as_json_flag", is_flag=True)
+def case_show(reference: str, as_json_flag: bool) -> None:
+    """One case with its timeline."""
+    from gateway.cases import as_json
+    from store import cases as case_store
+
+    rt = _runtime()
+    with rt.db.session() as session:
+        found = case_store.by_reference(session, reference)
+        if found is None:
+            raise click.ClickException(f"no case {reference}")
+        data = as_json(rt, session, found, with_timeline=True)
+    if as_json_flag:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    for key in ("reference", "kind", "status", "category", "urgency", "service", "territory", "district",
+                "address", "lat", "lon", "channel", "followers", "created_at", "due_at", "description"):
+        click.echo(f"{key:>12}: {data[key]}")
+    click.echo("    timeline:")
+    for event in data["timeline"]:
+        change = f"{event['status_from'] or ''} -> {event['status_to']}" if event["status_to"] else ""
+        click.echo(f"      {event['at']}  {event['kind']:<9} {change}  {event['message'] or ''}")
+
+
+@case.command("update")
+@click.argument("reference")
+@click.option("--status", required=True, help="The new status (received, validated, in_progress, resolved, ...).")
+@click.option("--message", default=None, help="A public message sent to the reporter and followers.")
+@click.option("--photo", default=None, help="A photo file or URL kept on the timeline.")
+@click.option("--target", default=None, help="With --status duplicate: the case it joins.")
+@click.option("--agent", default="cli", help="Who acts, for the timeline.")
+def case_update(reference, status, message, photo, target, agent) -> None:
+    """Change a case's status; every follower is told on their own channel."""
+    from gateway.cases import CaseError, change_status
+
+    rt = _runtime()
+    if photo and not photo.startswith(("http://", "https://")):
+        photo = _keep_photo(rt, reference, Path(photo))
+    try:
+        with rt.db.session() as session:
+            updated = change_status(rt, session, reference=reference, status=status, message=message,
+                                    photo=photo, actor=agent, target=target)
+    except CaseError as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(f"{updated.reference} is now {updated.status}")
+
+
+def _keep_photo(rt, reference: str, path: Path) -> str:
+    if not path.is_file():
+        raise click.ClickException(f"no photo file {path}")
+    media = Path(rt.settings.database_url.split("///", 1)[-1]).parent / "media" \
+        if rt.settings.database_url.startswith("sqlite") else Path("var/media")
+    media.mkdir(parents=True, exist_ok=True)
+    kept = media / f"{reference.upper()}-{path.name}"
+    shutil.copyfile(path, kept)
+    return str(kept)
+
+
+@main.command()
+def templates() -> None:
+    """What each SMS template costs: encoding, characters and segments."""
+    from channels.sms import encoding, segments
+    from gateway.messages import Messages
+
+    messages = Messages(Settings.from_env().config_dir)
+    for language in ("fr", "en"):
+        for key, text in messages.flat(language).items():
+            click.echo(f"{language} {key:<34} {encoding(text):<5} {len(text):>4} chars {segments(text)} SMS")
+
+
+@main.command()
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--twilio-port", type=int, default=8089, show_default=True, help="Port of the local Twilio stand-in.")
+@click.option("--fresh", is_flag=True, help="Start from an empty demo database.")
+def demo(port: int, twilio_port: int, fresh: bool) -> None:
+    """The demo: SQLite, the demo territory and cases, a local Twilio; no network, no credentials."""
+    from gateway.demo import run_demo
+
+    _logging()
+    run_demo(port=port, twilio_port=twilio_port, fresh=fresh)
+
+
+@main.command()
+@click.argument("sender")
+@click.argument("text")
+@click.option("--gateway", default=None, help="Gateway base URL (default GUICHET_PUBLIC_URL).")
+@click.option("--wait", default=5.0, show_default=True, help="Seconds to wait for the answers.")
+def sms(sender: str, text: str, gateway: str | None, wait: float) -> None:
+    """Play a resident: send TEXT from SENDER to the running demo, as Twilio would, and print the answers."""
+    from gateway.demo import play_sms
+
+    for answer in play_sms(sender, text, gateway=gateway, wait=wait):
+        click.echo(f"< {answer}")
+
+
+if __name__ == "__main__":
+    main()

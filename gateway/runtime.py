@@ -1,0 +1,72 @@
+"""Everything a process builds once from its settings: database, channels, understanding, places, templates."""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+
+from channels import build_channels
+from channels.base import ChannelAdapter
+from gateway.messages import Messages
+from gateway.settings import Settings
+from store.db import Database
+
+
+class Runtime:
+    """The shared objects of one process (web, worker or CLI); heavy parts load on first use."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.db = Database(settings.database_url)
+        self.messages = Messages(settings.config_dir)
+        self.wakeup = threading.Event()  # set by webhooks so an in-process worker reacts at once
+
+    @cached_property
+    def channels(self) -> dict[str, ChannelAdapter]:
+        """Channel adapters by name."""
+        return build_channels(self.settings)
+
+    @cached_property
+    def catalogue(self):
+        """The category catalogue (config/catalogue.yaml)."""
+        from nlu import load_catalogue
+
+        return load_catalogue(self.settings.config_dir)
+
+    @cached_property
+    def understander(self):
+        """The message understanding pipeline (loads spaCy's model: seconds)."""
+        from nlu import Understander
+
+        return Understander(self.settings.config_dir)
+
+    @cached_property
+    def router(self):
+        """Places, territories and services."""
+        from routing import Router
+        from routing.geocoders import make_geocoder
+
+        geocoder = make_geocoder(self.settings.geocoder, self.settings.geocoder_url or None, self.settings.config_dir)
+        return Router(self.settings.config_dir, geocoder=geocoder)
+
+    @property
+    def reference_prefix(self) -> str:
+        """The prefix of case references (`GU`)."""
+        return getattr(self.catalogue, "reference_prefix", "GU")
+
+    def delay_days(self, category: str) -> int:
+        """Expected resolution delay of a category, in days."""
+        entry = self.catalogue.categories.get(category)
+        return int(entry.delay_days) if entry else 15
+
+    def category_label(self, category: str | None, language: str = "fr") -> str:
+        """A category's label for residents."""
+        entry = self.catalogue.categories.get(category or "autre") or self.catalogue.categories.get("autre")
+        return entry.label.get(language) or entry.label["fr"]
+
+    def service_name(self, code: str | None) -> str:
+        """A service's name for residents."""
+        try:
+            return self.router.services.get(code).name if code else "accueil de la mairie"
+        except KeyError:
+            return code

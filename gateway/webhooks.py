@@ -1,0 +1,75 @@
+"""Provider webhooks: verify, store, answer 2xx. Understanding and replies happen in the worker."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import wraps
+
+from flask import Blueprint, Response, current_app, request
+from sqlalchemy.exc import OperationalError
+
+from channels.base import WebhookRejected
+from store import inbound, outbox
+
+log = logging.getLogger(__name__)
+bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+
+
+def _runtime():
+    return current_app.extensions["guichet"]
+
+
+def verified(channel: str) -> Callable:
+    """Check the provider's signature before anything else; a forged request gets 403 and nothing is stored."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            adapter = _runtime().channels[channel]
+            try:
+                adapter.verify(request)
+                return view(adapter, *args, **kwargs)
+            except WebhookRejected as err:
+                if err.status >= 400:
+                    log.warning("webhook rejected", extra={"channel": channel, "status": err.status, "reason": str(err)})
+                return Response(str(err) if err.status >= 400 else EMPTY_TWIML, status=err.status,
+                                mimetype="text/plain" if err.status >= 400 else "text/xml")
+
+        return wrapper
+
+    return decorator
+
+
+@bp.post("/twilio/messages")
+@verified("sms")
+def twilio_messages(adapter):
+    """A resident's SMS: stored (once per MessageSid) before Twilio gets its 200."""
+    received = adapter.parse(request)
+    rt = _runtime()
+    try:
+        with rt.db.session() as session:
+            stored = inbound.record(session, received)
+    except OperationalError:
+        # Twilio retries on 5xx only via a fallback URL; say clearly that nothing was stored.
+        log.exception("database unavailable, inbound message not stored", extra={"channel": received.channel})
+        return Response("storage unavailable", status=503, mimetype="text/plain")
+    if stored is None:
+        log.info("duplicate inbound ignored", extra={"channel": received.channel})
+    else:
+        rt.wakeup.set()
+    # Replies leave through the outbox (with ids, retries and receipts), never as TwiML.
+    return Response(EMPTY_TWIML, mimetype="text/xml")
+
+
+@bp.post("/twilio/status")
+@verified("sms")
+def twilio_status(adapter):
+    """A delivery receipt: the outbox row moves forward, never backwards."""
+    receipt = adapter.receipt(request)
+    with _runtime().db.session() as session:
+        outbox.apply_receipt(session, provider_id=receipt.provider_id, status=receipt.status,
+                             error_code=receipt.error_code, outbound_id=receipt.outbound_id)
+    return Response(EMPTY_TWIML, mimetype="text/xml")

@@ -1,0 +1,144 @@
+"""Scoring the understanding against a labelled corpus (`guichet analyze --eval FILE`)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from nlu.analysis import Analysis
+from nlu.text import fold
+
+if TYPE_CHECKING:
+    from nlu.understander import Understander
+
+FIELDS = ("intent", "category", "urgency", "address", "reference", "language")
+_NONE = "-"
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled message of a corpus."""
+
+    text: str
+    expected: dict  # the corpus line: intent, category, urgency, address, reference, language
+
+
+@dataclass(frozen=True)
+class Miss:
+    """A field the understanding got wrong."""
+
+    text: str
+    field: str
+    expected: object
+    actual: object
+
+
+@dataclass
+class EvalReport:
+    """Accuracy per field, emergency recall, and the category confusion table."""
+
+    total: int = 0
+    correct: Counter = field(default_factory=Counter)  # field -> messages right
+    address_exact: int = 0  # the place returned is exactly the expected one
+    emergencies_expected: int = 0
+    emergencies_found: int = 0
+    false_emergencies: int = 0
+    confusion: Counter = field(default_factory=Counter)  # (expected, actual) category -> count
+    misses: list[Miss] = field(default_factory=list)
+
+    def accuracy(self, name: str) -> float:
+        """The share of messages whose `name` field is right."""
+        return self.correct[name] / self.total if self.total else 0.0
+
+    @property
+    def emergency_recall(self) -> float:
+        """The share of expected emergencies that were found (1.0 when none were expected)."""
+        return self.emergencies_found / self.emergencies_expected if self.emergencies_expected else 1.0
+
+    def render(self) -> str:
+        """A plain-text report for a terminal."""
+        lines = [f"{self.total} messages"]
+        for name in FIELDS:
+            lines.append(f"  {name:<10} {self.accuracy(name):6.1%}  ({self.correct[name]}/{self.total})")
+        exact = self.address_exact / self.total if self.total else 0.0
+        lines.append(f"  {'address exactly as expected':<10} {exact:6.1%}")
+        lines.append(
+            f"  emergency recall {self.emergency_recall:.1%} ({self.emergencies_found}/{self.emergencies_expected}),"
+            f" false emergencies {self.false_emergencies}"
+        )
+        lines.append("")
+        lines.append("category confusion (rows: expected, columns: found)")
+        labels = sorted({e for e, _ in self.confusion} | {a for _, a in self.confusion})
+        width = max([len(label) for label in labels] + [4])
+        short = [label[:6] for label in labels]
+        lines.append(" " * (width + 1) + " ".join(f"{s:>6}" for s in short))
+        for expected in labels:
+            cells = " ".join(f"{self.confusion[(expected, actual)] or '.':>6}" for actual in labels)
+            lines.append(f"{expected:<{width}} {cells}")
+        if self.misses:
+            lines.append("")
+            lines.append(f"{len(self.misses)} misses")
+            for miss in self.misses:
+                lines.append(f"  [{miss.field}] {miss.text!r}: expected {miss.expected!r}, got {miss.actual!r}")
+        return "\n".join(lines)
+
+
+def read_corpus(path: Path) -> list[Example]:
+    """The labelled messages of a JSON-lines corpus (blank lines and `//` comments skipped)."""
+    examples = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("//"):
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise ValueError(f"{path}:{number}: not a JSON object: {err}") from err
+        examples.append(Example(row["text"], row))
+    return examples
+
+
+def _place(value: str | None) -> str:
+    return " ".join(fold(value or "").replace(",", " ").split())
+
+
+def address_found(expected: str | None, actual: str | None) -> bool:
+    """A place when one is expected, containing the expected name; none when none is expected."""
+    if expected is None or actual is None:
+        return expected is None and actual is None
+    return _place(expected) in _place(actual)
+
+
+def score(examples: list[Example], analyses: list[Analysis]) -> EvalReport:
+    """Compare analyses with their labels."""
+    report = EvalReport()
+    for example, analysis in zip(examples, analyses, strict=True):
+        report.total += 1
+        expected = example.expected
+        for name in FIELDS:
+            want, got = expected.get(name), getattr(analysis, name)
+            right = address_found(want, got) if name == "address" else want == got
+            if right:
+                report.correct[name] += 1
+            else:
+                report.misses.append(Miss(example.text, name, want, got))
+        if expected.get("address") and analysis.address and _place(expected["address"]) == _place(analysis.address):
+            report.address_exact += 1
+        report.confusion[(expected.get("category") or _NONE, analysis.category or _NONE)] += 1
+        wanted_emergency = expected.get("urgency") == "emergency"
+        found_emergency = analysis.urgency == "emergency"
+        report.emergencies_expected += wanted_emergency
+        report.emergencies_found += wanted_emergency and found_emergency
+        report.false_emergencies += found_emergency and not wanted_emergency
+    return report
+
+
+def evaluate(path: Path, understander: Understander | None = None) -> EvalReport:
+    """Score the understanding on the labelled corpus at `path`."""
+    from nlu import default_understander
+
+    examples = read_corpus(path)
+    understander = understander or default_understander()
+    return score(examples, understander.analyze_many([e.text for e in examples]))

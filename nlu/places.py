@@ -1,0 +1,345 @@
+"""Where: a street address, an intersection or a landmark, as the resident wrote it."""
+
+from __future__ import annotations
+
+import csv
+import logging
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from nlu.catalogue import Places
+from nlu.text import Word, fold, is_shouting, words
+
+logger = logging.getLogger(__name__)
+
+_NUMBER = re.compile(r"^(\d{1,4})([a-z]*)$")
+_MAX_NAME_WORDS = 5
+
+# Candidates compete by kind; the first in the text wins among equals.
+_INTERSECTION, _NUMBERED_STREET, _STREET, _KNOWN_LANDMARK, _LANDMARK = 5, 4, 3, 2, 1
+
+
+def _phrases(items: Iterable[str]) -> tuple[tuple[str, ...], ...]:
+    """Folded word sequences, longest first, so "rond point" is tried before "rond"."""
+    seqs = {tuple(w.folded for w in words(item)) for item in items if item.strip()}
+    return tuple(sorted(seqs, key=len, reverse=True))
+
+
+def load_gazetteer_names(config_dir: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Landmark names and aliases, and street names, from `gazetteer.csv` (empty when it is absent)."""
+    path = Path(config_dir) / "gazetteer.csv"
+    if not path.exists():
+        return (), ()
+    landmarks: list[str] = []
+    streets: list[str] = []
+    with path.open(encoding="utf-8", newline="") as rows:
+        for row in csv.DictReader(rows):
+            names = [row.get("name") or ""] + (row.get("aliases") or "").split("|")
+            names = [n.strip() for n in names if n and n.strip()]
+            (streets if (row.get("kind") or "").strip() == "street" else landmarks).extend(names)
+    logger.info("gazetteer loaded", extra={"landmarks": len(landmarks), "streets": len(streets)})
+    return tuple(landmarks), tuple(streets)
+
+
+@dataclass(frozen=True)
+class Place:
+    """A place found in a message."""
+
+    text: str  # as the resident wrote it
+    start: int
+    end: int
+    street: bool  # a street or an intersection, not a landmark
+
+
+@dataclass(frozen=True)
+class _Found:
+    rank: int
+    start: int  # character offsets in the resident's text
+    end: int
+
+
+class PlaceFinder:
+    """Finds the place a message talks about, with the words of the catalogue and the gazetteer."""
+
+    def __init__(
+        self,
+        places: Places,
+        *,
+        is_keyword: Callable[[str], bool],
+        is_common_word: Callable[[str], bool],
+        gazetteer_landmarks: Iterable[str] = (),
+        gazetteer_streets: Iterable[str] = (),
+    ) -> None:
+        self._types = _phrases(places.street_types)
+        self._ambiguous = {tuple(w.folded for w in words(t)) for t in places.ambiguous_types}
+        self._suffixes = {fold(s) for s in places.number_suffixes}
+        self._number_words = _phrases(places.number_words)
+        self._connectors = _phrases(places.name_connectors)
+        self._markers = _phrases(places.intersection_markers)
+        self._joiners = _phrases(places.intersection_joiners)
+        self._prepositions = _phrases(places.landmark_prepositions)
+        self._standalone = _phrases(places.standalone_landmarks)
+        self._named = _phrases(places.named_landmarks)
+        self._stop = {fold(w) for w in places.name_stop_words}
+        self._months = {fold(m) for m in places.months}
+        self._is_keyword = is_keyword
+        self._is_common_word = is_common_word
+        self._known_landmarks = _phrases(gazetteer_landmarks)
+        # "mal garé" is no "gare": an accent the resident typed must be the landmark's own
+        self._landmark_spelling = {
+            w.folded: w.text.lower()
+            for item in (*gazetteer_landmarks, *places.standalone_landmarks, *places.named_landmarks)
+            for w in words(item)
+        }
+        # street names without their type: "Rue Victor Hugo" -> ("victor", "hugo")
+        self._known_streets = {self._strip_type(tuple(w.folded for w in words(s))) for s in gazetteer_streets}
+        self._known_streets.discard(())
+        self._determiners = {"le", "la", "l'", "les", "the"}
+
+    def _strip_type(self, seq: tuple[str, ...]) -> tuple[str, ...]:
+        for street_type in self._types:
+            if seq[: len(street_type)] == street_type:
+                seq = seq[len(street_type) :]
+                break
+        while seq and seq[0] in {c[0] for c in self._connectors if len(c) == 1}:
+            seq = seq[1:]
+        return seq
+
+    def find(self, text: str) -> Place | None:
+        """The place named in `text`, as written, or None."""
+        ws = [w for w in words(text)]
+        lowered = is_shouting(text)
+        found: list[_Found] = []
+        for i in range(len(ws)):
+            found.extend(self._at(ws, i, lowered))
+        if not found:
+            return None
+        best = max(found, key=lambda f: (f.rank, -f.start))
+        written = text[best.start : best.end].strip(" ,")
+        return Place(written, best.start, best.end, street=best.rank >= _STREET)
+
+    def _at(self, ws: list[Word], i: int, lowered: bool) -> list[_Found]:
+        found = []
+        marker = _match(ws, i, self._markers)
+        if marker:
+            crossing = self._intersection(ws, i, i + marker, lowered)
+            if crossing:
+                found.append(crossing)
+        street = self._street(ws, i, lowered)
+        if street:
+            end_index, found_street = street
+            crossing = self._joined(ws, found_street, end_index, lowered)
+            found.append(crossing or found_street)
+        landmark = self._landmark(ws, i, lowered)
+        if landmark:
+            found.append(landmark)
+        return found
+
+    # streets ---------------------------------------------------------------------------------
+
+    def _street(self, ws: list[Word], i: int, lowered: bool) -> tuple[int, _Found] | None:
+        """A street starting with its type at `i`: (index after it, where it is written)."""
+        type_len = _match(ws, i, self._types)
+        if not type_len:
+            return None
+        street_type = tuple(w.folded for w in ws[i : i + type_len])
+        name_end = self._name(ws, i + type_len, lowered, strict=street_type in self._ambiguous)
+        if name_end is None:
+            return None
+        start = self._number_before(ws, i)
+        number_after = self._number_after(ws, name_end)
+        has_number = start < i or number_after > name_end
+        end = max(name_end, number_after)
+        rank = _NUMBERED_STREET if has_number else _STREET
+        return end, _Found(rank, ws[start].start, ws[end - 1].end)
+
+    def _number_before(self, ws: list[Word], i: int) -> int:
+        j = i - 1
+        if j >= 0 and ws[j].folded == ",":
+            j -= 1
+        if j >= 0 and ws[j].folded in self._suffixes:
+            j -= 1
+        if j >= 0 and self._is_house_number(ws[j].folded):
+            return j
+        return i
+
+    def _number_after(self, ws: list[Word], j: int) -> int:
+        k = j + 1 if j < len(ws) and ws[j].folded == "," else j
+        number_word = _match(ws, k, self._number_words)
+        if number_word and k + number_word < len(ws) and self._is_house_number(ws[k + number_word].folded):
+            end = k + number_word + 1
+            if end < len(ws) and ws[end].folded in self._suffixes:
+                end += 1
+            return end
+        return j
+
+    def _is_house_number(self, token: str) -> bool:
+        m = _NUMBER.match(token)
+        return bool(m) and (not m[2] or m[2] in self._suffixes)
+
+    def _name(self, ws: list[Word], j: int, lowered: bool, *, strict: bool) -> int | None:
+        """The index after a street name starting at `j`, or None when there is no name."""
+        start = j
+        j = self._skip_connectors(ws, j)
+        after_connector = j > start
+        if j >= len(ws) or not ws[j].folded[:1].isalnum():
+            return None
+        first = ws[j]
+        date = self._date(ws, j)
+        if date:
+            return date
+        if first.folded[:1].isdigit():
+            return None
+        if not after_connector:
+            if first.folded in self._stop or self._is_keyword(first.folded):
+                return None
+            capitalised = first.capitalised and not lowered
+            if strict and not capitalised and self._is_common_word(first.text.lower()):
+                return None
+        elif first.folded in self._stop:
+            return None
+        j += 1
+        count = 1
+        while j < len(ws) and count < _MAX_NAME_WORDS:
+            nxt = self._skip_connectors(ws, j)
+            if nxt >= len(ws) or _match(ws, nxt, self._number_words):
+                break
+            if nxt > j and not self._continues(ws[nxt], lowered, after_connector_word=True):
+                break
+            if nxt == j and not self._continues(ws[nxt], lowered, after_connector_word=False):
+                break
+            j = nxt + 1
+            count += 1
+        return self._trim_to_known(ws, start, j)
+
+    def _continues(self, word: Word, lowered: bool, *, after_connector_word: bool) -> bool:
+        if not word.folded[:1].isalpha() or word.folded in self._stop:
+            return False
+        if word.capitalised and not lowered:
+            return after_connector_word or not self._is_keyword(word.folded)
+        return not self._is_keyword(word.folded)
+
+    def _skip_connectors(self, ws: list[Word], j: int) -> int:
+        while True:
+            n = _match(ws, j, self._connectors)
+            if not n:
+                return j
+            j += n
+
+    def _date(self, ws: list[Word], j: int) -> int | None:
+        """The end of a date used as a name ("8 Mai 1945", "11 novembre")."""
+        if j + 1 < len(ws) and re.fullmatch(r"\d{1,2}(er)?", ws[j].folded) and ws[j + 1].folded in self._months:
+            end = j + 2
+            if end < len(ws) and re.fullmatch(r"\d{4}", ws[end].folded):
+                end += 1
+            return end
+        return None
+
+    def _trim_to_known(self, ws: list[Word], start: int, end: int) -> int:
+        """Cut a lower-case name to the longest gazetteer street it begins with, if any."""
+        if not self._known_streets:
+            return end
+        name = self._strip_type(tuple(w.folded for w in ws[start:end]))
+        offset = end - start - len(name)
+        for length in range(len(name), 0, -1):
+            if name[:length] in self._known_streets:
+                return start + offset + length
+        return end
+
+    def _joined(self, ws: list[Word], first: _Found, j: int, lowered: bool) -> _Found | None:
+        """Two streets joined by "/", "x" or "&": an intersection written without a marker."""
+        joiner = _match(ws, j, self._joiners)
+        if not joiner or ws[j].folded in {"et", "and"}:
+            return None
+        second = self._street(ws, self._skip_connectors(ws, j + joiner), lowered)
+        if not second:
+            return None
+        return _Found(_INTERSECTION, first.start, second[1].end)
+
+    # intersections ---------------------------------------------------------------------------
+
+    def _intersection(self, ws: list[Word], i: int, j: int, lowered: bool) -> _Found | None:
+        """`marker` at i..j, then one or two streets or names ("carrefour Leclerc", "angle rue A et rue B")."""
+        start = i
+        while start < j and (ws[start].folded in self._determiners or ws[start].folded in {"a", "au"}):
+            start += 1
+        first_end = self._place_name(ws, self._skip_connectors(ws, j), lowered)
+        if first_end is None:
+            return None
+        end = first_end
+        joiner = _match(ws, first_end, self._joiners)
+        if joiner:
+            second_end = self._place_name(ws, self._skip_connectors(ws, first_end + joiner), lowered)
+            if second_end is not None:
+                end = second_end
+        return _Found(_INTERSECTION, ws[start].start, ws[end - 1].end)
+
+    def _place_name(self, ws: list[Word], j: int, lowered: bool) -> int | None:
+        street = self._street(ws, j, lowered)
+        if street:
+            return street[0]
+        return self._name(ws, j, lowered, strict=True)
+
+    # landmarks -------------------------------------------------------------------------------
+
+    def _landmark(self, ws: list[Word], i: int, lowered: bool) -> _Found | None:
+        if not self._introduced(ws, i):
+            return None
+        known = _match(ws, i, self._known_landmarks)
+        if known and _same_accents(ws[i : i + known], self._landmark_spelling):
+            return _Found(_KNOWN_LANDMARK, ws[self._with_determiner(ws, i)].start, ws[i + known - 1].end)
+        standalone = _match(ws, i, self._standalone)
+        named = _match(ws, i, self._named)
+        if not _same_accents(ws[i : i + max(standalone, named)], self._landmark_spelling):
+            return None
+        if not standalone and not named:
+            return None
+        end = i + max(standalone, named)
+        complement = self._complement(ws, end, lowered)
+        if complement == end and not standalone:
+            return None
+        return _Found(_LANDMARK, ws[self._with_determiner(ws, i)].start, ws[complement - 1].end)
+
+    def _introduced(self, ws: list[Word], i: int) -> bool:
+        """A landmark follows a determiner or a preposition, or opens the message."""
+        if i == 0 or ws[i - 1].folded in self._determiners:
+            return True
+        return any(ws[i - len(p) : i] and tuple(w.folded for w in ws[i - len(p) : i]) == p for p in self._prepositions)
+
+    def _with_determiner(self, ws: list[Word], i: int) -> int:
+        return i - 1 if i > 0 and ws[i - 1].folded in self._determiners else i
+
+    def _complement(self, ws: list[Word], j: int, lowered: bool) -> int:
+        """The end of a landmark's own name ("école Jean Moulin", "parking de la Gare")."""
+        end = j
+        while end < len(ws):
+            nxt = self._skip_connectors(ws, end)
+            if nxt >= len(ws):
+                break
+            word = ws[nxt]
+            standalone = _match(ws, nxt, self._standalone) if nxt > end else 0
+            if standalone:
+                end = nxt + standalone
+            elif word.capitalised and not lowered and word.folded not in self._stop and word.folded[:1].isalpha():
+                end = nxt + 1
+            elif nxt == end and re.fullmatch(r"[A-Z]{2,}\d*", word.text) and not lowered:
+                end = nxt + 1
+            else:
+                break
+        return end
+
+
+def _same_accents(ws: list[Word], spelling: dict[str, str]) -> bool:
+    """No word carries an accent that the catalogue's spelling of it does not."""
+    return all(w.text.lower() == w.folded or spelling.get(w.folded) == w.text.lower() for w in ws)
+
+
+def _match(ws: list[Word], i: int, phrases: tuple[tuple[str, ...], ...]) -> int:
+    """The length of the longest phrase found at `i`, or 0."""
+    for phrase in phrases:
+        n = len(phrase)
+        if i + n <= len(ws) and all(ws[i + k].folded == phrase[k] for k in range(n)):
+            return n
+    return 0

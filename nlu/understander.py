@@ -1,0 +1,386 @@
+"""From a resident's message to an `Analysis`: intent, category, urgency, place, reference, language."""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import logging
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import spacy
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from nlu.analysis import Analysis
+from nlu.catalogue import Catalogue, load_catalogue
+from nlu.phrases import Match, PhraseIndex, Slot, Tag, select
+from nlu.places import PlaceFinder, load_gazetteer_names
+from nlu.references import find_references
+from nlu.text import fold, is_shouting, whole_message_key, words
+
+logger = logging.getLogger(__name__)
+
+MODEL = "fr_core_news_sm"
+_HYPHEN_IN_WORD = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
+_CACHE_SIZE = 8192
+_BATCH_SIZE = 256
+# A message whose words, once its reference is removed, are no more than this asks about that case.
+_MOSTLY_REFERENCE_WORDS = 4
+_NER_LABELS = {"LOC", "ORG"}
+# A context word ("parc", "aire de jeux") says where more than what: it counts less than a keyword.
+_CONTEXT_WEIGHT = 0.4
+
+
+@functools.cache
+def load_model() -> Language:
+    """The French model, once per process, without the parts the analysis does not use."""
+    # The parser is not needed; the recogniser of named places runs only when rules find no place.
+    return spacy.load(MODEL, exclude=["parser", "senter"], disable=["ner"])
+
+
+def _prepare(text: str) -> str:
+    """Text for spaCy, of the same length as the resident's so that offsets stay valid."""
+    text = _HYPHEN_IN_WORD.sub(" ", text.translate(str.maketrans("’‘`´", "''''")))
+    lowered = text.lower()
+    return lowered if is_shouting(text) and len(lowered) == len(text) else text
+
+
+@dataclass(frozen=True)
+class _Scores:
+    """What the phrases found in one message add up to."""
+
+    category: str | None
+    confidence: float
+    emergencies: tuple[str, ...]  # names, in catalogue order
+    high: bool
+    kinds: frozenset[str]  # every tag kind found ("status", "idea", "problem"...)
+    language: str
+
+
+class Understander:
+    """Understands messages with one town's catalogue and gazetteer."""
+
+    def __init__(self, config_dir: Path, nlp: Language | None = None) -> None:
+        self.catalogue: Catalogue = load_catalogue(Path(config_dir))
+        self._nlp = nlp or load_model()
+        lemmatizer = self._nlp.get_pipe("lemmatizer")
+        self._lookup = lemmatizer.lookups.get_table("lemma_lookup")
+        self._lemmas = set(itertools.chain.from_iterable(self._lookup.values()))
+        self._index = PhraseIndex()
+        self._build_index()
+        self._abbreviations = self._expansions()
+        self._fuzzy_vocabulary: dict[str, list[str]] = {}
+        for form in sorted(self._index.vocabulary):
+            if len(form) >= 4 and form.isalpha():
+                self._fuzzy_vocabulary.setdefault(form[0], []).append(form)
+        self._corrections: dict[str, str | None] = {}
+        landmarks, streets = load_gazetteer_names(Path(config_dir))
+        self._places = PlaceFinder(
+            self.catalogue.places,
+            is_keyword=self._is_keyword,
+            is_common_word=self._is_common_word,
+            gazetteer_landmarks=landmarks,
+            gazetteer_streets=streets,
+        )
+        self._prepositions = {fold(p) for p in self.catalogue.places.landmark_prepositions}
+        self._language_words = {lang: {fold(w) for w in ws} for lang, ws in self.catalogue.languages.items()}
+        self._whole = self._whole_message_forms()
+        self._cache: dict[str, Analysis] = {}
+
+    # building ----------------------------------------------------------------------------------
+
+    def _catalogue_phrases(self) -> Iterable[tuple[str, Tag]]:
+        cat = self.catalogue
+        for category in cat.categories.values():
+            for lang, phrases in category.keywords.items():
+                for phrase in phrases:
+                    yield phrase, Tag("category", category.code, lang)
+            for lang, phrases in category.context.items():
+                for phrase in phrases:
+                    yield phrase, Tag("context", category.code, lang)
+            for lang, phrases in category.high.items():
+                for phrase in phrases:
+                    yield phrase, Tag("category", category.code, lang)
+                    yield phrase, Tag("high", category.code, lang)
+        for emergency in cat.emergencies:
+            for lang, phrases in emergency.phrases.items():
+                for phrase in phrases:
+                    yield phrase, Tag("emergency", emergency.name, lang)
+        for phrase in cat.neutral:
+            yield phrase, Tag("neutral")
+        for r, rule in enumerate(cat.urgency_rules):
+            for g, group in enumerate(rule.groups):
+                for phrase in group:
+                    yield phrase, Tag("rule", f"{r}.{g}")
+        intents = cat.intents
+        for kind, phrases in (
+            ("status", intents.status),
+            ("idea", intents.idea),
+            ("idea_weak", intents.idea_weak),
+            ("problem", intents.problem_words),
+            ("thanks", intents.thanks),
+            ("thanks_strong", intents.thanks_strong),
+            ("greeting", intents.greeting),
+        ):
+            for phrase in phrases:
+                yield phrase, Tag(kind)
+
+    def _build_index(self) -> None:
+        # Phrases are lemmatised with the lookup table alone: no context is needed to know that
+        # "débordent" is "déborder", and it keeps the start-up fast.
+        entries = list(self._catalogue_phrases())
+        texts = sorted({phrase for phrase, _ in entries})
+        forms_of = {}
+        for text, doc in zip(texts, self._nlp.tokenizer.pipe(_prepare(t) for t in texts), strict=True):
+            tokens = [t for t in doc if not t.is_space]
+            if tokens:
+                forms = tuple(self._forms(t.text, t.text) for t in tokens)
+                weight = sum(0.4 if t.is_stop or t.is_punct else 1.0 for t in tokens)
+                forms_of[text] = (forms, weight)
+        for phrase, tag in entries:
+            if phrase in forms_of:
+                forms, weight = forms_of[phrase]
+                self._index.add(forms, weight, tag)
+
+    def _expansions(self) -> dict[str, list[Slot]]:
+        abbreviations = self.catalogue.abbreviations
+        keys = list(abbreviations)
+        docs = self._nlp.tokenizer.pipe(_prepare(abbreviations[k]) for k in keys)
+        return {
+            fold(key): [Slot(self._forms(t.text, t.text)) for t in doc if not t.is_space]
+            for key, doc in zip(keys, docs, strict=True)
+        }
+
+    def _whole_message_forms(self) -> dict[str, tuple[str, str]]:
+        """Whole-message forms of the commands and yes/no answers: key -> (kind, value)."""
+        intents = self.catalogue.intents
+        whole: dict[str, tuple[str, str]] = {}
+        for answer, forms in self.catalogue.answers.items():
+            for form in forms:
+                whole[whole_message_key(form)] = ("answer", answer)
+        for intent, forms in (("help", intents.help), ("start", intents.start), ("stop", intents.stop)):
+            for form in forms:
+                whole[whole_message_key(form)] = ("intent", intent)
+        return whole
+
+    def _forms(self, text: str, lemma: str) -> frozenset[str]:
+        lower = text.lower()
+        found = self._lookup.get(lower)  # a list of lemmas
+        return frozenset(f for f in (fold(text), fold(lemma), fold(found[0]) if found else "") if f)
+
+    def _is_common_word(self, word: str) -> bool:
+        return word in self._lookup or word in self._lemmas
+
+    def _is_keyword(self, word: str) -> bool:
+        """Whether a word, maybe misspelt or abbreviated, is one of the catalogue's."""
+        return word in self._index.vocabulary or word in self._abbreviations or self._correct(word) is not None
+
+    # analysing ---------------------------------------------------------------------------------
+
+    def analyze(self, text: str) -> Analysis:
+        """Understand one message."""
+        text = " ".join(text.split())
+        known = self._cache.get(text)
+        if known is None:
+            known = self._remember(text, self._analysis(text, self._nlp(_prepare(text))))
+        return known
+
+    def analyze_many(self, texts: list[str]) -> list[Analysis]:
+        """Understand a batch of messages; the same answers as `analyze`, faster."""
+        normalised = [" ".join(t.split()) for t in texts]
+        results = {t: self._cache[t] for t in normalised if t in self._cache}
+        todo = sorted(set(normalised) - set(results))
+        docs = self._nlp.pipe((_prepare(t) for t in todo), batch_size=_BATCH_SIZE)
+        for text, doc in zip(todo, docs, strict=True):
+            results[text] = self._remember(text, self._analysis(text, doc))
+        return [results[t] for t in normalised]
+
+    def _remember(self, text: str, analysis: Analysis) -> Analysis:
+        if len(self._cache) >= _CACHE_SIZE:
+            self._cache.clear()
+        self._cache[text] = analysis
+        return analysis
+
+    def _analysis(self, text: str, doc: Doc) -> Analysis:
+        whole = self._whole.get(whole_message_key(text))
+        if whole and whole[0] == "intent":
+            return Analysis(intent=whole[1], language=self._language(text, ()), confidence=0.0)
+        answer = whole[1] if whole else None
+        place = self._places.find(text)
+        slots = self._slots(doc, hidden=range(place.start, place.end) if place and place.street else range(0))
+        everything = self._index.find_all(slots)
+        kept = select(everything)
+        scores = self._score(text, kept, everything)
+        references = find_references(text, self.catalogue.reference_prefix)
+        valid = next((r for r in references if r.valid), None)
+        prefixed_wrong = next(
+            (r for r in references if not r.valid and fold(r.written).startswith(fold(self.catalogue.reference_prefix))),
+            None,
+        )
+        mostly_reference = bool(references) and self._mostly(text, references[0].written)
+        any_wrong = next((r for r in references if not r.valid), None)
+        mistyped = None
+        if not valid:
+            mistyped = prefixed_wrong or (any_wrong if mostly_reference or "status" in scores.kinds else None)
+        intent = self._intent(scores, has_reference=bool(valid or mistyped), text=text, answer=answer)
+        category = scores.category if intent not in ("stop", "start", "help") else None
+        emergency_numbers = self._numbers(scores.emergencies)
+        if emergency_numbers:
+            urgency = "emergency"
+        elif category and (scores.high or self.catalogue.categories[category].urgency == "high"):
+            urgency = "high"
+        else:
+            urgency = "normal"
+        address = place.text if place else self._named_place(text, doc)
+        return Analysis(
+            intent=intent,
+            category=category,
+            urgency=urgency,
+            address=address,
+            reference=valid.reference if valid else None,
+            mistyped_reference=mistyped.written if mistyped else None,
+            language=scores.language,
+            confidence=scores.confidence if category else 0.0,
+            emergency_numbers=emergency_numbers,
+            answer=answer,
+        )
+
+    def _slots(self, doc: Doc, hidden: range) -> list[Slot]:
+        """The words to match; a street's own name ("rue de la Fontaine") is no keyword."""
+        slots: list[Slot] = []
+        for token in doc:
+            if token.is_space:
+                continue
+            if token.idx in hidden:
+                slots.append(Slot(frozenset()))
+                continue
+            folded = fold(token.text)
+            expansion = self._abbreviations.get(folded)
+            if expansion:
+                slots.extend(expansion)
+                continue
+            forms = self._forms(token.text, token.lemma_)
+            if forms.isdisjoint(self._index.vocabulary):
+                corrected = self._correct(token.text.lower())
+                if corrected:
+                    slots.append(Slot(forms | {corrected}, fuzzy=True))
+                    continue
+            slots.append(Slot(forms))
+        return slots
+
+    def _correct(self, word: str) -> str | None:
+        """The catalogue word `word` is a typo of, if it is not a word of its own."""
+        if word in self._corrections:
+            return self._corrections[word]
+        corrected = None
+        if len(word) >= 5 and word.isalpha() and not self._is_common_word(word):
+            folded = fold(word)
+            candidates = self._fuzzy_vocabulary.get(folded[0], [])
+            best = process.extractOne(
+                folded, candidates, scorer=Levenshtein.distance, score_cutoff=1 if len(folded) < 8 else 2
+            )
+            corrected = best[0] if best else None
+        self._corrections[word] = corrected
+        return corrected
+
+    def _score(self, text: str, kept: list[Match], everything: list[Match]) -> _Scores:
+        by_category: dict[str, float] = {}
+        kinds: set[str] = set()
+        emergencies: set[str] = set()
+        high = False
+        votes = {"fr": 0.0, "en": 0.0}
+        for match in kept:
+            for tag in match.phrase.tags:
+                kinds.add(tag.kind)
+                if tag.kind in ("category", "context"):
+                    weight = _CONTEXT_WEIGHT if tag.kind == "context" else match.weight
+                    by_category[tag.key] = by_category.get(tag.key, 0.0) + weight
+                elif tag.kind == "emergency":
+                    emergencies.add(tag.key)
+                elif tag.kind == "high":
+                    high = True
+                if tag.language in votes:
+                    votes[tag.language] += 0.5
+        if "neutral" in kinds:
+            emergencies -= {
+                tag.key for m in kept if any(t.kind == "neutral" for t in m.phrase.tags) for tag in m.phrase.tags
+            }
+        ranked = sorted(by_category.items(), key=lambda kv: -kv[1])
+        category, confidence = None, 0.0
+        if ranked:
+            best = ranked[0][1]
+            second = ranked[1][1] if len(ranked) > 1 else 0.0
+            category = ranked[0][0]
+            confidence = round((1 - math.exp(-1.2 * best)) * best / (best + second), 3)
+        ordered = tuple(e.name for e in self.catalogue.emergencies if e.name in emergencies)
+        if not category and ordered:
+            category = next(e.category for e in self.catalogue.emergencies if e.name == ordered[0])
+            confidence = 0.5 if category else 0.0
+        if category and not high:
+            high = self._rule_fires(category, everything)
+        return _Scores(category, confidence, ordered, high, frozenset(kinds), self._language(text, votes))
+
+    def _rule_fires(self, category: str, everything: list[Match]) -> bool:
+        groups = {tag.key for m in everything for tag in m.phrase.tags if tag.kind == "rule"}
+        for r, rule in enumerate(self.catalogue.urgency_rules):
+            if rule.category in (None, category) and all(f"{r}.{g}" in groups for g in range(len(rule.groups))):
+                return True
+        return False
+
+    def _language(self, text: str, votes: dict[str, float] | tuple) -> str:
+        counts = dict(votes) if isinstance(votes, dict) else {"fr": 0.0, "en": 0.0}
+        for word in words(text):
+            for lang, vocabulary in self._language_words.items():
+                if word.folded in vocabulary:
+                    counts[lang] = counts.get(lang, 0.0) + 1
+        return "en" if counts.get("en", 0) > counts.get("fr", 0) else "fr"
+
+    def _intent(self, scores: _Scores, *, has_reference: bool, text: str, answer: str | None) -> str:
+        kinds = scores.kinds
+        question = "?" in text
+        if "status" in kinds:
+            return "status"
+        if has_reference:
+            thanking = ("thanks" in kinds or "thanks_strong" in kinds) and not question
+            return "thanks" if thanking else "status"
+        if "thanks_strong" in kinds and "problem" not in kinds:
+            return "thanks"
+        if "idea" in kinds or ("idea_weak" in kinds and "problem" not in kinds):
+            return "idea"
+        if scores.category or scores.emergencies or "problem" in kinds:
+            return "report"
+        if answer:
+            return "other"
+        if "thanks" in kinds or "thanks_strong" in kinds:
+            return "thanks"
+        if "greeting" in kinds:
+            return "greeting"
+        return "other"
+
+    def _mostly(self, text: str, written: str) -> bool:
+        rest = [w for w in words(text.replace(written, " ")) if w.folded[:1].isalnum()]
+        return len(rest) <= _MOSTLY_REFERENCE_WORDS
+
+    def _numbers(self, emergencies: tuple[str, ...]) -> tuple[str, ...]:
+        numbers: list[str] = []
+        for emergency in self.catalogue.emergencies:
+            if emergency.name in emergencies:
+                numbers.extend(n for n in emergency.numbers if n not in numbers)
+        return tuple(numbers)
+
+    def _named_place(self, text: str, doc: Doc) -> str | None:
+        """A place spaCy recognises by name ("devant Monoprix"), right after a preposition."""
+        if is_shouting(text) or not any(t.text[:1].isupper() for t in doc[1:]):
+            return None
+        doc = self._nlp.get_pipe("ner")(doc)
+        for ent in doc.ents:
+            before = doc[ent.start - 1] if ent.start > 0 else None
+            if ent.label_ in _NER_LABELS and before is not None and fold(before.text) in self._prepositions:
+                return text[ent.start_char : ent.end_char]
+        return None

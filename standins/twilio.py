@@ -1,0 +1,605 @@
+"""A local Twilio: the Messages REST API and the phone side, for tests, the demo and benchmarks.
+
+The server speaks Twilio's real wire format (form-encoded requests, basic auth, the 2010-04-01 JSON
+resources and error bodies), so the production code talks to it through the official `twilio`
+library with `client.api.base_url` pointed at `TwilioStandin.url`. It never reaches Twilio.
+"""
+
+import argparse
+import copy
+import hmac
+import logging
+import re
+import secrets
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dt_time
+from email.utils import format_datetime, parsedate_to_datetime
+from http import HTTPStatus
+from types import TracebackType
+from typing import Any, NamedTuple, Self
+from urllib.parse import urlencode
+
+import requests
+from flask import Flask, Response, jsonify, request
+from twilio.request_validator import RequestValidator
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from channels.sms import segments
+
+logger = logging.getLogger(__name__)
+
+API_VERSION = "2010-04-01"
+DEFAULT_ACCOUNT_SID = "AC" + "0" * 32
+DEFAULT_AUTH_TOKEN = "test_token"
+MAX_BODY_CHARS = 1600
+MAX_MEDIA_URLS = 10
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 1000
+# Twilio gives up on a webhook after 15 s in total (channels.md 3.1.7); the phone side does the same.
+WEBHOOK_TIMEOUT_SECONDS = 15.0
+# How often the server loop checks for stop(); werkzeug's default of 0.5 s makes every test teardown slow.
+SHUTDOWN_POLL_SECONDS = 0.05
+
+# Country of an E.164 number, as Twilio fills FromCountry/ToCountry; longest prefixes first.
+COUNTRY_PREFIXES = (
+    ("+262", "RE"),
+    ("+590", "GP"),
+    ("+594", "GF"),
+    ("+596", "MQ"),
+    ("+352", "LU"),
+    ("+377", "MC"),
+    ("+32", "BE"),
+    ("+33", "FR"),
+    ("+41", "CH"),
+    ("+44", "GB"),
+    ("+1", "US"),
+)
+
+E164 = re.compile(r"^(whatsapp:)?\+[1-9]\d{6,14}$")
+
+
+class TwilioError(NamedTuple):
+    """An error answer: HTTP status, Twilio error code and message."""
+
+    status: int
+    code: int
+    message: str
+
+
+# Twilio's 20xxx codes for plain HTTP failures; any other status falls back to the status itself,
+# which is also what twilio-python reports when an error body carries no code.
+ERRORS_BY_STATUS = {
+    429: TwilioError(429, 20429, "Too Many Requests"),
+    500: TwilioError(500, 20500, "Internal Server Error"),
+    503: TwilioError(503, 20503, "Service Unavailable"),
+}
+
+
+def _error_for_status(status: int, code: int | None = None, message: str | None = None) -> TwilioError:
+    """Build the error Twilio would answer with this HTTP status, overriding code or message if given."""
+    default = ERRORS_BY_STATUS.get(status, TwilioError(status, status, HTTPStatus(status).phrase))
+    return TwilioError(status, default.code if code is None else code, message or default.message)
+
+
+def _country(number: str) -> str:
+    """Give the ISO country of an E.164 number, or "" when unknown, as Twilio does."""
+    return next((country for prefix, country in COUNTRY_PREFIXES if number.startswith(prefix)), "")
+
+
+def _new_sid(prefix: str) -> str:
+    """Make a Twilio SID: a two-letter prefix and 32 hex digits."""
+    return prefix + secrets.token_hex(16)
+
+
+def _rfc2822(moment: datetime) -> str:
+    """Format a UTC time as Twilio's resources do: "Thu, 24 Aug 2023 05:01:45 +0000"."""
+    return format_datetime(moment)
+
+
+def _now() -> datetime:
+    """Now in UTC, truncated to the second like Twilio's timestamps."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def inbound_sms_params(
+    *,
+    from_: str,
+    to: str,
+    body: str,
+    message_sid: str | None = None,
+    account_sid: str = DEFAULT_ACCOUNT_SID,
+) -> dict[str, str]:
+    """Every parameter Twilio posts to the "A message comes in" webhook for an inbound SMS."""
+    sid = message_sid or _new_sid("SM")
+    # Twilio only geolocates North American numbers: for French ones City/State/Zip are sent empty.
+    return {
+        "ToCountry": _country(to),
+        "ToState": "",
+        "SmsMessageSid": sid,
+        "NumMedia": "0",
+        "ToCity": "",
+        "FromZip": "",
+        "SmsSid": sid,
+        "FromState": "",
+        "SmsStatus": "received",
+        "FromCity": "",
+        "Body": body,
+        "FromCountry": _country(from_),
+        "To": to,
+        "ToZip": "",
+        "NumSegments": str(segments(body)),
+        "MessageSid": sid,
+        "AccountSid": account_sid,
+        "From": from_,
+        "ApiVersion": API_VERSION,
+    }
+
+
+def sign_and_post(
+    url: str, params: Mapping[str, str], auth_token: str, public_url: str | None = None
+) -> requests.Response:
+    """POST form-encoded params to url as Twilio does, signed over `public_url or url`."""
+    # Twilio signs the URL it was configured with, which behind a proxy is not the one we connect to.
+    signature = RequestValidator(auth_token).compute_signature(public_url or url, params)
+    headers = {
+        "X-Twilio-Signature": signature,
+        "I-Twilio-Idempotency-Token": str(uuid.uuid4()),
+        "User-Agent": "TwilioProxy/1.1",
+    }
+    return requests.post(url, data=dict(params), headers=headers, timeout=WEBHOOK_TIMEOUT_SECONDS)
+
+
+def _date_span(value: str) -> tuple[datetime, datetime]:
+    """Read a DateSent value as the first and last second it covers: a GMT day or one instant."""
+    # Twilio documents days ("YYYY-MM-DD"); twilio-python sends datetimes as "YYYY-MM-DDThh:mm:ssZ".
+    if "T" in value:
+        moment = datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        return moment, moment
+    day = datetime.combine(date.fromisoformat(value), dt_time.min, tzinfo=UTC)
+    return day, day + timedelta(days=1, seconds=-1)
+
+
+def _sent_within(sent: datetime, operator: str, span: tuple[datetime, datetime]) -> bool:
+    """Apply one DateSent filter ("" on, ">" on or after, "<" on or before) to a date_sent."""
+    first, last = span
+    return (operator == "<" or sent >= first) and (operator == ">" or sent <= last)
+
+
+class TwilioStandin:
+    """A local Twilio Messages API on 127.0.0.1, with switches to make it fail, lag or call back."""
+
+    def __init__(
+        self,
+        account_sid: str = DEFAULT_ACCOUNT_SID,
+        auth_token: str = DEFAULT_AUTH_TOKEN,
+        port: int = 0,
+        host: str = "127.0.0.1",
+    ) -> None:
+        self.account_sid = account_sid
+        self.auth_token = auth_token
+        self._host = host
+        self._port = port
+        self._condition = threading.Condition()
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        self.app = self._build_app()
+        self.reset()
+
+    # Life cycle
+
+    def start(self) -> Self:
+        """Serve in a background thread; port 0 picks a free port."""
+        if self._server is None:
+            self._server = make_server(self._host, self._port, self.app, threaded=True)
+            self._thread = threading.Thread(
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS},
+                name="twilio-standin",
+                daemon=True,
+            )
+            self._thread.start()
+            logger.info("Twilio stand-in listening on %s", self.url)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and free the port."""
+        if self._server is not None and self._thread is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join()
+            self._server = self._thread = None
+
+    def join(self) -> None:
+        """Block until the server thread ends (the CLI's foreground mode)."""
+        if self._thread is not None:
+            while self._thread.is_alive():
+                self._thread.join(timeout=0.5)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """Base URL to give the twilio library as `client.api.base_url`."""
+        if self._server is None:
+            raise RuntimeError("The Twilio stand-in is not started: call start() first.")
+        return f"http://{self._host}:{self._server.server_port}"
+
+    # Inspection and switches
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """Every message accepted so far, oldest first (copies)."""
+        with self._condition:
+            return copy.deepcopy(self._messages)
+
+    @property
+    def requests_received(self) -> int:
+        """Number of POSTs to Messages.json, refused ones included."""
+        with self._condition:
+            return self._requests_received
+
+    def wait_for(self, n: int, timeout: float = 5.0) -> list[dict[str, Any]]:
+        """Block until at least n messages were accepted and return them all."""
+        with self._condition:
+            if not self._condition.wait_for(lambda: len(self._messages) >= n, timeout=timeout):
+                arrived = [(m["sid"], m["to"], m["body"][:40]) for m in self._messages]
+                raise AssertionError(f"Expected {n} message(s) within {timeout} s, got {arrived}")
+            return copy.deepcopy(self._messages)
+
+    def fail_next(
+        self, count: int, status: int = 500, code: int | None = None, message: str | None = None
+    ) -> None:
+        """Answer the next `count` sends with this Twilio error."""
+        with self._condition:
+            self._refusals.extend([_error_for_status(status, code, message)] * count)
+
+    def fail_until(self, monotonic_deadline: float, status: int = 500) -> None:
+        """Answer every send with this error until time.monotonic() reaches the deadline."""
+        with self._condition:
+            self._outage = (monotonic_deadline, _error_for_status(status))
+
+    def delay(self, seconds: float) -> None:
+        """Hold each send that long before answering; the message is recorded first."""
+        with self._condition:
+            self._delay = seconds
+
+    def opt_out(self, number: str) -> None:
+        """Make later sends to this number fail with 21610, as after the resident texted STOP."""
+        with self._condition:
+            self._opted_out.add(number)
+
+    def callbacks(self, enabled: bool = True, delivered: bool = True) -> None:
+        """After accepting a message, POST signed status callbacks "sent" and, if delivered, "delivered"."""
+        with self._condition:
+            self._callbacks = enabled
+            self._callbacks_delivered = delivered
+
+    def reset(self) -> None:
+        """Forget every message and switch off failures, delays, opt-outs and callbacks."""
+        with self._condition:
+            self._messages: list[dict[str, Any]] = []
+            self._requests_received = 0
+            self._refusals: deque[TwilioError] = deque()
+            self._outage: tuple[float, TwilioError] | None = None
+            self._delay = 0.0
+            self._opted_out: set[str] = set()
+            self._callbacks = False
+            self._callbacks_delivered = True
+
+    # HTTP side
+
+    def _build_app(self) -> Flask:
+        """Create the Flask app with Twilio's routes and the inspection routes."""
+        app = Flask(__name__)
+        prefix = f"/{API_VERSION}/Accounts/<account_sid>"
+        app.add_url_rule(f"{prefix}/Messages.json", view_func=self._create_message, methods=["POST"])
+        app.add_url_rule(f"{prefix}/Messages.json", view_func=self._list_messages, methods=["GET"])
+        app.add_url_rule(f"{prefix}/Messages/<sid>.json", view_func=self._fetch_message, methods=["GET"])
+        app.add_url_rule("/_standin/messages", view_func=self._inspect_messages, methods=["GET"])
+        app.add_url_rule("/_standin/reset", view_func=self._reset_route, methods=["POST"])
+        app.register_error_handler(404, lambda _err: self._error(self._not_found(request.path)))
+        return app
+
+    @staticmethod
+    def _error(error: TwilioError) -> tuple[Response, int]:
+        """Render Twilio's legacy error body, which twilio-python turns into TwilioRestException."""
+        body = {
+            "code": error.code,
+            "message": error.message,
+            "more_info": f"https://www.twilio.com/docs/errors/{error.code}",
+            "status": error.status,
+        }
+        return jsonify(body), error.status
+
+    @staticmethod
+    def _not_found(path: str) -> TwilioError:
+        """The 20404 error for a path or resource that does not exist."""
+        return TwilioError(404, 20404, f"The requested resource {path} was not found")
+
+    def _refuse_access(self, account_sid: str) -> tuple[Response, int] | None:
+        """Check basic auth and the account in the path; give the error answer if they fail."""
+        auth = request.authorization
+        if (
+            auth is None
+            or not hmac.compare_digest(auth.username or "", self.account_sid)
+            or not hmac.compare_digest(auth.password or "", self.auth_token)
+        ):
+            response, status = self._error(TwilioError(401, 20003, "Authenticate"))
+            response.headers["WWW-Authenticate"] = 'Basic realm="Twilio API"'
+            return response, status
+        if account_sid != self.account_sid:
+            return self._error(self._not_found(request.path))
+        return None
+
+    def _injected_failure(self) -> TwilioError | None:
+        """Take the next error queued by fail_next or fail_until, if any."""
+        if self._refusals:
+            return self._refusals.popleft()
+        if self._outage is not None:
+            deadline, error = self._outage
+            if time.monotonic() < deadline:
+                return error
+            self._outage = None
+        return None
+
+    def _validation_error(self, form: Mapping[str, str], media_urls: list[str]) -> TwilioError | None:
+        """Check a send the way Twilio does, in Twilio's order."""
+        to = form.get("To", "")
+        body = form.get("Body", "")
+        if not to:
+            return TwilioError(400, 21604, "A 'To' phone number is required.")
+        if not E164.match(to):
+            return TwilioError(400, 21211, f"The 'To' number {to} is not a valid phone number.")
+        if not form.get("From") and not form.get("MessagingServiceSid"):
+            return TwilioError(400, 21603, "A 'From' phone number is required.")
+        if not body and not media_urls and not form.get("ContentSid"):
+            return TwilioError(400, 21602, "Message body is required.")
+        if len(body) > MAX_BODY_CHARS:
+            return TwilioError(400, 21617, "The concatenated message body exceeds the 1600 character limit.")
+        if len(media_urls) > MAX_MEDIA_URLS:
+            return TwilioError(400, 21623, "Number of media files exceeds allowed limit.")
+        if to in self._opted_out:
+            return TwilioError(400, 21610, "Attempt to send to unsubscribed recipient")
+        return None
+
+    def _create_message(self, account_sid: str) -> tuple[Response, int]:
+        """POST Messages.json: accept or refuse a send, then hold the answer if a delay is set."""
+        with self._condition:
+            self._requests_received += 1
+            delay = self._delay
+        answer = self._refuse_access(account_sid) or self._accept_send()
+        # Held after recording, so a client killed mid-request leaves a message Twilio did accept.
+        if delay:
+            time.sleep(delay)
+        return answer
+
+    def _accept_send(self) -> tuple[Response, int]:
+        """Record the posted message and answer 201, or answer the error Twilio would give."""
+        form = request.form
+        media_urls = form.getlist("MediaUrl")
+        with self._condition:
+            error = self._injected_failure() or self._validation_error(form, media_urls)
+            if error is not None:
+                return self._error(error)
+            record = self._record(form, media_urls)
+            self._condition.notify_all()
+            callbacks, delivered = self._callbacks, self._callbacks_delivered
+        logger.debug("Accepted %s", record["sid"])
+        if callbacks:
+            threading.Thread(target=self._run_callbacks, args=(record["sid"], delivered), daemon=True).start()
+        return jsonify(self._resource(record)), 201
+
+    def _record(self, form: Mapping[str, str], media_urls: list[str]) -> dict[str, Any]:
+        """Store an accepted message; the caller holds the lock."""
+        now = _now()
+        body = form.get("Body", "")
+        service_sid = form.get("MessagingServiceSid") or None
+        sender = form.get("From") or None
+        # Through a Messaging Service without From, Twilio answers "accepted", picks the sender
+        # later and reports num_segments "0" until then.
+        status = "queued" if sender else "accepted"
+        record: dict[str, Any] = {
+            # Twilio gives messages carrying media an MM sid, plain SMS an SM sid.
+            "sid": _new_sid("MM" if media_urls else "SM"),
+            "account_sid": self.account_sid,
+            "to": form["To"],
+            "from": sender,
+            "body": body,
+            "status": status,
+            "num_segments": str(segments(body)) if sender else "0",
+            "num_media": str(len(media_urls)),
+            "media_url": media_urls,
+            "status_callback": form.get("StatusCallback") or None,
+            "content_sid": form.get("ContentSid") or None,
+            "content_variables": form.get("ContentVariables") or None,
+            "messaging_service_sid": service_sid,
+            "date_created": _rfc2822(now),
+            "date_updated": _rfc2822(now),
+            # Real Twilio leaves date_sent null until the carrier takes the message; the stand-in
+            # hands it over at once, so DateSent filters find it right away.
+            "date_sent": _rfc2822(now),
+        }
+        self._messages.append(record)
+        return copy.deepcopy(record)
+
+    def _resource(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """Render a stored message as Twilio's Message resource JSON."""
+        uri = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{record['sid']}"
+        return {
+            "account_sid": record["account_sid"],
+            "api_version": API_VERSION,
+            "body": record["body"],
+            "date_created": record["date_created"],
+            "date_sent": record["date_sent"],
+            "date_updated": record["date_updated"],
+            "direction": "outbound-api",
+            "error_code": None,
+            "error_message": None,
+            "from": record["from"],
+            "messaging_service_sid": record["messaging_service_sid"],
+            "num_media": record["num_media"],
+            "num_segments": record["num_segments"],
+            "price": None,
+            "price_unit": "USD",
+            "sid": record["sid"],
+            "status": record["status"],
+            "subresource_uris": {"media": f"{uri}/Media.json", "feedback": f"{uri}/Feedback.json"},
+            "to": record["to"],
+            "uri": f"{uri}.json",
+        }
+
+    def _list_messages(self, account_sid: str) -> tuple[Response, int]:
+        """GET Messages.json: Twilio's filters (To, From, DateSent, DateSent>, DateSent<) and paging."""
+        answer = self._refuse_access(account_sid)
+        if answer is not None:
+            return answer
+        args = request.args
+        # The inequality is part of the parameter name: "DateSent>=2024-05-01" is the key "DateSent>".
+        try:
+            spans = [
+                (operator, _date_span(args[f"DateSent{operator}"]))
+                for operator in ("", ">", "<")
+                if args.get(f"DateSent{operator}")
+            ]
+            page = int(args.get("Page", 0))
+            page_size = min(int(args.get("PageSize", DEFAULT_PAGE_SIZE)), MAX_PAGE_SIZE)
+        except ValueError as err:
+            return self._error(TwilioError(400, 20001, f"Invalid filter or paging parameter: {err}"))
+        if page < 0 or page_size < 1:
+            return self._error(TwilioError(400, 20001, "Page must be >= 0 and PageSize >= 1"))
+        with self._condition:
+            records = copy.deepcopy(self._messages)
+        # Twilio lists the most recent messages first.
+        matching = [
+            record
+            for record in reversed(records)
+            if args.get("To", record["to"]) == record["to"]
+            and args.get("From", record["from"]) == record["from"]
+            and all(
+                _sent_within(parsedate_to_datetime(record["date_sent"]), operator, span)
+                for operator, span in spans
+            )
+        ]
+        start = page * page_size
+        shown = matching[start : start + page_size]
+        filters = {
+            key: args[key] for key in ("To", "From", "DateSent", "DateSent>", "DateSent<") if args.get(key)
+        }
+        path = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages.json"
+
+        def page_uri(number: int) -> str:
+            return f"{path}?{urlencode({**filters, 'PageSize': page_size, 'Page': number})}"
+
+        envelope = {
+            "messages": [self._resource(record) for record in shown],
+            "page": page,
+            "page_size": page_size,
+            "start": start,
+            "end": start + max(len(shown) - 1, 0),
+            "uri": page_uri(page),
+            "first_page_uri": page_uri(0),
+            "next_page_uri": page_uri(page + 1) if start + page_size < len(matching) else None,
+            "previous_page_uri": page_uri(page - 1) if page > 0 else None,
+        }
+        return jsonify(envelope), 200
+
+    def _fetch_message(self, account_sid: str, sid: str) -> tuple[Response, int]:
+        """GET Messages/{Sid}.json."""
+        answer = self._refuse_access(account_sid)
+        if answer is not None:
+            return answer
+        with self._condition:
+            record = next((copy.deepcopy(m) for m in self._messages if m["sid"] == sid), None)
+        if record is None:
+            return self._error(self._not_found(request.path))
+        return jsonify(self._resource(record)), 200
+
+    def _inspect_messages(self) -> tuple[Response, int]:
+        """GET /_standin/messages: the accepted messages, for the demo and manual checks."""
+        return jsonify(self.messages), 200
+
+    def _reset_route(self) -> tuple[Response, int]:
+        """POST /_standin/reset."""
+        self.reset()
+        return jsonify({"reset": True}), 200
+
+    # Status callbacks
+
+    def _run_callbacks(self, sid: str, delivered: bool) -> None:
+        """Move a message to "sent" then "delivered", posting a signed callback at each step."""
+        for status in ("sent", "delivered") if delivered else ("sent",):
+            with self._condition:
+                record = next((m for m in self._messages if m["sid"] == sid), None)
+                if record is None:  # reset() in the meantime
+                    return
+                record["status"] = status
+                record["date_updated"] = _rfc2822(_now())
+                snapshot = copy.deepcopy(record)
+            if snapshot["status_callback"]:
+                self._post_callback(snapshot)
+
+    def _post_callback(self, record: Mapping[str, Any]) -> None:
+        """POST one status callback, signed like every Twilio webhook; failures are only logged."""
+        params = {
+            "SmsSid": record["sid"],
+            "SmsStatus": record["status"],
+            "MessageStatus": record["status"],
+            "To": record["to"],
+            "MessageSid": record["sid"],
+            "AccountSid": record["account_sid"],
+            "From": record["from"] or "",
+            "ApiVersion": API_VERSION,
+        }
+        if record["messaging_service_sid"]:
+            params["MessagingServiceSid"] = record["messaging_service_sid"]
+        if record["status"] == "delivered":
+            # Carrier delivery receipt time, YYMMDDhhmm.
+            params["RawDlrDoneDate"] = _now().strftime("%y%m%d%H%M")
+        try:
+            response = sign_and_post(record["status_callback"], params, self.auth_token)
+        except requests.RequestException as err:
+            logger.warning("Status callback for %s failed: %s", record["sid"], err)
+            return
+        # Twilio does not retry a failed status callback; it only logs error 11200.
+        if response.status_code >= 400:
+            logger.warning("Status callback for %s answered %s", record["sid"], response.status_code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the stand-in in the foreground: `python -m standins.twilio --port 8089`."""
+    parser = argparse.ArgumentParser(description="A local Twilio Messages API for the demo and tests.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8089)
+    parser.add_argument("--account-sid", default=DEFAULT_ACCOUNT_SID)
+    parser.add_argument("--auth-token", default=DEFAULT_AUTH_TOKEN)
+    parser.add_argument(
+        "--callbacks", action="store_true", help="post signed status callbacks sent/delivered"
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    standin = TwilioStandin(args.account_sid, args.auth_token, port=args.port, host=args.host)
+    standin.callbacks(enabled=args.callbacks)
+    standin.start()
+    print(f"Twilio stand-in at {standin.url} (account {args.account_sid}); Ctrl-C to stop", flush=True)
+    try:
+        standin.join()
+    except KeyboardInterrupt:
+        standin.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,141 @@
+"""Cases, their timeline and their followers: the database side of the case service."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from nlu.references import new_reference
+from store.clock import utcnow
+from store.models import Case, CaseEvent, Follower, Identity
+
+OPEN_STATUSES = ("received", "validated", "in_progress", "under_study", "go")
+
+
+def create(session: Session, *, prefix: str, **fields) -> Case:
+    """Insert a case under a fresh random reference (redrawn on the rare collision)."""
+    for _ in range(20):
+        case = Case(reference=new_reference(prefix), **fields)
+        try:
+            with session.begin_nested():
+                session.add(case)
+                session.flush()
+            return case
+        except IntegrityError:
+            continue
+    raise RuntimeError("could not draw a free case reference")
+
+
+def by_reference(session: Session, reference: str, *, lock: bool = False) -> Case | None:
+    """The case with this reference."""
+    query = select(Case).where(Case.reference == reference.upper())
+    if lock:
+        query = query.with_for_update()
+    return session.exec(query).first()
+
+
+def open_in_box(
+    session: Session, *, category: str, box: tuple[float, float, float, float], since: datetime
+) -> list[Case]:
+    """Open cases of a category inside a lat/lon box, created since a date (duplicate candidates)."""
+    min_lat, min_lon, max_lat, max_lon = box
+    return list(
+        session.exec(
+            select(Case).where(
+                Case.category == category,
+                Case.status.in_(OPEN_STATUSES),
+                Case.lat.between(min_lat, max_lat),
+                Case.lon.between(min_lon, max_lon),
+                Case.created_at >= since,
+            )
+        ).all()
+    )
+
+
+def add_event(session: Session, case: Case, kind: str, **fields) -> CaseEvent:
+    """Append a line to the case's timeline."""
+    event = CaseEvent(case_id=case.id, kind=kind, **fields)
+    session.add(event)
+    return event
+
+
+def add_follower(session: Session, case: Case, identity: Identity, *, role: str = "follower") -> bool:
+    """Subscribe an identity to the case; False if it already follows it."""
+    existing = session.exec(
+        select(Follower).where(Follower.case_id == case.id, Follower.identity_id == identity.id)
+    ).first()
+    if existing:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(Follower(case_id=case.id, identity_id=identity.id, role=role))
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def follower_identities(session: Session, case: Case) -> list[Identity]:
+    """Every identity subscribed to the case (reporter first)."""
+    return list(
+        session.exec(
+            select(Identity)
+            .join(Follower, Follower.identity_id == Identity.id)
+            .where(Follower.case_id == case.id)
+            .order_by(Follower.id)
+        ).all()
+    )
+
+
+def follower_count(session: Session, case: Case) -> int:
+    """How many people follow the case, its reporter excluded."""
+    return session.exec(
+        select(func.count()).select_from(Follower).where(Follower.case_id == case.id, Follower.role != "reporter")
+    ).one()
+
+
+def of_contact(session: Session, contact_id: int, *, limit: int = 5) -> list[Case]:
+    """The cases a person reported or follows, newest first."""
+    return list(
+        session.exec(
+            select(Case)
+            .join(Follower, Follower.case_id == Case.id)
+            .join(Identity, Identity.id == Follower.identity_id)
+            .where(Identity.contact_id == contact_id)
+            .order_by(Case.created_at.desc(), Case.id.desc())
+            .limit(limit)
+        ).unique().all()
+    )
+
+
+def listing(session: Session, *, status: str | None = None, service: str | None = None,
+            category: str | None = None, limit: int = 100) -> list[Case]:
+    """Cases for agents, newest first, optionally filtered."""
+    query = select(Case).order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)
+    if status:
+        query = query.where(Case.status == status)
+    if service:
+        query = query.where(Case.service == service)
+    if category:
+        query = query.where(Case.category == category)
+    return list(session.exec(query).all())
+
+
+def timeline(session: Session, case: Case) -> list[CaseEvent]:
+    """The case's events in order."""
+    return list(session.exec(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)).all())
+
+
+def overdue(session: Session, *, limit: int = 200) -> list[Case]:
+    """Open cases past their expected delay and not yet escalated."""
+    return list(
+        session.exec(
+            select(Case)
+            .where(Case.status.in_(OPEN_STATUSES), Case.due_at < utcnow(), Case.escalated_at.is_(None))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+    )

@@ -1,0 +1,99 @@
+"""Contacts, their channel identities and their conversations."""
+
+from __future__ import annotations
+
+import phonenumbers
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from store.clock import utcnow
+from store.models import Contact, Conversation, Identity
+
+PHONE_CHANNELS = {"sms", "whatsapp", "voice"}
+
+
+def normalise_phone(address: str, region: str = "FR") -> str | None:
+    """An E.164 number from what a provider sends (`+33612345678`, `whatsapp:+33…`), or None."""
+    raw = address.removeprefix("whatsapp:")
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def identity_for(session: Session, *, channel: str, address: str, gateway_address: str | None) -> Identity:
+    """The identity that wrote from `address` on `channel`, created with its contact on first contact."""
+    if channel in PHONE_CHANNELS:
+        address = normalise_phone(address) or address
+    identity = session.exec(
+        select(Identity).where(Identity.channel == channel, Identity.address == address)
+    ).first()
+    if identity is None:
+        phone = address if channel in PHONE_CHANNELS and address.startswith("+") else None
+        identity = _create_identity(session, channel=channel, address=address, phone=phone)
+    if gateway_address and identity.gateway_address != gateway_address:
+        identity.gateway_address = gateway_address
+    identity.last_inbound_at = utcnow()
+    session.add(identity)
+    return identity
+
+
+def _create_identity(session: Session, *, channel: str, address: str, phone: str | None) -> Identity:
+    # Two first messages from one number can arrive together: a savepoint lets the
+    # loser of the race read the winner's row instead of failing.
+    try:
+        with session.begin_nested():
+            contact = _contact_for_phone(session, phone)
+            identity = Identity(contact_id=contact.id, channel=channel, address=address)
+            session.add(identity)
+            session.flush()
+            return identity
+    except IntegrityError:
+        return session.exec(
+            select(Identity).where(Identity.channel == channel, Identity.address == address)
+        ).one()
+
+
+def _contact_for_phone(session: Session, phone: str | None) -> Contact:
+    if phone:
+        contact = session.exec(select(Contact).where(Contact.phone == phone)).first()
+        if contact:
+            return contact
+    contact = Contact(phone=phone)
+    session.add(contact)
+    session.flush()
+    return contact
+
+
+def conversation_for(session: Session, identity: Identity, *, lock: bool = True) -> Conversation:
+    """The identity's conversation, locked for this transaction so turns never interleave."""
+    query = select(Conversation).where(Conversation.identity_id == identity.id)
+    if lock:
+        query = query.with_for_update()
+    conversation = session.exec(query).first()
+    if conversation is None:
+        conversation = Conversation(identity_id=identity.id)
+        session.add(conversation)
+        session.flush()
+    return conversation
+
+
+def stop(session: Session, identity: Identity, reason: str) -> bool:
+    """Stop every message to this identity; False when it was already stopped."""
+    if identity.stopped_at is not None:
+        return False
+    identity.stopped_at, identity.stop_reason = utcnow(), reason
+    session.add(identity)
+    return True
+
+
+def resume(session: Session, identity: Identity) -> bool:
+    """Let messages flow again after START; False when nothing was stopped."""
+    if identity.stopped_at is None:
+        return False
+    identity.stopped_at, identity.stop_reason = None, None
+    session.add(identity)
+    return True

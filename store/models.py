@@ -1,0 +1,172 @@
+"""The tables: who writes (contacts and their channel identities), what they wrote, the cases, and the outbox.
+
+Times are aware UTC datetimes; SQLModel stores them as UTC on both backends.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from store.clock import utcnow
+
+
+class Contact(SQLModel, table=True):
+    """One person, whatever channels they use; the same phone number on SMS, WhatsApp and voice is one contact."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    phone: str | None = Field(default=None, unique=True, index=True)  # E.164
+    name: str | None = None
+    language: str = "fr"
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Identity(SQLModel, table=True):
+    """A contact on one channel: their address there and the gateway address they wrote to."""
+
+    __table_args__ = (UniqueConstraint("channel", "address", name="uq_identity_channel_address"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    channel: str  # sms, whatsapp, telegram, email, voice
+    address: str  # the resident's number, chat id or e-mail address
+    gateway_address: str | None = None  # the number they wrote to: answers leave from it
+    stopped_at: datetime | None = None  # STOP, or a permanent delivery failure
+    stop_reason: str | None = None
+    last_inbound_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Conversation(SQLModel, table=True):
+    """Where the conversation with one identity stands; see gateway/conversation.mmd."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    identity_id: int = Field(foreign_key="identity.id", unique=True)
+    state: str = "idle"
+    draft: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class InboundMessage(SQLModel, table=True):
+    """One message as received, stored before the provider gets its 2xx; unique per provider id."""
+
+    __tablename__ = "inbound_message"
+    __table_args__ = (
+        UniqueConstraint("channel", "provider_id", name="uq_inbound_channel_provider_id"),
+        Index("ix_inbound_pending", "status", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str
+    provider_id: str
+    identity_id: int = Field(foreign_key="identity.id", index=True)
+    body: str = Field(default="", sa_column=Column(Text, nullable=False))
+    extra: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = "pending"  # pending, done, failed
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    error: str | None = None
+    received_at: datetime = Field(default_factory=utcnow)
+    processed_at: datetime | None = None
+
+
+class Case(SQLModel, table=True):
+    """A problem or an idea, with its reference, its place and the service in charge."""
+
+    __table_args__ = (Index("ix_case_nearby", "category", "status", "lat", "lon"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(unique=True)
+    kind: str = "problem"  # problem, idea
+    status: str = "received"
+    category: str = "autre"
+    urgency: str = "normal"
+    description: str = Field(default="", sa_column=Column(Text, nullable=False))
+    address: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    service: str | None = Field(default=None, index=True)
+    territory: str | None = None  # commune code
+    district: str | None = None
+    channel: str = "sms"  # of the first report
+    reporter_id: int | None = Field(default=None, foreign_key="contact.id")
+    merged_into_id: int | None = Field(default=None, foreign_key="case.id")
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    updated_at: datetime = Field(default_factory=utcnow)
+    due_at: datetime | None = None
+    escalated_at: datetime | None = None
+    resolved_at: datetime | None = None
+
+
+class CaseEvent(SQLModel, table=True):
+    """One line of a case's timeline."""
+
+    __tablename__ = "case_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    kind: str  # created, status, follower, escalated, note
+    status_from: str | None = None
+    status_to: str | None = None
+    message: str | None = Field(default=None, sa_column=Column(Text))
+    photo: str | None = None
+    public: bool = True
+    actor: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Follower(SQLModel, table=True):
+    """An identity subscribed to a case's updates: its reporter or a resident who reported it again."""
+
+    __table_args__ = (UniqueConstraint("case_id", "identity_id", name="uq_follower_case_identity"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    identity_id: int = Field(foreign_key="identity.id", index=True)
+    role: str = "follower"  # reporter, follower
+    mode: str = "informe"  # informe, implique
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class OutboundMessage(SQLModel, table=True):
+    """The outbox: every message we send is a row first; the worker sends it."""
+
+    __tablename__ = "outbound_message"
+    __table_args__ = (Index("ix_outbound_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    identity_id: int = Field(foreign_key="identity.id", index=True)
+    channel: str
+    to_address: str
+    from_address: str | None = None
+    body: str = Field(default="", sa_column=Column(Text, nullable=False))
+    purpose: str = "reply"  # reply, update, emergency
+    urgent: bool = False
+    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    inbound_id: int | None = Field(default=None, foreign_key="inbound_message.id")
+    # queued, sending, sent, delivered, read, failed, undelivered, canceled
+    status: str = "queued"
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    claimed_at: datetime | None = None
+    provider_id: str | None = Field(default=None, index=True)
+    error_code: str | None = None
+    last_error: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class DeliveryEvent(SQLModel, table=True):
+    """Every delivery receipt as received, even those that do not move the status."""
+
+    __tablename__ = "delivery_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    outbound_id: int | None = Field(default=None, foreign_key="outbound_message.id", index=True)
+    provider_id: str | None = None
+    status: str
+    error_code: str | None = None
+    received_at: datetime = Field(default_factory=utcnow)

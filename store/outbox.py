@@ -1,0 +1,160 @@
+"""The outbox: every outbound message is a row before it is a provider call.
+
+Statuses move forward only: queued → sending → wired → sent → delivered → read,
+or to a final failed / undelivered / canceled.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from store.clock import utcnow
+from store.models import DeliveryEvent, Identity, OutboundMessage
+
+RANK = {"queued": 0, "sending": 1, "wired": 2, "sent": 3, "delivered": 4, "read": 5}
+FINAL = {"failed", "undelivered", "canceled"}
+# Messages that must go even to a stopped identity: the one STOP confirmation.
+BYPASS_STOP = {"stop_confirmation"}
+
+
+def enqueue(
+    session: Session,
+    identity: Identity,
+    body: str,
+    *,
+    purpose: str = "reply",
+    urgent: bool = False,
+    case_id: int | None = None,
+    inbound_id: int | None = None,
+    not_before: datetime | None = None,
+    flush: bool = True,
+) -> OutboundMessage:
+    """Queue a message to one identity, from the gateway address they wrote to; canceled if they said STOP."""
+    now = utcnow()
+    message = OutboundMessage(
+        identity_id=identity.id,
+        channel=identity.channel,
+        to_address=identity.address,
+        from_address=identity.gateway_address,
+        body=body,
+        purpose=purpose,
+        urgent=urgent,
+        case_id=case_id,
+        inbound_id=inbound_id,
+        next_attempt_at=max(now, not_before) if not_before else now,
+    )
+    if identity.stopped_at is not None and purpose not in BYPASS_STOP:
+        message.status, message.last_error = "canceled", f"identity stopped ({identity.stop_reason})"
+    session.add(message)
+    if flush:
+        session.flush()
+    return message
+
+
+def pending_updates(session: Session, *, case_id: int) -> dict[int, OutboundMessage]:
+    """Not-yet-sent updates of a case by identity: a newer update replaces them rather than adding one."""
+    rows = session.exec(
+        select(OutboundMessage).where(
+            OutboundMessage.case_id == case_id,
+            OutboundMessage.purpose == "update",
+            OutboundMessage.status == "queued",
+        )
+    ).all()
+    return {row.identity_id: row for row in rows}
+
+
+def claim_due(session: Session, *, limit: int = 20, now: datetime | None = None) -> list[OutboundMessage]:
+    """Lock due messages and mark them `sending`: no other worker will pick them (SKIP LOCKED)."""
+    now = now or utcnow()
+    rows = session.exec(
+        select(OutboundMessage)
+        .where(OutboundMessage.status == "queued", OutboundMessage.next_attempt_at <= now)
+        .order_by(OutboundMessage.urgent.desc(), OutboundMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for row in rows:
+        row.status, row.claimed_at, row.updated_at = "sending", now, now
+        row.attempts += 1
+        session.add(row)
+    return list(rows)
+
+
+def claim_stale(session: Session, *, lease: timedelta, limit: int = 20) -> list[OutboundMessage]:
+    """Messages left `sending` by a worker that died mid-send, locked for reconciliation."""
+    cutoff = utcnow() - lease
+    rows = session.exec(
+        select(OutboundMessage)
+        .where(OutboundMessage.status == "sending", OutboundMessage.claimed_at < cutoff)
+        .order_by(OutboundMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    return list(rows)
+
+
+def mark_wired(session: Session, message: OutboundMessage, provider_id: str) -> None:
+    """The provider has the message."""
+    now = utcnow()
+    message.provider_id = provider_id
+    message.sent_at = message.sent_at or now
+    message.updated_at = now
+    if RANK.get(message.status, 99) < RANK["wired"]:
+        message.status = "wired"
+    session.add(message)
+
+
+def mark_retry(session: Session, message: OutboundMessage, error: str, *, base_delay: float,
+               max_attempts: int, retry_after: float | None = None) -> None:
+    """Back off exponentially (with jitter), or give up after `max_attempts`."""
+    now = utcnow()
+    message.last_error, message.updated_at = error[:500], now
+    if message.attempts >= max_attempts:
+        message.status = "failed"
+        return
+    delay = retry_after or min(3600.0, base_delay * 2 ** (message.attempts - 1))
+    message.status = "queued"
+    message.next_attempt_at = now + timedelta(seconds=delay * random.uniform(1.0, 1.25))
+    session.add(message)
+
+
+def mark_failed(session: Session, message: OutboundMessage, error: str, code: str | None) -> None:
+    """A final failure."""
+    message.status, message.last_error, message.error_code = "failed", error[:500], code
+    message.updated_at = utcnow()
+    session.add(message)
+
+
+def requeue(session: Session, message: OutboundMessage) -> None:
+    """Put a message back in the queue (its provider never got it)."""
+    message.status, message.claimed_at, message.updated_at = "queued", None, utcnow()
+    session.add(message)
+
+
+def apply_receipt(session: Session, *, provider_id: str, status: str, error_code: str | None,
+                  outbound_id: int | None) -> OutboundMessage | None:
+    """Record a delivery receipt; the status only moves forward, whatever order receipts arrive in."""
+    message = None
+    if outbound_id is not None:
+        message = session.get(OutboundMessage, outbound_id, with_for_update=True)
+    if message is None:
+        message = session.exec(
+            select(OutboundMessage).where(OutboundMessage.provider_id == provider_id).with_for_update()
+        ).first()
+    session.add(DeliveryEvent(outbound_id=message.id if message else None, provider_id=provider_id,
+                              status=status, error_code=error_code))
+    if message is None:
+        return None
+    message.provider_id = message.provider_id or provider_id
+    if message.status in FINAL:
+        return message
+    if status in FINAL:
+        message.status, message.error_code = status, error_code
+    elif RANK.get(status, -1) > RANK.get(message.status, -1):
+        message.status = status
+    message.updated_at = utcnow()
+    session.add(message)
+    return message

@@ -1,0 +1,196 @@
+"""Shared fixtures: a real database (SQLite file or a fresh PostgreSQL database), a local Twilio, the gateway over HTTP.
+
+`GUICHET_TEST_DATABASE` chooses the backend: `sqlite` (default) or a PostgreSQL URL such as
+`postgresql+psycopg://postgres@127.0.0.1:5432/test`. With PostgreSQL, each run creates its own
+database and drops it at the end; an unreachable server fails the run, it is never skipped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlmodel import SQLModel
+from werkzeug.serving import make_server
+
+from gateway.runtime import Runtime
+from gateway.settings import REPO, Settings
+from standins.twilio import TwilioStandin, inbound_sms_params, sign_and_post
+
+PUBLIC_URL = "https://guichet.valmont.example"  # what Twilio calls; tests connect to 127.0.0.1 behind it
+ACCOUNT_SID = "AC" + "1" * 32
+AUTH_TOKEN = "test-auth-token"
+GATEWAY_NUMBER = "+33700000001"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:
+    """A database for this test run, schema applied by the project's Alembic migrations."""
+    wanted = os.environ.get("GUICHET_TEST_DATABASE", "sqlite")
+    if wanted == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'guichet.db'}"
+        _migrate(url)
+        yield url
+        return
+    server = make_url(wanted.replace("postgresql://", "postgresql+psycopg://", 1))
+    name = f"guichet_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as err:
+        pytest.fail(f"PostgreSQL at {server.render_as_string(hide_password=True)} cannot be reached: {err}")
+    url = server.set(database=name).render_as_string(hide_password=False)
+    _migrate(url)
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def gateway_env(rt: Runtime) -> dict[str, str]:
+    """The environment a `guichet` subprocess needs to act on the test runtime's database and Twilio."""
+    s = rt.settings
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GUICHET_", "TWILIO_", "DATABASE_URL"))}
+    env.update({
+        "DATABASE_URL": s.database_url,
+        "GUICHET_PUBLIC_URL": s.public_url,
+        "GUICHET_CONFIG_DIR": str(s.config_dir),
+        "TWILIO_ACCOUNT_SID": s.twilio_account_sid,
+        "TWILIO_AUTH_TOKEN": s.twilio_auth_token,
+        "TWILIO_API_URL": s.twilio_api_url,
+        "TWILIO_SMS_FROM": s.twilio_sms_from,
+        "GUICHET_QUIET_HOURS": "off",
+        "GUICHET_WORKER_POLL": "0.2",
+        "GUICHET_SEND_BACKOFF": "0.05",
+    })
+    return env
+
+
+def _migrate(url: str) -> None:
+    from store.db import Database
+
+    database = Database(url)
+    database.upgrade()
+    database.dispose()
+
+
+@pytest.fixture(scope="session")
+def twilio() -> Iterator[TwilioStandin]:
+    """The local Twilio, shared by the run and reset before each test that uses it."""
+    with TwilioStandin(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, port=0) as standin:
+        yield standin
+
+
+@pytest.fixture(scope="session")
+def base_settings(database_url, twilio) -> Settings:
+    """Settings of the gateway under test: the test database, the local Twilio, quiet hours off."""
+    return dataclasses.replace(
+        Settings.from_env({}),
+        database_url=database_url,
+        public_url=PUBLIC_URL,
+        config_dir=REPO / "config",
+        twilio_account_sid=ACCOUNT_SID,
+        twilio_auth_token=AUTH_TOKEN,
+        twilio_api_url=twilio.url,
+        twilio_sms_from=GATEWAY_NUMBER,
+        quiet_hours=None,
+        send_backoff_seconds=0.05,
+        send_lease_seconds=30.0,
+    )
+
+
+@pytest.fixture(scope="session")
+def shared_runtime(base_settings) -> Runtime:
+    """One runtime for the session, so spaCy's model and the gazetteer load once."""
+    rt = Runtime(base_settings)
+    _ = rt.understander, rt.router, rt.catalogue
+    return rt
+
+
+@pytest.fixture
+def make_runtime(shared_runtime):
+    """Build a runtime with some settings changed, reusing the loaded model and gazetteer."""
+
+    def build(**overrides) -> Runtime:
+        rt = Runtime(dataclasses.replace(shared_runtime.settings, **overrides))
+        for heavy in ("understander", "router", "catalogue"):
+            rt.__dict__[heavy] = getattr(shared_runtime, heavy)
+        return rt
+
+    return build
+
+
+@pytest.fixture
+def rt(shared_runtime, twilio) -> Iterator[Runtime]:
+    """The runtime for one test, on empty tables and a reset Twilio."""
+    _empty_tables(shared_runtime)
+    twilio.reset()
+    yield shared_runtime
+
+
+def _empty_tables(rt: Runtime) -> None:
+    tables = list(reversed(SQLModel.metadata.sorted_tables))
+    with rt.db.engine.begin() as connection:
+        if rt.db.is_postgres:
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def worker(rt):
+    """A worker on the test runtime; tests call `run_once()` to let it work."""
+    from gateway.worker import Worker
+
+    return Worker(rt)
+
+
+class Gateway:
+    """The gateway served over real HTTP, and a phone to write to it as Twilio would."""
+
+    def __init__(self, rt: Runtime, url: str):
+        self.rt, self.url = rt, url
+
+    def sms(self, sender: str, body: str, *, message_sid: str | None = None, token: str = AUTH_TOKEN,
+            to: str = GATEWAY_NUMBER):
+        """Post a signed inbound SMS to the webhook; returns the HTTP response."""
+        params = inbound_sms_params(from_=sender, to=to, body=body, message_sid=message_sid,
+                                    account_sid=ACCOUNT_SID)
+        return self.post_signed("/webhooks/twilio/messages", params, token=token)
+
+    def post_signed(self, path: str, params: dict, *, token: str = AUTH_TOKEN):
+        """Post form params to `path`, signed over the public URL as Twilio signs them."""
+        return sign_and_post(self.url + path, params, token, public_url=PUBLIC_URL + path)
+
+
+@pytest.fixture
+def gateway(rt) -> Iterator[Gateway]:
+    """The Flask app on a free port, served by a threaded WSGI server."""
+    from gateway.app import create_app
+
+    server = make_server("127.0.0.1", 0, create_app(runtime=rt), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield Gateway(rt, f"http://127.0.0.1:{server.server_port}")
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture
+def config_dir(tmp_path) -> Path:
+    """A copy of the town's config a test may edit."""
+    import shutil
+
+    target = tmp_path / "config"
+    shutil.copytree(REPO / "config", target)
+    return target
