@@ -25,6 +25,8 @@ from channels.base import (
 from channels.sms import to_gsm7
 
 log = logging.getLogger(__name__)
+# The twilio library logs request parameters (phone numbers) at INFO; residents' numbers stay out of logs.
+logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
 # Twilio's MessageStatus -> our delivery status (Twilio's "queued"/"accepted" mean it has the message).
 RECEIPT_STATUSES = {

@@ -171,6 +171,10 @@ class ConversationEngine:
             return self.rt.router.locate_point(*turn.point, label=draft.get("address"))
         if draft.get("address"):
             return self.rt.router.locate_text(draft["address"])
+        if draft.get("description"):
+            # The gazetteer knows the town's streets: one the text analysis did not pick out
+            # ("dépôt sauvage 3 Grande Rue") is still found in the whole message.
+            return self.rt.router.locate_text(draft["description"])
         return None
 
     def _open_case(self, turn: Turn, draft: dict, located) -> None:

@@ -172,3 +172,18 @@ def test_status_question_answers_with_the_case_status_and_detects_a_mistyped_ref
     status_answer, mistyped_answer = answers(twilio, NEIGHBOUR)
     assert case.reference in status_answer and "enregistré" in status_answer
     assert mistyped in mistyped_answer and "mal recopiée" in mistyped_answer
+
+
+def test_logs_at_info_hold_neither_the_phone_number_nor_the_message(gateway, worker, twilio, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO)
+    gateway.sms(RESIDENT, "Nid de poule devant le 14 rue Victor Hugo")
+    worker.run_once()
+    gateway.sms(RESIDENT, "STOP")
+    worker.run_once()
+
+    assert len(answers(twilio, RESIDENT)) == 2
+    logged = caplog.text + " ".join(str(r.__dict__) for r in caplog.records)
+    assert RESIDENT not in logged and RESIDENT[1:] not in logged
+    assert "Nid de poule" not in logged
