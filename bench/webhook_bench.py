@@ -12,6 +12,7 @@ messages into cases and answers sent to the local Twilio.
 from __future__ import annotations
 
 import argparse
+import logging
 import asyncio
 import os
 import signal
@@ -131,10 +132,13 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--rate", type=float, default=300.0)
     parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--web-workers", type=int, default=4)
+    parser.add_argument("--web-workers", type=int, default=8)
+    parser.add_argument("--web-threads", type=int, default=1)
+    parser.add_argument("--skip-pipeline", action="store_true", help="Measure the webhooks only.")
     parser.add_argument("--pipeline-workers", type=int, default=2)
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
     name = f"guichet_bench_{os.getpid()}"
     admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
@@ -151,13 +155,14 @@ def main() -> None:
         "GUICHET_QUIET_HOURS": "off", "GUICHET_WORKER_POLL": "0.2",
     }
     gunicorn = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(args.web_workers), "--bind", f"127.0.0.1:{port}",
+        [sys.executable, "-m", "gunicorn", "--workers", str(args.web_workers), "--threads", str(args.web_threads),
+         "--bind", f"127.0.0.1:{port}",
          "--log-level", "warning", "--backlog", "2048", "bench.wsgi_bench:app"],
         env=env, cwd=Path(__file__).resolve().parents[1])
     workers: list[subprocess.Popen] = []
     try:
         wait_port(port)
-        print(f"gunicorn, {args.web_workers} sync workers, PostgreSQL, {os.cpu_count()} cores; "
+        print(f"gunicorn, {args.web_workers} workers x {args.web_threads} threads, PostgreSQL, {os.cpu_count()} cores; "
               f"{args.requests} requests per run")
         webhook, bare = "/webhooks/twilio/messages", "/bench/bare"
         asyncio.run(closed_loop(port, signed_requests(200, webhook), 8))  # warm-up
@@ -174,6 +179,8 @@ def main() -> None:
                                                             args.rate)))
         gunicorn.send_signal(signal.SIGTERM)
         gunicorn.wait(timeout=30)
+        if args.skip_pipeline:
+            return
 
         with database.session() as s:
             stored = s.exec(select(func.count()).select_from(InboundMessage)).one()[0]

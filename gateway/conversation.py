@@ -19,6 +19,7 @@ from nlu.analysis import Analysis
 from routing.distance import bbox, haversine_m
 from store import cases as case_store
 from store import contacts, outbox
+from store import inbound as inbound_store
 from store.clock import utcnow
 from store.models import Case, Contact, Conversation, Identity, InboundMessage
 
@@ -62,7 +63,7 @@ class ConversationEngine:
 
     def handle(self, session: Session, inbound: InboundMessage) -> None:
         """Handle one inbound message inside the caller's transaction."""
-        identity = session.get(Identity, inbound.identity_id)
+        identity = inbound_store.sender_identity(session, inbound)
         conversation = contacts.conversation_for(session, identity)
         text = inbound.body.strip()
         analysis = self.rt.understander.analyze(text) if text else Analysis()

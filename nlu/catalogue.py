@@ -53,6 +53,7 @@ class Intents:
     """Phrases that tell a report from an idea, a status question, a greeting, thanks or a command."""
 
     stop: tuple[str, ...]  # whole message
+    stop_phrases: tuple[str, ...]  # anywhere ("arrêtez de m'envoyer des messages")
     start: tuple[str, ...]  # whole message
     help: tuple[str, ...]  # whole message
     status: tuple[str, ...]
@@ -70,6 +71,7 @@ class Places:
 
     street_types: tuple[str, ...]
     ambiguous_types: tuple[str, ...]
+    type_blockers: tuple[str, ...]  # words after which an ambiguous type is an ordinary word ("en place")
     number_suffixes: tuple[str, ...]
     number_words: tuple[str, ...]
     name_connectors: tuple[str, ...]
@@ -145,6 +147,7 @@ def _intents(raw: dict) -> Intents:
 
     return Intents(
         stop=_strings(section("stop").get("exact"), "intents.stop.exact"),
+        stop_phrases=_strings(section("stop").get("phrases"), "intents.stop.phrases"),
         start=_strings(section("start").get("exact"), "intents.start.exact"),
         help=_strings(section("help").get("exact"), "intents.help.exact"),
         status=_strings(section("status").get("phrases"), "intents.status.phrases"),
@@ -162,6 +165,7 @@ def _places(raw: dict) -> Places:
     return Places(
         street_types=_strings(raw.get("street_types"), "places.street_types"),
         ambiguous_types=_strings(raw.get("ambiguous_types"), "places.ambiguous_types"),
+        type_blockers=_strings(raw.get("type_blockers"), "places.type_blockers"),
         number_suffixes=_strings(raw.get("number_suffixes"), "places.number_suffixes"),
         number_words=_strings(raw.get("number_words"), "places.number_words"),
         name_connectors=_strings(raw.get("name_connectors"), "places.name_connectors"),

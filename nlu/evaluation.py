@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from nlu.understander import Understander
 
 FIELDS = ("intent", "category", "urgency", "address", "reference", "language")
+# Checked only on the lines that give them.
+OPTIONAL_FIELDS = ("emergency_numbers", "mistyped_reference", "answer")
 _NONE = "-"
 
 
@@ -42,6 +44,7 @@ class EvalReport:
 
     total: int = 0
     correct: Counter = field(default_factory=Counter)  # field -> messages right
+    labelled: Counter = field(default_factory=Counter)  # optional field -> messages that give it
     address_exact: int = 0  # the place returned is exactly the expected one
     emergencies_expected: int = 0
     emergencies_found: int = 0
@@ -50,8 +53,9 @@ class EvalReport:
     misses: list[Miss] = field(default_factory=list)
 
     def accuracy(self, name: str) -> float:
-        """The share of messages whose `name` field is right."""
-        return self.correct[name] / self.total if self.total else 0.0
+        """The share of messages whose `name` field is right (of those that give it, if optional)."""
+        total = self.labelled[name] if name in OPTIONAL_FIELDS else self.total
+        return self.correct[name] / total if total else 1.0
 
     @property
     def emergency_recall(self) -> float:
@@ -63,6 +67,9 @@ class EvalReport:
         lines = [f"{self.total} messages"]
         for name in FIELDS:
             lines.append(f"  {name:<10} {self.accuracy(name):6.1%}  ({self.correct[name]}/{self.total})")
+        for name in OPTIONAL_FIELDS:
+            if self.labelled[name]:
+                lines.append(f"  {name:<10} {self.accuracy(name):6.1%}  ({self.correct[name]}/{self.labelled[name]})")
         exact = self.address_exact / self.total if self.total else 0.0
         lines.append(f"  {'address exactly as expected':<10} {exact:6.1%}")
         lines.append(
@@ -124,6 +131,14 @@ def score(examples: list[Example], analyses: list[Analysis]) -> EvalReport:
                 report.correct[name] += 1
             else:
                 report.misses.append(Miss(example.text, name, want, got))
+        for name in OPTIONAL_FIELDS:
+            if name in expected:
+                report.labelled[name] += 1
+                want, got = expected[name], analysis.to_json()[name]
+                if want == got:
+                    report.correct[name] += 1
+                else:
+                    report.misses.append(Miss(example.text, name, want, got))
         if expected.get("address") and analysis.address and _place(expected["address"]) == _place(analysis.address):
             report.address_exact += 1
         report.confusion[(expected.get("category") or _NONE, analysis.category or _NONE)] += 1

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from nlu.text import fold
 
 # A phrase may skip one word between two of its own ("pas eu de blessé" matches "pas de blessé").
 MAX_GAP = 1
@@ -14,26 +15,45 @@ MAX_GAP = 1
 class Tag:
     """What a phrase means: a category keyword, an emergency, an intent cue..."""
 
-    kind: str  # "category", "high", "emergency", "neutral", "rule", "status", "idea", ...
+    kind: str  # "category", "context", "high", "emergency", "neutral", "rule", "status", "idea", ...
     key: str = ""  # the category code, the emergency name, the rule "3.1"
     language: str | None = None
 
 
-@dataclass
-class Phrase:
-    """One catalogue phrase: for each of its words, the forms that match it (surface and lemmas)."""
+@dataclass(frozen=True)
+class Forms:
+    """The ways one word can be written: as spelt (and its lemmas), and without accents."""
 
-    forms: tuple[frozenset[str], ...]
-    weight: float  # content words count 1, function words less
-    tags: list[Tag] = field(default_factory=list)
+    exact: frozenset[str]
+    folded: frozenset[str]
+    surface_only: bool = False  # matches the word as written, never through a lemma
 
 
 @dataclass(frozen=True)
 class Slot:
-    """One word of the message, as the set of forms it can match."""
+    """One word of the message."""
 
-    forms: frozenset[str]
+    text: str  # lower-cased, as written
+    forms: Forms  # the text and its lemmas
+    strict: bool = False  # a real word as spelt ("gare"): its accents count, so it is no "garé"
     fuzzy: bool = False  # the form is a typo correction
+
+    def accepts(self, word: Forms) -> bool:
+        """Whether this word of the message is the phrase's `word`."""
+        if word.surface_only:
+            return self.text in word.exact or (not self.strict and fold(self.text) in word.folded)
+        if self.forms.exact & word.exact:
+            return True
+        return not self.strict and bool(self.forms.folded & word.folded)
+
+
+@dataclass
+class Phrase:
+    """One catalogue phrase, word by word."""
+
+    words: tuple[Forms, ...]
+    weight: float  # content words count 1, function words less
+    tags: list[Tag] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -52,22 +72,22 @@ class Match:
 
 
 class PhraseIndex:
-    """All phrases of the catalogue, indexed by the forms of their first word."""
+    """All phrases of the catalogue, indexed by the folded forms of their first word."""
 
     def __init__(self) -> None:
-        self._by_key: dict[tuple[frozenset[str], ...], Phrase] = {}
+        self._by_key: dict[tuple[Forms, ...], Phrase] = {}
         self._by_first: dict[str, list[Phrase]] = defaultdict(list)
-        self.vocabulary: set[str] = set()
+        self.vocabulary: set[str] = set()  # every folded form of every word
 
-    def add(self, forms: tuple[frozenset[str], ...], weight: float, tag: Tag) -> None:
+    def add(self, words: tuple[Forms, ...], weight: float, tag: Tag) -> None:
         """Add one phrase (or one more meaning to a phrase already there)."""
-        phrase = self._by_key.get(forms)
+        phrase = self._by_key.get(words)
         if phrase is None:
-            phrase = self._by_key[forms] = Phrase(forms, weight)
-            for form in forms[0]:
+            phrase = self._by_key[words] = Phrase(words, weight)
+            for form in words[0].folded:
                 self._by_first[form].append(phrase)
-            for word_forms in forms:
-                self.vocabulary.update(word_forms)
+            for word in words:
+                self.vocabulary.update(word.folded)
         if tag not in phrase.tags:
             phrase.tags.append(tag)
 
@@ -75,10 +95,10 @@ class PhraseIndex:
         """Every occurrence of every phrase, overlapping or not."""
         found: dict[tuple[int, int], Match] = {}
         for i, slot in enumerate(slots):
-            for form in slot.forms:
+            for form in slot.forms.folded:
                 for phrase in self._by_first.get(form, ()):
                     key = (id(phrase), i)
-                    if key not in found:
+                    if key not in found and slot.accepts(phrase.words[0]):
                         match = _match_at(phrase, slots, i)
                         if match:
                             found[key] = match
@@ -88,9 +108,10 @@ class PhraseIndex:
 def _match_at(phrase: Phrase, slots: list[Slot], i: int) -> Match | None:
     j = i
     fuzzy = slots[i].fuzzy
-    for word_forms in phrase.forms[1:]:
-        for step in range(1, MAX_GAP + 2):
-            if j + step < len(slots) and slots[j + step].forms & word_forms:
+    max_step = 1 if phrase.words[0].surface_only else MAX_GAP + 1  # exact wording has no gaps
+    for word in phrase.words[1:]:
+        for step in range(1, max_step + 1):
+            if j + step < len(slots) and slots[j + step].accepts(word):
                 j += step
                 fuzzy = fuzzy or slots[j].fuzzy
                 break
@@ -99,13 +120,19 @@ def _match_at(phrase: Phrase, slots: list[Slot], i: int) -> Match | None:
     return Match(phrase, i, j + 1, fuzzy)
 
 
-def select(matches: Iterable[Match]) -> list[Match]:
-    """Keep the longest phrases, then the tightest, and drop what they overlap."""
+def select(matches: list[Match]) -> list[Match]:
+    """Keep the longest phrases, then the tightest, and drop what they overlap.
+
+    Phrases found over the very same words are all kept: "cassé" can be both a problem word
+    and a sign that a traffic light is out.
+    """
     taken: set[int] = set()
-    kept = []
-    for match in sorted(matches, key=lambda m: (-len(m.phrase.forms), m.end - m.start, m.start)):
-        span = range(match.start, match.end)
-        if not taken.intersection(span):
-            taken.update(span)
-            kept.append(match)
-    return sorted(kept, key=lambda m: m.start)
+    kept_spans: set[tuple[int, int]] = set()
+    for match in sorted(matches, key=lambda m: (-len(m.phrase.words), m.end - m.start, m.start)):
+        span = (match.start, match.end)
+        if span in kept_spans:
+            continue
+        if not taken.intersection(range(*span)):
+            taken.update(range(*span))
+            kept_spans.add(span)
+    return sorted((m for m in matches if (m.start, m.end) in kept_spans), key=lambda m: m.start)

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import csv
-import logging
 import re
-from collections.abc import Callable, Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from nlu.catalogue import Places
 from nlu.text import Word, fold, is_shouting, words
-
-logger = logging.getLogger(__name__)
 
 _NUMBER = re.compile(r"^(\d{1,4})([a-z]*)$")
 _MAX_NAME_WORDS = 5
@@ -21,10 +19,43 @@ _MAX_NAME_WORDS = 5
 _INTERSECTION, _NUMBERED_STREET, _STREET, _KNOWN_LANDMARK, _LANDMARK = 5, 4, 3, 2, 1
 
 
-def _phrases(items: Iterable[str]) -> tuple[tuple[str, ...], ...]:
-    """Folded word sequences, longest first, so "rond point" is tried before "rond"."""
-    seqs = {tuple(w.folded for w in words(item)) for item in items if item.strip()}
-    return tuple(sorted(seqs, key=len, reverse=True))
+_DETERMINERS = frozenset({"le", "la", "l'", "les", "the"})
+
+
+class _PhraseSet:
+    """Folded word sequences, found at a position in a message, longest first."""
+
+    def __init__(self, items: Iterable[str], *, drop: frozenset[str] = frozenset()) -> None:
+        phrases = set()
+        for item in items:
+            seq = [w.folded for w in words(item)]
+            while seq and seq[0] in drop:  # "le vieux moulin" is also written "du vieux moulin"
+                seq.pop(0)
+            if seq:
+                phrases.add(tuple(seq))
+        self._by_first: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        for phrase in sorted(phrases, key=len, reverse=True):
+            self._by_first[phrase[0]].append(phrase)
+        self._phrases = phrases
+        self._lengths = sorted({len(p) for p in phrases}, reverse=True)
+
+    def __contains__(self, seq: tuple[str, ...]) -> bool:
+        return seq in self._phrases
+
+    def starting_with(self, first: str) -> list[tuple[str, ...]]:
+        """The phrases whose first word is `first`, longest first."""
+        return self._by_first.get(first, [])
+
+    def prefix(self, folded: Sequence[str]) -> int:
+        """The length of the longest phrase `folded` begins with, or 0."""
+        for phrase in self._by_first.get(folded[0], ()) if folded else ():
+            if tuple(folded[: len(phrase)]) == phrase:
+                return len(phrase)
+        return 0
+
+    def ends_at(self, ws: list[Word], i: int) -> bool:
+        """Whether a phrase is written just before `i`."""
+        return any(n <= i and tuple(w.folded for w in ws[i - n : i]) in self._phrases for n in self._lengths)
 
 
 def load_gazetteer_names(config_dir: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -39,7 +70,6 @@ def load_gazetteer_names(config_dir: Path) -> tuple[tuple[str, ...], tuple[str, 
             names = [row.get("name") or ""] + (row.get("aliases") or "").split("|")
             names = [n.strip() for n in names if n and n.strip()]
             (streets if (row.get("kind") or "").strip() == "street" else landmarks).extend(names)
-    logger.info("gazetteer loaded", extra={"landmarks": len(landmarks), "streets": len(streets)})
     return tuple(landmarks), tuple(streets)
 
 
@@ -72,21 +102,22 @@ class PlaceFinder:
         gazetteer_landmarks: Iterable[str] = (),
         gazetteer_streets: Iterable[str] = (),
     ) -> None:
-        self._types = _phrases(places.street_types)
+        self._types = _PhraseSet(places.street_types)
         self._ambiguous = {tuple(w.folded for w in words(t)) for t in places.ambiguous_types}
+        self._type_blockers = {fold(w) for w in places.type_blockers}
         self._suffixes = {fold(s) for s in places.number_suffixes}
-        self._number_words = _phrases(places.number_words)
-        self._connectors = _phrases(places.name_connectors)
-        self._markers = _phrases(places.intersection_markers)
-        self._joiners = _phrases(places.intersection_joiners)
-        self._prepositions = _phrases(places.landmark_prepositions)
-        self._standalone = _phrases(places.standalone_landmarks)
-        self._named = _phrases(places.named_landmarks)
+        self._number_words = _PhraseSet(places.number_words)
+        self._connectors = _PhraseSet(places.name_connectors)
+        self._markers = _PhraseSet(places.intersection_markers)
+        self._joiners = _PhraseSet(places.intersection_joiners)
+        self._prepositions = _PhraseSet(places.landmark_prepositions)
+        self._standalone = _PhraseSet(places.standalone_landmarks, drop=_DETERMINERS)
+        self._named = _PhraseSet(places.named_landmarks, drop=_DETERMINERS)
         self._stop = {fold(w) for w in places.name_stop_words}
         self._months = {fold(m) for m in places.months}
         self._is_keyword = is_keyword
         self._is_common_word = is_common_word
-        self._known_landmarks = _phrases(gazetteer_landmarks)
+        self._known_landmarks = _PhraseSet(gazetteer_landmarks, drop=_DETERMINERS)
         # "mal garé" is no "gare": an accent the resident typed must be the landmark's own
         self._landmark_spelling = {
             w.folded: w.text.lower()
@@ -96,20 +127,17 @@ class PlaceFinder:
         # street names without their type: "Rue Victor Hugo" -> ("victor", "hugo")
         self._known_streets = {self._strip_type(tuple(w.folded for w in words(s))) for s in gazetteer_streets}
         self._known_streets.discard(())
-        self._determiners = {"le", "la", "l'", "les", "the"}
+        self._determiners = _DETERMINERS
 
     def _strip_type(self, seq: tuple[str, ...]) -> tuple[str, ...]:
-        for street_type in self._types:
-            if seq[: len(street_type)] == street_type:
-                seq = seq[len(street_type) :]
-                break
-        while seq and seq[0] in {c[0] for c in self._connectors if len(c) == 1}:
-            seq = seq[1:]
+        seq = seq[self._types.prefix(seq) :]
+        while seq and self._connectors.prefix(seq):
+            seq = seq[self._connectors.prefix(seq) :]
         return seq
 
     def find(self, text: str) -> Place | None:
         """The place named in `text`, as written, or None."""
-        ws = [w for w in words(text)]
+        ws = words(text)
         lowered = is_shouting(text)
         found: list[_Found] = []
         for i in range(len(ws)):
@@ -145,7 +173,13 @@ class PlaceFinder:
         if not type_len:
             return None
         street_type = tuple(w.folded for w in ws[i : i + type_len])
-        name_end = self._name(ws, i + type_len, lowered, strict=street_type in self._ambiguous)
+        ambiguous = street_type in self._ambiguous
+        if ambiguous and i > 0 and ws[i - 1].folded in self._type_blockers:
+            return None
+        after_type = i + type_len
+        if after_type < len(ws) and ws[after_type].text == ".":  # "r. Victor Hugo", "av. Foch"
+            after_type += 1
+        name_end = self._name(ws, after_type, lowered, strict=ambiguous)
         if name_end is None:
             return None
         start = self._number_before(ws, i)
@@ -184,6 +218,9 @@ class PlaceFinder:
         start = j
         j = self._skip_connectors(ws, j)
         after_connector = j > start
+        known = self._known_street_at(ws, j)
+        if known:
+            return known
         if j >= len(ws) or not ws[j].folded[:1].isalnum():
             return None
         first = ws[j]
@@ -192,33 +229,31 @@ class PlaceFinder:
             return date
         if first.folded[:1].isdigit():
             return None
-        if not after_connector:
-            if first.folded in self._stop or self._is_keyword(first.folded):
-                return None
-            capitalised = first.capitalised and not lowered
-            if strict and not capitalised and self._is_common_word(first.text.lower()):
-                return None
-        elif first.folded in self._stop:
+        capitalised = first.capitalised and not lowered
+        if first.folded in self._stop:
             return None
+        if not after_connector and not capitalised:
+            if self._is_keyword(first.folded):
+                return None
+            if strict and self._is_common_word(first.text.lower()):
+                return None
         j += 1
         count = 1
         while j < len(ws) and count < _MAX_NAME_WORDS:
             nxt = self._skip_connectors(ws, j)
             if nxt >= len(ws) or _match(ws, nxt, self._number_words):
                 break
-            if nxt > j and not self._continues(ws[nxt], lowered, after_connector_word=True):
-                break
-            if nxt == j and not self._continues(ws[nxt], lowered, after_connector_word=False):
+            if not self._continues(ws[nxt], lowered):
                 break
             j = nxt + 1
             count += 1
         return self._trim_to_known(ws, start, j)
 
-    def _continues(self, word: Word, lowered: bool, *, after_connector_word: bool) -> bool:
+    def _continues(self, word: Word, lowered: bool) -> bool:
         if not word.folded[:1].isalpha() or word.folded in self._stop:
             return False
         if word.capitalised and not lowered:
-            return after_connector_word or not self._is_keyword(word.folded)
+            return True
         return not self._is_keyword(word.folded)
 
     def _skip_connectors(self, ws: list[Word], j: int) -> int:
@@ -235,6 +270,13 @@ class PlaceFinder:
             if end < len(ws) and re.fullmatch(r"\d{4}", ws[end].folded):
                 end += 1
             return end
+        return None
+
+    def _known_street_at(self, ws: list[Word], j: int) -> int | None:
+        """The end of a gazetteer street name written at `j` ("jean jaures"), if there is one."""
+        for length in range(min(_MAX_NAME_WORDS, len(ws) - j), 0, -1):
+            if tuple(w.folded for w in ws[j : j + length]) in self._known_streets:
+                return j + length
         return None
 
     def _trim_to_known(self, ws: list[Word], start: int, end: int) -> int:
@@ -263,7 +305,7 @@ class PlaceFinder:
     def _intersection(self, ws: list[Word], i: int, j: int, lowered: bool) -> _Found | None:
         """`marker` at i..j, then one or two streets or names ("carrefour Leclerc", "angle rue A et rue B")."""
         start = i
-        while start < j and (ws[start].folded in self._determiners or ws[start].folded in {"a", "au"}):
+        while start < j and (ws[start].folded in self._determiners or (ws[start].folded,) in self._prepositions):
             start += 1
         first_end = self._place_name(ws, self._skip_connectors(ws, j), lowered)
         if first_end is None:
@@ -289,7 +331,8 @@ class PlaceFinder:
             return None
         known = _match(ws, i, self._known_landmarks)
         if known and _same_accents(ws[i : i + known], self._landmark_spelling):
-            return _Found(_KNOWN_LANDMARK, ws[self._with_determiner(ws, i)].start, ws[i + known - 1].end)
+            end = self._complement(ws, i + known, lowered)
+            return _Found(_KNOWN_LANDMARK, ws[self._with_determiner(ws, i)].start, ws[end - 1].end)
         standalone = _match(ws, i, self._standalone)
         named = _match(ws, i, self._named)
         if not _same_accents(ws[i : i + max(standalone, named)], self._landmark_spelling):
@@ -306,7 +349,7 @@ class PlaceFinder:
         """A landmark follows a determiner or a preposition, or opens the message."""
         if i == 0 or ws[i - 1].folded in self._determiners:
             return True
-        return any(ws[i - len(p) : i] and tuple(w.folded for w in ws[i - len(p) : i]) == p for p in self._prepositions)
+        return self._prepositions.ends_at(ws, i)
 
     def _with_determiner(self, ws: list[Word], i: int) -> int:
         return i - 1 if i > 0 and ws[i - 1].folded in self._determiners else i
@@ -336,10 +379,12 @@ def _same_accents(ws: list[Word], spelling: dict[str, str]) -> bool:
     return all(w.text.lower() == w.folded or spelling.get(w.folded) == w.text.lower() for w in ws)
 
 
-def _match(ws: list[Word], i: int, phrases: tuple[tuple[str, ...], ...]) -> int:
-    """The length of the longest phrase found at `i`, or 0."""
-    for phrase in phrases:
+def _match(ws: list[Word], i: int, phrases: _PhraseSet) -> int:
+    """The length of the longest phrase written at `i`, or 0."""
+    if i >= len(ws):
+        return 0
+    for phrase in phrases.starting_with(ws[i].folded):
         n = len(phrase)
-        if i + n <= len(ws) and all(ws[i + k].folded == phrase[k] for k in range(n)):
+        if i + n <= len(ws) and all(ws[i + k].folded == phrase[k] for k in range(1, n)):
             return n
     return 0

@@ -10,19 +10,21 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import spacy
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
-from spacy.language import Language
-from spacy.tokens import Doc
 
 from nlu.analysis import Analysis
 from nlu.catalogue import Catalogue, load_catalogue
-from nlu.phrases import Match, PhraseIndex, Slot, Tag, select
+from nlu.phrases import Forms, Match, PhraseIndex, Slot, Tag, select
 from nlu.places import PlaceFinder, load_gazetteer_names
 from nlu.references import find_references
 from nlu.text import fold, is_shouting, whole_message_key, words
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc, Token
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +35,12 @@ _BATCH_SIZE = 256
 # A message whose words, once its reference is removed, are no more than this asks about that case.
 _MOSTLY_REFERENCE_WORDS = 4
 _NER_LABELS = {"LOC", "ORG"}
+# Intent cues are matched on their exact words, not on lemmas.
+_SURFACE_KINDS = {"stop", "status", "idea", "idea_weak", "thanks", "thanks_strong", "greeting"}
+# The lemma of a word the tagger took for a name or did not know is looked up instead.
+_UNRELIABLE_POS = {"PROPN", "X", "INTJ"}
+# An emergency hints at its own category, more than a context word does, less than a keyword.
+_EMERGENCY_WEIGHT = 0.5
 # A context word ("parc", "aire de jeux") says where more than what: it counts less than a keyword.
 _CONTEXT_WEIGHT = 0.4
 
@@ -40,6 +48,8 @@ _CONTEXT_WEIGHT = 0.4
 @functools.cache
 def load_model() -> Language:
     """The French model, once per process, without the parts the analysis does not use."""
+    import spacy  # imported here: `import nlu` stays light for the commands that never analyse
+
     # The parser is not needed; the recogniser of named places runs only when rules find no place.
     return spacy.load(MODEL, exclude=["parser", "senter"], disable=["ner"])
 
@@ -67,7 +77,8 @@ class Understander:
     """Understands messages with one town's catalogue and gazetteer."""
 
     def __init__(self, config_dir: Path, nlp: Language | None = None) -> None:
-        self.catalogue: Catalogue = load_catalogue(Path(config_dir))
+        self.config_dir = Path(config_dir)
+        self.catalogue: Catalogue = load_catalogue(self.config_dir)
         self._nlp = nlp or load_model()
         lemmatizer = self._nlp.get_pipe("lemmatizer")
         self._lookup = lemmatizer.lookups.get_table("lemma_lookup")
@@ -80,7 +91,7 @@ class Understander:
             if len(form) >= 4 and form.isalpha():
                 self._fuzzy_vocabulary.setdefault(form[0], []).append(form)
         self._corrections: dict[str, str | None] = {}
-        landmarks, streets = load_gazetteer_names(Path(config_dir))
+        landmarks, streets = load_gazetteer_names(self.config_dir)
         self._places = PlaceFinder(
             self.catalogue.places,
             is_keyword=self._is_keyword,
@@ -92,6 +103,10 @@ class Understander:
         self._language_words = {lang: {fold(w) for w in ws} for lang, ws in self.catalogue.languages.items()}
         self._whole = self._whole_message_forms()
         self._cache: dict[str, Analysis] = {}
+        logger.info(
+            "understander ready",
+            extra={"categories": len(self.catalogue.categories), "landmarks": len(landmarks), "streets": len(streets)},
+        )
 
     # building ----------------------------------------------------------------------------------
 
@@ -120,6 +135,7 @@ class Understander:
                     yield phrase, Tag("rule", f"{r}.{g}")
         intents = cat.intents
         for kind, phrases in (
+            ("stop", intents.stop_phrases),
             ("status", intents.status),
             ("idea", intents.idea),
             ("idea_weak", intents.idea_weak),
@@ -133,27 +149,28 @@ class Understander:
 
     def _build_index(self) -> None:
         # Phrases are lemmatised with the lookup table alone: no context is needed to know that
-        # "débordent" is "déborder", and it keeps the start-up fast.
+        # "débordent" is "déborder", and it keeps the start-up fast. Intent cues keep their exact
+        # words: "c'est bien" is no "ce serait bien".
         entries = list(self._catalogue_phrases())
         texts = sorted({phrase for phrase, _ in entries})
-        forms_of = {}
-        for text, doc in zip(texts, self._nlp.tokenizer.pipe(_prepare(t) for t in texts), strict=True):
-            tokens = [t for t in doc if not t.is_space]
-            if tokens:
-                forms = tuple(self._forms(t.text, t.text) for t in tokens)
-                weight = sum(0.4 if t.is_stop or t.is_punct else 1.0 for t in tokens)
-                forms_of[text] = (forms, weight)
+        tokens_of = {
+            text: [t for t in doc if not t.is_space]
+            for text, doc in zip(texts, self._nlp.tokenizer.pipe(_prepare(t) for t in texts), strict=True)
+        }
         for phrase, tag in entries:
-            if phrase in forms_of:
-                forms, weight = forms_of[phrase]
-                self._index.add(forms, weight, tag)
+            tokens = tokens_of[phrase]
+            if tokens:
+                lemmas = tag.kind not in _SURFACE_KINDS
+                words = tuple(self._phrase_forms(t.text, lemmas=lemmas) for t in tokens)
+                weight = sum(0.4 if t.is_stop or t.is_punct else 1.0 for t in tokens)
+                self._index.add(words, weight, tag)
 
     def _expansions(self) -> dict[str, list[Slot]]:
         abbreviations = self.catalogue.abbreviations
         keys = list(abbreviations)
         docs = self._nlp.tokenizer.pipe(_prepare(abbreviations[k]) for k in keys)
         return {
-            fold(key): [Slot(self._forms(t.text, t.text)) for t in doc if not t.is_space]
+            fold(key): [Slot(t.lower_, self._phrase_forms(t.text, lemmas=True)) for t in doc if not t.is_space]
             for key, doc in zip(keys, docs, strict=True)
         }
 
@@ -169,10 +186,17 @@ class Understander:
                 whole[whole_message_key(form)] = ("intent", intent)
         return whole
 
-    def _forms(self, text: str, lemma: str) -> frozenset[str]:
+    def _phrase_forms(self, text: str, *, lemmas: bool) -> Forms:
         lower = text.lower()
-        found = self._lookup.get(lower)  # a list of lemmas
-        return frozenset(f for f in (fold(text), fold(lemma), fold(found[0]) if found else "") if f)
+        exact = {lower, *(self._lookup.get(lower) or ())} if lemmas else {lower}
+        return Forms(frozenset(exact), frozenset(fold(f) for f in exact), surface_only=not lemmas)
+
+    def _token_forms(self, token: Token) -> Forms:
+        lower = token.text.lower()
+        exact = {lower, token.lemma_.lower()}
+        if token.pos_ in _UNRELIABLE_POS or token.text[:1].isupper():
+            exact.update(self._lookup.get(lower) or ())
+        return Forms(frozenset(exact), frozenset(fold(f) for f in exact))
 
     def _is_common_word(self, word: str) -> bool:
         return word in self._lookup or word in self._lemmas
@@ -209,14 +233,18 @@ class Understander:
 
     def _analysis(self, text: str, doc: Doc) -> Analysis:
         whole = self._whole.get(whole_message_key(text))
-        if whole and whole[0] == "intent":
-            return Analysis(intent=whole[1], language=self._language(text, ()), confidence=0.0)
-        answer = whole[1] if whole else None
+        if whole:
+            kind, value = whole
+            language = self._language(text, {}, range(0))
+            if kind == "intent":
+                return Analysis(intent=value, language=language)
+            return Analysis(intent="other", language=language, answer=value)
         place = self._places.find(text)
-        slots = self._slots(doc, hidden=range(place.start, place.end) if place and place.street else range(0))
+        place_span = range(place.start, place.end) if place else range(0)
+        slots = self._slots(doc, hidden=place_span if place and place.street else range(0))
         everything = self._index.find_all(slots)
         kept = select(everything)
-        scores = self._score(text, kept, everything)
+        scores = self._score(text, kept, everything, place_span)
         references = find_references(text, self.catalogue.reference_prefix)
         valid = next((r for r in references if r.valid), None)
         prefixed_wrong = next(
@@ -228,7 +256,7 @@ class Understander:
         mistyped = None
         if not valid:
             mistyped = prefixed_wrong or (any_wrong if mostly_reference or "status" in scores.kinds else None)
-        intent = self._intent(scores, has_reference=bool(valid or mistyped), text=text, answer=answer)
+        intent = self._intent(scores, has_reference=bool(valid or mistyped), text=text)
         category = scores.category if intent not in ("stop", "start", "help") else None
         emergency_numbers = self._numbers(scores.emergencies)
         if emergency_numbers:
@@ -248,7 +276,6 @@ class Understander:
             language=scores.language,
             confidence=scores.confidence if category else 0.0,
             emergency_numbers=emergency_numbers,
-            answer=answer,
         )
 
     def _slots(self, doc: Doc, hidden: range) -> list[Slot]:
@@ -258,20 +285,20 @@ class Understander:
             if token.is_space:
                 continue
             if token.idx in hidden:
-                slots.append(Slot(frozenset()))
+                slots.append(Slot("", Forms(frozenset(), frozenset())))
                 continue
-            folded = fold(token.text)
-            expansion = self._abbreviations.get(folded)
+            lower = token.text.lower()
+            expansion = self._abbreviations.get(fold(lower))
             if expansion:
                 slots.extend(expansion)
                 continue
-            forms = self._forms(token.text, token.lemma_)
-            if forms.isdisjoint(self._index.vocabulary):
-                corrected = self._correct(token.text.lower())
+            forms = self._token_forms(token)
+            if forms.folded.isdisjoint(self._index.vocabulary):
+                corrected = self._correct(lower)
                 if corrected:
-                    slots.append(Slot(forms | {corrected}, fuzzy=True))
+                    slots.append(Slot(lower, Forms(forms.exact, forms.folded | {corrected}), fuzzy=True))
                     continue
-            slots.append(Slot(forms))
+            slots.append(Slot(lower, forms, strict=self._is_common_word(lower)))
         return slots
 
     def _correct(self, word: str) -> str | None:
@@ -289,28 +316,31 @@ class Understander:
         self._corrections[word] = corrected
         return corrected
 
-    def _score(self, text: str, kept: list[Match], everything: list[Match]) -> _Scores:
-        by_category: dict[str, float] = {}
+    def _score(self, text: str, kept: list[Match], everything: list[Match], place: range) -> _Scores:
+        by_span: dict[tuple[str, int, int], float] = {}  # several spellings of one word count once
         kinds: set[str] = set()
         emergencies: set[str] = set()
         high = False
-        votes = {"fr": 0.0, "en": 0.0}
+        voters: set[tuple[str, int, int]] = set()
         for match in kept:
             for tag in match.phrase.tags:
                 kinds.add(tag.kind)
                 if tag.kind in ("category", "context"):
                     weight = _CONTEXT_WEIGHT if tag.kind == "context" else match.weight
-                    by_category[tag.key] = by_category.get(tag.key, 0.0) + weight
+                    key = (tag.key, match.start, match.end)
+                    by_span[key] = max(by_span.get(key, 0.0), weight)
                 elif tag.kind == "emergency":
                     emergencies.add(tag.key)
                 elif tag.kind == "high":
                     high = True
-                if tag.language in votes:
-                    votes[tag.language] += 0.5
-        if "neutral" in kinds:
-            emergencies -= {
-                tag.key for m in kept if any(t.kind == "neutral" for t in m.phrase.tags) for tag in m.phrase.tags
-            }
+                if tag.language:
+                    voters.add((tag.language, match.start, match.end))
+        for emergency in self.catalogue.emergencies:
+            if emergency.name in emergencies and emergency.category:
+                by_span[(emergency.category, -1, -1)] = _EMERGENCY_WEIGHT
+        by_category: dict[str, float] = {}
+        for (code, _, _), weight in by_span.items():
+            by_category[code] = by_category.get(code, 0.0) + weight
         ranked = sorted(by_category.items(), key=lambda kv: -kv[1])
         category, confidence = None, 0.0
         if ranked:
@@ -319,12 +349,12 @@ class Understander:
             category = ranked[0][0]
             confidence = round((1 - math.exp(-1.2 * best)) * best / (best + second), 3)
         ordered = tuple(e.name for e in self.catalogue.emergencies if e.name in emergencies)
-        if not category and ordered:
-            category = next(e.category for e in self.catalogue.emergencies if e.name == ordered[0])
-            confidence = 0.5 if category else 0.0
         if category and not high:
             high = self._rule_fires(category, everything)
-        return _Scores(category, confidence, ordered, high, frozenset(kinds), self._language(text, votes))
+        votes = {"fr": 0.0, "en": 0.0}
+        for language, _, _ in voters:
+            votes[language] = votes.get(language, 0.0) + 1.0
+        return _Scores(category, confidence, ordered, high, frozenset(kinds), self._language(text, votes, place))
 
     def _rule_fires(self, category: str, everything: list[Match]) -> bool:
         groups = {tag.key for m in everything for tag in m.phrase.tags if tag.kind == "rule"}
@@ -333,30 +363,33 @@ class Understander:
                 return True
         return False
 
-    def _language(self, text: str, votes: dict[str, float] | tuple) -> str:
-        counts = dict(votes) if isinstance(votes, dict) else {"fr": 0.0, "en": 0.0}
+    def _language(self, text: str, votes: dict[str, float], place: range) -> str:
+        """The language with the most of its words (a street name's words do not count)."""
+        counts = dict(votes)
         for word in words(text):
+            if word.start in place:
+                continue
             for lang, vocabulary in self._language_words.items():
                 if word.folded in vocabulary:
                     counts[lang] = counts.get(lang, 0.0) + 1
         return "en" if counts.get("en", 0) > counts.get("fr", 0) else "fr"
 
-    def _intent(self, scores: _Scores, *, has_reference: bool, text: str, answer: str | None) -> str:
+    def _intent(self, scores: _Scores, *, has_reference: bool, text: str) -> str:
         kinds = scores.kinds
         question = "?" in text
+        if "stop" in kinds:
+            return "stop"
         if "status" in kinds:
             return "status"
         if has_reference:
             thanking = ("thanks" in kinds or "thanks_strong" in kinds) and not question
             return "thanks" if thanking else "status"
-        if "thanks_strong" in kinds and "problem" not in kinds:
+        if "thanks_strong" in kinds:
             return "thanks"
         if "idea" in kinds or ("idea_weak" in kinds and "problem" not in kinds):
             return "idea"
         if scores.category or scores.emergencies or "problem" in kinds:
             return "report"
-        if answer:
-            return "other"
         if "thanks" in kinds or "thanks_strong" in kinds:
             return "thanks"
         if "greeting" in kinds:

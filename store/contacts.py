@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import phonenumbers
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -24,7 +26,8 @@ def normalise_phone(address: str, region: str = "FR") -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def identity_for(session: Session, *, channel: str, address: str, gateway_address: str | None) -> Identity:
+def identity_for(session: Session, *, channel: str, address: str, gateway_address: str | None,
+                 seen_at: datetime | None = None) -> Identity:
     """The identity that wrote from `address` on `channel`, created with its contact on first contact."""
     if channel in PHONE_CHANNELS:
         address = normalise_phone(address) or address
@@ -36,7 +39,7 @@ def identity_for(session: Session, *, channel: str, address: str, gateway_addres
         identity = _create_identity(session, channel=channel, address=address, phone=phone)
     if gateway_address and identity.gateway_address != gateway_address:
         identity.gateway_address = gateway_address
-    identity.last_inbound_at = utcnow()
+    identity.last_inbound_at = max(filter(None, (identity.last_inbound_at, seen_at or utcnow())))
     session.add(identity)
     return identity
 

@@ -4,68 +4,90 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import and_, exists
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, exists, insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from channels.base import InboundMessage as Received
 from store.clock import utcnow
 from store.contacts import identity_for
-from store.models import InboundMessage
+from store.models import Identity, InboundMessage
 
 MAX_ATTEMPTS = 5
 
 
-def record(session: Session, received: Received) -> InboundMessage | None:
-    """Store a received message; None when the provider already sent it (a retry)."""
-    identity = identity_for(
-        session, channel=received.channel, address=received.sender, gateway_address=received.recipient
-    )
-    row = InboundMessage(
-        channel=received.channel,
-        provider_id=received.provider_id,
-        identity_id=identity.id,
-        body=received.text,
-        extra={
+def record(session: Session, received: Received) -> int | None:
+    """Store a received message in one statement; its id, or None when the provider already sent it (a retry)."""
+    now = utcnow()
+    values = {
+        "channel": received.channel,
+        "provider_id": received.provider_id,
+        "sender": received.sender,
+        "recipient": received.recipient,
+        "body": received.text,
+        "extra": {
             "lat": received.lat,
             "lon": received.lon,
             "media": list(received.media),
             "profile_name": received.profile_name,
             "raw": received.raw,
         },
-    )
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        return None
-    return row
+        "status": "pending",
+        "attempts": 0,
+        "received_at": now,
+        "next_attempt_at": now,
+    }
+    statement = _insert_ignoring_duplicates(session, values).returning(InboundMessage.id)
+    return session.exec(statement).scalar()
 
 
-def claim_next(session: Session) -> InboundMessage | None:
-    """Lock the oldest pending message whose sender has nothing older pending, so turns keep their order."""
+def _insert_ignoring_duplicates(session: Session, values: dict):
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(InboundMessage).values(**values).on_conflict_do_nothing(
+            index_elements=["channel", "provider_id"])
+    if dialect == "sqlite":
+        return sqlite.insert(InboundMessage).values(**values).on_conflict_do_nothing(
+            index_elements=["channel", "provider_id"])
+    return insert(InboundMessage).values(**values)
+
+
+def claim_next(session: Session, *, window: int = 64) -> InboundMessage | None:
+    """Lock the oldest pending message whose sender has nothing older pending, so turns keep their order.
+
+    The oldest `window` pending messages are looked at first, which an index answers at once; the whole
+    backlog only when none of them can be taken (all locked by other workers or waiting behind older ones).
+    """
+    first = session.exec(_claim_query(window)).first()
+    return first if first is not None else session.exec(_claim_query(None)).first()
+
+
+def _claim_query(window: int | None):
     earlier = aliased(InboundMessage)
     older_pending = exists().where(
         and_(
-            earlier.identity_id == InboundMessage.identity_id,
+            earlier.channel == InboundMessage.channel,
+            earlier.sender == InboundMessage.sender,
             earlier.status == "pending",
             earlier.id < InboundMessage.id,
         )
     )
-    query = (
-        select(InboundMessage)
-        .where(
-            InboundMessage.status == "pending",
-            InboundMessage.next_attempt_at <= utcnow(),
-            ~older_pending,
-        )
-        .order_by(InboundMessage.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    )
-    return session.exec(query).first()
+    due = and_(InboundMessage.status == "pending", InboundMessage.next_attempt_at <= utcnow())
+    query = select(InboundMessage).where(due, ~older_pending)
+    if window is not None:
+        oldest = select(InboundMessage.id).where(due).order_by(InboundMessage.id).limit(window)
+        query = query.where(InboundMessage.id.in_(oldest.scalar_subquery()))
+    return query.order_by(InboundMessage.id).limit(1).with_for_update(skip_locked=True)
+
+
+def sender_identity(session: Session, message: InboundMessage) -> Identity:
+    """The identity that wrote `message` (created on first contact), remembered on the message."""
+    identity = identity_for(session, channel=message.channel, address=message.sender,
+                            gateway_address=message.recipient or None, seen_at=message.received_at)
+    message.identity_id = identity.id
+    session.add(message)
+    return identity
 
 
 def mark_done(session: Session, message: InboundMessage) -> None:

@@ -50,18 +50,24 @@ class Conversation(SQLModel, table=True):
 
 
 class InboundMessage(SQLModel, table=True):
-    """One message as received, stored before the provider gets its 2xx; unique per provider id."""
+    """One message as received, stored before the provider gets its 2xx; unique per provider id.
+
+    The webhook writes this row and nothing else (one INSERT); who wrote it is resolved by the worker.
+    """
 
     __tablename__ = "inbound_message"
     __table_args__ = (
         UniqueConstraint("channel", "provider_id", name="uq_inbound_channel_provider_id"),
         Index("ix_inbound_pending", "status", "id"),
+        Index("ix_inbound_sender", "channel", "sender", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str
     provider_id: str
-    identity_id: int = Field(foreign_key="identity.id", index=True)
+    sender: str  # as the provider wrote it; the worker resolves it to an identity
+    recipient: str = ""
+    identity_id: int | None = Field(default=None, foreign_key="identity.id", index=True)
     body: str = Field(default="", sa_column=Column(Text, nullable=False))
     extra: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     status: str = "pending"  # pending, done, failed

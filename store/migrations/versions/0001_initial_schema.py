@@ -125,7 +125,9 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('provider_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('identity_id', sa.Integer(), nullable=False),
+    sa.Column('sender', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('recipient', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('identity_id', sa.Integer(), nullable=True),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('extra', sa.JSON(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -141,6 +143,7 @@ def upgrade() -> None:
     with op.batch_alter_table('inbound_message', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_inbound_message_identity_id'), ['identity_id'], unique=False)
         batch_op.create_index('ix_inbound_pending', ['status', 'id'], unique=False)
+        batch_op.create_index('ix_inbound_sender', ['channel', 'sender', 'status'], unique=False)
 
     op.create_table('outbound_message',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -204,6 +207,7 @@ def downgrade() -> None:
 
     op.drop_table('outbound_message')
     with op.batch_alter_table('inbound_message', schema=None) as batch_op:
+        batch_op.drop_index('ix_inbound_sender')
         batch_op.drop_index('ix_inbound_pending')
         batch_op.drop_index(batch_op.f('ix_inbound_message_identity_id'))
 

@@ -1,0 +1,53 @@
+"""Places as the resident wrote them: numbers, street types, intersections, landmarks."""
+
+import pytest
+
+
+@pytest.mark.parametrize(
+    "text, address",
+    [
+        ("Nid de poule devant le 14 rue Victor Hugo", "14 rue Victor Hugo"),
+        ("trou au 14bis rue Balzac", "14bis rue Balzac"),
+        ("trou au 3 ter, allée des Tilleuls", "3 ter, allée des Tilleuls"),
+        ("lampadr eteint rue balzac", "rue balzac"),
+        ("NID DE POULE 27 RUE DE LA REPUBLIQUE", "27 RUE DE LA REPUBLIQUE"),
+        ("fuite 6 imp des lilas", "6 imp des lilas"),
+        ("trottoir cassé 19 r. Victor Hugo", "19 r. Victor Hugo"),
+        ("poubelles av jean jaures depuis lundi", "av jean jaures"),
+        ("feu rouge en panne carrefour leclerc", "carrefour leclerc"),
+        ("trou quai de la Résistance", "quai de la Résistance"),
+        ("tags place Lamartine", "place Lamartine"),
+        ("arbre tombé route de Tours", "route de Tours"),
+        ("trou rue du 8 Mai 1945", "rue du 8 Mai 1945"),
+        ("à l'angle de la rue Pasteur et de la rue Danton", "angle de la rue Pasteur et de la rue Danton"),
+        ("feux HS carrefour rue Pasteur / av Marceau", "carrefour rue Pasteur / av Marceau"),
+        ("Street light out at the corner of rue Voltaire and rue Danton", "corner of rue Voltaire and rue Danton"),
+        ("tags devant la mairie", "la mairie"),
+        ("poubelles près de la gare", "la gare"),
+        ("bruit à côté du stade", "stade"),
+        ("tags devant l'école Jean Moulin", "l'école Jean Moulin"),
+        ("voiture garée devant Monoprix", "Monoprix"),
+    ],
+)
+def test_the_place_is_given_as_written(understander, text, address):
+    assert understander.analyze(text).address == address
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "voiture garée sur le trottoir",
+        "la route est inondée",
+        "voiture mal garé sur la place handicapé",
+        "il faudrait mettre en place du covoiturage",
+        "ya des ordures partout devant chez moi",
+    ],
+)
+def test_no_place_is_invented(understander, text):
+    assert understander.analyze(text).address is None
+
+
+def test_a_street_name_is_no_keyword(understander):
+    analysis = understander.analyze("12 rue de la Gare")
+
+    assert (analysis.intent, analysis.category, analysis.address) == ("other", None, "12 rue de la Gare")
