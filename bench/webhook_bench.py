@@ -12,8 +12,8 @@ messages into cases and answers sent to the local Twilio.
 from __future__ import annotations
 
 import argparse
-import logging
 import asyncio
+import logging
 import os
 import signal
 import statistics

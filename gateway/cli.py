@@ -218,12 +218,14 @@ def templates() -> None:
 @click.option("--port", type=int, default=8000, show_default=True)
 @click.option("--twilio-port", type=int, default=8089, show_default=True, help="Port of the local Twilio stand-in.")
 @click.option("--fresh", is_flag=True, help="Start from an empty demo database.")
-def demo(port: int, twilio_port: int, fresh: bool) -> None:
+@click.option("--db", "database", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The demo's SQLite file (default var/demo.db).")
+def demo(port: int, twilio_port: int, fresh: bool, database: Path | None) -> None:
     """The demo: SQLite, the demo territory and cases, a local Twilio; no network, no credentials."""
-    from gateway.demo import run_demo
+    from gateway.demo import DEMO_DB, run_demo
 
     _logging()
-    run_demo(port=port, twilio_port=twilio_port, fresh=fresh)
+    run_demo(port=port, twilio_port=twilio_port, fresh=fresh, database=database or DEMO_DB)
 
 
 @main.command()

@@ -10,6 +10,7 @@ import dataclasses
 import logging
 import os
 import time
+from pathlib import Path
 
 import requests
 
@@ -34,11 +35,11 @@ DEMO_REPORTS = [
 ]
 
 
-def demo_settings(port: int, twilio_url: str) -> Settings:
+def demo_settings(port: int, twilio_url: str, database: Path = DEMO_DB) -> Settings:
     """The demo's settings: its own SQLite file and the local Twilio, whatever the environment says."""
     return dataclasses.replace(
         Settings.from_env(),
-        database_url=f"sqlite:///{DEMO_DB}",
+        database_url=f"sqlite:///{database}",
         public_url=f"http://127.0.0.1:{port}",
         port=port,
         twilio_account_sid=DEMO_ACCOUNT_SID,
@@ -49,15 +50,16 @@ def demo_settings(port: int, twilio_url: str) -> Settings:
     )
 
 
-def run_demo(*, port: int, twilio_port: int, fresh: bool) -> None:
+def run_demo(*, port: int, twilio_port: int, fresh: bool, database: Path = DEMO_DB) -> None:
     """Start the stand-in, seed the demo data once, and serve until interrupted."""
     from gateway.cli import run_server
 
-    if fresh and DEMO_DB.exists():
-        DEMO_DB.unlink()
+    if fresh:
+        for path in (database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")):
+            path.unlink(missing_ok=True)
     twilio = TwilioStandin(account_sid=DEMO_ACCOUNT_SID, auth_token=DEMO_AUTH_TOKEN, port=twilio_port).start()
     twilio.callbacks(enabled=True, delivered=True)
-    rt = Runtime(demo_settings(port, twilio.url))
+    rt = Runtime(demo_settings(port, twilio.url, database))
     rt.db.upgrade()
     seed(rt)
     os.environ["GUICHET_DEMO_TWILIO_URL"] = twilio.url

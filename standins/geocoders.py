@@ -11,30 +11,29 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import threading
 import zlib
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from flask import Flask, jsonify, request
-from werkzeug.serving import BaseWSGIServer, make_server
 
 from routing.geocoders import GazetteerGeocoder, GazetteerHit
 from routing.territories import TERRITORIES_FILE, Territories
+from standins.server import LocalServer
 
 logger = logging.getLogger(__name__)
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
-SHUTDOWN_POLL_SECONDS = 0.05  # werkzeug's default of 0.5 s makes every test teardown slow
 DEPARTMENT = ("Indre-et-Loire", "Centre-Val de Loire")  # where the demo territory lies
 BAN_TYPES = {"address": "housenumber", "street": "street", "landmark": "locality"}
 BAN_SCORES = {"housenumber": 0.97, "street": 0.89, "locality": 0.78}
 OSM_LICENCE = "Data © OpenStreetMap contributors, ODbL 1.0. http://osm.org/copyright"
 
 
-class GeocoderStandin:
+class GeocoderStandin(LocalServer):
     """BAN's and Nominatim's `/search` on 127.0.0.1, both answering from the gazetteer in `config_dir`."""
+
+    name = "geocoder stand-in"
 
     def __init__(self, config_dir: Path | str = CONFIG_DIR, port: int = 0, host: str = "127.0.0.1") -> None:
         territories = Territories.load(config_dir)
@@ -42,55 +41,9 @@ class GeocoderStandin:
         features = json.loads((Path(config_dir) / TERRITORIES_FILE).read_text(encoding="utf-8"))["features"]
         self._communes = {f["properties"]["code"]: f["properties"] for f in features if f["properties"]["kind"] == "commune"}
         self._territories = territories
-        self._host = host
-        self._port = port
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__(host, port)
         self.queries: list[str] = []  # every `q` received, oldest first
         self.app = self._build_app()
-
-    def start(self) -> Self:
-        """Serve in a background thread; port 0 picks a free port."""
-        if self._server is None:
-            self._server = make_server(self._host, self._port, self.app, threaded=True)
-            self._thread = threading.Thread(
-                target=self._server.serve_forever,
-                kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS},
-                name="geocoder-standin",
-                daemon=True,
-            )
-            self._thread.start()
-            logger.info("geocoder stand-in listening on %s", self.url)
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and free the port."""
-        if self._server is not None and self._thread is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join()
-            self._server = self._thread = None
-
-    def join(self) -> None:
-        """Block until the server thread ends (the command line's foreground mode)."""
-        if self._thread is not None:
-            while self._thread.is_alive():
-                self._thread.join(timeout=0.5)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        """Base URL for GUICHET_GEOCODER_URL (the same for `ban` and `nominatim`)."""
-        if self._server is None:
-            raise RuntimeError("The geocoder stand-in is not started: call start() first.")
-        return f"http://{self._host}:{self._server.server_port}"
 
     def _build_app(self) -> Flask:
         """The Flask app: `/search` (and BAN's `/search/`)."""

@@ -20,16 +20,15 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as dt_time
 from email.utils import format_datetime, parsedate_to_datetime
 from http import HTTPStatus
-from types import TracebackType
-from typing import Any, NamedTuple, Self
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 import requests
 from flask import Flask, Response, jsonify, request
 from twilio.request_validator import RequestValidator
-from werkzeug.serving import BaseWSGIServer, make_server
 
 from channels.sms import segments
+from standins.server import LocalServer
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +41,6 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
 # Twilio gives up on a webhook after 15 s in total (channels.md 3.1.7); the phone side does the same.
 WEBHOOK_TIMEOUT_SECONDS = 15.0
-# How often the server loop checks for stop(); werkzeug's default of 0.5 s makes every test teardown slow.
-SHUTDOWN_POLL_SECONDS = 0.05
 
 # Country of an E.164 number, as Twilio fills FromCountry/ToCountry; longest prefixes first.
 COUNTRY_PREFIXES = (
@@ -170,8 +167,10 @@ def _sent_within(sent: datetime, operator: str, span: tuple[datetime, datetime])
     return (operator == "<" or sent >= first) and (operator == ">" or sent <= last)
 
 
-class TwilioStandin:
+class TwilioStandin(LocalServer):
     """A local Twilio Messages API on 127.0.0.1, with switches to make it fail, lag or call back."""
+
+    name = "Twilio stand-in"
 
     def __init__(
         self,
@@ -182,61 +181,10 @@ class TwilioStandin:
     ) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
-        self._host = host
-        self._port = port
+        super().__init__(host, port)
         self._condition = threading.Condition()
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
         self.app = self._build_app()
         self.reset()
-
-    # Life cycle
-
-    def start(self) -> Self:
-        """Serve in a background thread; port 0 picks a free port."""
-        if self._server is None:
-            self._server = make_server(self._host, self._port, self.app, threaded=True)
-            self._thread = threading.Thread(
-                target=self._server.serve_forever,
-                kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS},
-                name="twilio-standin",
-                daemon=True,
-            )
-            self._thread.start()
-            logger.info("Twilio stand-in listening on %s", self.url)
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and free the port."""
-        if self._server is not None and self._thread is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join()
-            self._server = self._thread = None
-
-    def join(self) -> None:
-        """Block until the server thread ends (the CLI's foreground mode)."""
-        if self._thread is not None:
-            while self._thread.is_alive():
-                self._thread.join(timeout=0.5)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        """Base URL to give the twilio library as `client.api.base_url`."""
-        if self._server is None:
-            raise RuntimeError("The Twilio stand-in is not started: call start() first.")
-        return f"http://{self._host}:{self._server.server_port}"
 
     # Inspection and switches
 

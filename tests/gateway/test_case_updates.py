@@ -78,15 +78,23 @@ def test_cli_list_and_show_in_json(gateway, worker):
     assert [e["kind"] for e in shown["timeline"]] == ["created", "follower"]
 
 
+AT_23H = datetime(2026, 11, 25, 23, 0, tzinfo=PARIS).astimezone(UTC)
+
+
+def update_at_23h(make_runtime, reference: str, *statuses: str):
+    """Change a case's status at 23:00 with quiet hours on; returns that night's runtime."""
+    night_rt = make_runtime(quiet_hours=NIGHT)
+    for status in statuses:
+        with night_rt.db.session() as session:
+            change_status(night_rt, session, reference=reference, status=status, now=AT_23H)
+    return night_rt
+
+
 def test_a_non_urgent_update_at_23h_waits_until_8h(gateway, worker, twilio, make_runtime):
     case = open_pothole_with_follower(gateway, worker)
     twilio.reset()
-    night_rt = make_runtime(quiet_hours=NIGHT)
-    at_23h = datetime(2026, 11, 25, 23, 0, tzinfo=PARIS).astimezone(UTC)
 
-    with night_rt.db.session() as session:
-        change_status(night_rt, session, reference=case.reference, status="validated", now=at_23h)
-    night_worker = Worker(night_rt)
+    night_worker = Worker(update_at_23h(make_runtime, case.reference, "validated"))
 
     assert night_worker.send_due(now=datetime(2026, 11, 26, 7, 59, tzinfo=PARIS).astimezone(UTC)) == 0
     assert twilio.messages == []
@@ -101,12 +109,8 @@ def test_an_urgent_case_update_is_not_held_at_night(gateway, worker, twilio, mak
     with gateway.rt.db.session() as session:
         case = session.exec(select(Case)).one()
     assert case.urgency in ("high", "emergency")
-    night_rt = make_runtime(quiet_hours=NIGHT)
-    at_23h = datetime(2026, 11, 25, 23, 0, tzinfo=PARIS).astimezone(UTC)
 
-    with night_rt.db.session() as session:
-        change_status(night_rt, session, reference=case.reference, status="in_progress", now=at_23h)
-    Worker(night_rt).send_due(now=at_23h)
+    Worker(update_at_23h(make_runtime, case.reference, "in_progress")).send_due(now=AT_23H)
 
     assert [m["to"] for m in twilio.messages] == [RESIDENT]
 
@@ -114,15 +118,31 @@ def test_an_urgent_case_update_is_not_held_at_night(gateway, worker, twilio, mak
 def test_close_updates_are_merged_into_the_latest(gateway, worker, twilio, make_runtime):
     case = open_pothole_with_follower(gateway, worker)
     twilio.reset()
-    night_rt = make_runtime(quiet_hours=NIGHT)
-    at_23h = datetime(2026, 11, 25, 23, 0, tzinfo=PARIS).astimezone(UTC)
 
-    with night_rt.db.session() as session:
-        change_status(night_rt, session, reference=case.reference, status="validated", now=at_23h)
-    with night_rt.db.session() as session:
-        change_status(night_rt, session, reference=case.reference, status="in_progress", now=at_23h)
+    night_rt = update_at_23h(make_runtime, case.reference, "validated", "in_progress")
     with night_rt.db.session() as session:
         queued = session.exec(select(OutboundMessage).where(OutboundMessage.status == "queued")).all()
 
     assert len(queued) == 2  # one per follower, not two each
     assert all("en cours" in m.body for m in queued)
+
+
+def test_a_case_past_its_delay_is_escalated_once_on_its_timeline(gateway, worker):
+    from datetime import timedelta
+
+    from store.clock import utcnow
+
+    case = open_pothole_with_follower(gateway, worker)
+    with gateway.rt.db.session() as session:
+        stored = session.get(Case, case.id)
+        stored.due_at = utcnow() - timedelta(hours=1)
+        session.add(stored)
+
+    assert worker.escalate() == 1
+    assert worker.escalate() == 0
+    result = CliRunner().invoke(main, ["case", "show", case.reference, "--json"], env=gateway_env(gateway.rt))
+    import json
+
+    timeline = json.loads(result.output)["timeline"]
+    assert [e["kind"] for e in timeline][-1] == "escalated"
+    assert timeline[-1]["public"] is False
