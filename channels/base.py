@@ -114,6 +114,10 @@ class ChannelAdapter(Protocol):
 
     name: str
 
+    def acknowledgement(self) -> tuple[str, str]:
+        """The body and media type of the 2xx answer to the provider's webhook."""
+        ...
+
     def send(self, message: OutboundMessage) -> SendResult:
         """Hand one message to the provider."""
         ...

@@ -46,6 +46,10 @@ STOPPING_CODES = {21610, 21614, 21211}
 RETRYABLE_CODES = {20429, 63018, 20500, 20503}
 
 
+# Replies leave through the outbox (ids, retries, receipts), so a webhook answers Twilio with empty TwiML.
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+
+
 def public_request_url(request: Request, public_url: str) -> str:
     """The URL Twilio called: Twilio signs the public URL, not the one we see behind a proxy."""
     return public_url.rstrip("/") + request.full_path.rstrip("?")
@@ -62,6 +66,10 @@ class TwilioSMS:
         self.sender = sender
         self.client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=15))
         self.client.api.base_url = api_url
+
+    def acknowledgement(self) -> tuple[str, str]:
+        """The body and media type of a 2xx answer to Twilio: empty TwiML, nothing for Twilio to send."""
+        return EMPTY_TWIML, "text/xml"
 
     def verify(self, request: Request) -> None:
         """Refuse a request that Twilio did not sign with our auth token."""

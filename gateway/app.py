@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template_string
-from sqlalchemy import text
 
 from gateway.runtime import Runtime
 from gateway.settings import Settings
@@ -41,8 +40,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     def healthz():
         """Liveness and database reachability, for the town's monitoring."""
         try:
-            with rt.db.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
+            rt.db.ping()
         except Exception:
             log.exception("health check: database unreachable")
             return jsonify(status="error", database="unreachable"), 503

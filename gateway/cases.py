@@ -12,13 +12,13 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from gateway.runtime import Runtime
 from store import cases as case_store
-from store import outbox
+from store import contacts, outbox
 from store.clock import utcnow
-from store.models import Case, Contact
+from store.models import Case
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +126,7 @@ def notify_followers(rt: Runtime, session: Session, case: Case, *, followers, me
     hold_until = None if case.urgency in URGENT_LEVELS else release_time(
         now, rt.settings.quiet_hours, rt.settings.timezone
     )
-    languages = _languages(session, {identity.contact_id for identity in followers})
+    languages = contacts.languages(session, {identity.contact_id for identity in followers})
     bodies: dict[str, str] = {}
     pending_updates = outbox.pending_updates(session, case_id=case.id)
     queued = 0
@@ -214,11 +214,3 @@ def escalate_overdue(rt: Runtime, session: Session) -> int:
                              message=f"Délai dépassé ({rt.delay_days(case.category)} jours)")
         log.warning("case overdue", extra={"case": case.reference, "service": case.service})
     return len(overdue)
-
-
-def _languages(session: Session, contact_ids: set[int]) -> dict[int, str]:
-    if not contact_ids:
-        return {}
-    rows = session.exec(select(Contact.id, Contact.language).where(Contact.id.in_(contact_ids))).all()
-    return dict(rows)
-

@@ -194,8 +194,7 @@ def case_update(reference, status, message, photo, target, agent) -> None:
 def _keep_photo(rt, reference: str, path: Path) -> str:
     if not path.is_file():
         raise click.ClickException(f"no photo file {path}")
-    media = Path(rt.settings.database_url.split("///", 1)[-1]).parent / "media" \
-        if rt.settings.database_url.startswith("sqlite") else Path("var/media")
+    media = rt.settings.media_dir
     media.mkdir(parents=True, exist_ok=True)
     kept = media / f"{reference.upper()}-{path.name}"
     shutil.copyfile(path, kept)

@@ -15,8 +15,6 @@ from store import inbound, outbox
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 
-EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
-
 
 def _runtime():
     return current_app.extensions["guichet"]
@@ -33,10 +31,10 @@ def verified(channel: str) -> Callable:
                 adapter.verify(request)
                 return view(adapter, *args, **kwargs)
             except WebhookRejected as err:
-                if err.status >= 400:
-                    log.warning("webhook rejected", extra={"channel": channel, "status": err.status, "reason": str(err)})
-                return Response(str(err) if err.status >= 400 else EMPTY_TWIML, status=err.status,
-                                mimetype="text/plain" if err.status >= 400 else "text/xml")
+                if err.status < 400:
+                    return _acknowledge(adapter)
+                log.warning("webhook rejected", extra={"channel": channel, "status": err.status, "reason": str(err)})
+                return Response(str(err), status=err.status, mimetype="text/plain")
 
         return wrapper
 
@@ -60,8 +58,7 @@ def twilio_messages(adapter):
         log.info("duplicate inbound ignored", extra={"channel": received.channel})
     else:
         rt.wakeup.set()
-    # Replies leave through the outbox (with ids, retries and receipts), never as TwiML.
-    return Response(EMPTY_TWIML, mimetype="text/xml")
+    return _acknowledge(adapter)
 
 
 @bp.post("/twilio/status")
@@ -72,4 +69,9 @@ def twilio_status(adapter):
     with _runtime().db.session() as session:
         outbox.apply_receipt(session, provider_id=receipt.provider_id, status=receipt.status,
                              error_code=receipt.error_code, outbound_id=receipt.outbound_id)
-    return Response(EMPTY_TWIML, mimetype="text/xml")
+    return _acknowledge(adapter)
+
+
+def _acknowledge(adapter) -> Response:
+    body, mimetype = adapter.acknowledgement()
+    return Response(body, mimetype=mimetype)

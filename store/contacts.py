@@ -100,3 +100,10 @@ def resume(session: Session, identity: Identity) -> bool:
     identity.stopped_at, identity.stop_reason = None, None
     session.add(identity)
     return True
+
+
+def languages(session: Session, contact_ids: set[int]) -> dict[int, str]:
+    """The language each contact writes in, by contact id."""
+    if not contact_ids:
+        return {}
+    return dict(session.exec(select(Contact.id, Contact.language).where(Contact.id.in_(contact_ids))).all())

@@ -146,3 +146,21 @@ def test_a_case_past_its_delay_is_escalated_once_on_its_timeline(gateway, worker
     timeline = json.loads(result.output)["timeline"]
     assert [e["kind"] for e in timeline][-1] == "escalated"
     assert timeline[-1]["public"] is False
+
+
+def test_a_photo_file_is_kept_with_the_status_change(gateway, worker, tmp_path, make_runtime):
+    import json
+
+    case = open_pothole_with_follower(gateway, worker)
+    photo = tmp_path / "rebouche.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    env = gateway_env(gateway.rt) | {"GUICHET_MEDIA_DIR": str(tmp_path / "media")}
+
+    updated = CliRunner().invoke(main, ["case", "update", case.reference, "--status", "resolved", "--photo", str(photo)],
+                                 env=env)
+    shown = json.loads(CliRunner().invoke(main, ["case", "show", case.reference, "--json"], env=env).output)
+
+    assert updated.exit_code == 0, updated.output
+    kept = shown["timeline"][-1]["photo"]
+    assert kept == str(tmp_path / "media" / f"{case.reference}-rebouche.jpg")
+    assert (tmp_path / "media" / f"{case.reference}-rebouche.jpg").read_bytes() == photo.read_bytes()
