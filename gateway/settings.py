@@ -61,6 +61,7 @@ class Settings:
     send_max_attempts: int = 8
     send_backoff_seconds: float = 5.0
     send_lease_seconds: float = 120.0
+    send_concurrency: int = 8
     daily_message_cap: int = 5
     secret_key: str = "dev-only-secret"
 
@@ -109,6 +110,7 @@ class Settings:
                 send_max_attempts=int(get("GUICHET_SEND_MAX_ATTEMPTS") or defaults.send_max_attempts),
                 send_backoff_seconds=float(get("GUICHET_SEND_BACKOFF") or defaults.send_backoff_seconds),
                 send_lease_seconds=float(get("GUICHET_SEND_LEASE") or defaults.send_lease_seconds),
+                send_concurrency=int(get("GUICHET_SEND_CONCURRENCY") or defaults.send_concurrency),
                 daily_message_cap=int(get("GUICHET_DAILY_MESSAGE_CAP") or defaults.daily_message_cap),
                 secret_key=get("GUICHET_SECRET_KEY") or defaults.secret_key,
             )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -33,6 +34,7 @@ class Worker:
         self.rt = rt
         self.engine = ConversationEngine(rt)
         self._lock = threading.Lock()  # one pass at a time within a process
+        self._senders = ThreadPoolExecutor(max_workers=rt.settings.send_concurrency, thread_name_prefix="send")
 
     def run_once(self) -> tuple[int, int]:
         """Handle every pending inbound message, then send what is due; returns (handled, sent)."""
@@ -65,10 +67,9 @@ class Worker:
         """Send the outbox rows that are due (at `now`, default the present); returns how many went out."""
         with self.rt.db.session() as session:
             claimed = [(row.id, _outgoing(row)) for row in outbox.claim_due(session, limit=limit, now=now)]
-        sent = 0
-        for row_id, message in claimed:
-            sent += self._send(row_id, message)
-        return sent
+        # A provider call is mostly waiting (Twilio answers in a few hundred milliseconds): send
+        # the claimed batch concurrently. Each message is still sent once, by one thread.
+        return sum(self._senders.map(lambda item: self._send(*item), claimed))
 
     def _send(self, row_id: int, message: Outgoing) -> int:
         adapter = self.rt.channels.get(message.channel)
