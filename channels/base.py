@@ -13,6 +13,17 @@ from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
+class Media:
+    """A photo or file that came with a message: its bytes when the payload carries them (e-mail),
+    else where the adapter can fetch them (a Twilio MediaUrl, a Telegram file_id)."""
+
+    content_type: str | None = None
+    url: str | None = None
+    data: bytes | None = None
+    filename: str | None = None
+
+
+@dataclass(frozen=True)
 class InboundMessage:
     """One resident message, whatever the channel."""
 
@@ -24,19 +35,28 @@ class InboundMessage:
     lat: float | None = None
     lon: float | None = None
     profile_name: str | None = None
-    media: tuple[str, ...] = ()
+    media: tuple[Media, ...] = ()
+    thread_id: str | None = None  # this message's id in a threaded channel (an e-mail's Message-ID)
+    thread_reference: str | None = None  # the case reference the thread is about (e-mail subject, References)
+    automatic: bool = False  # an auto-reply, bounce or list mail: stored, never answered
     raw: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class OutboundMessage:
-    """One message to send, as read from the outbox."""
+    """One message to send, as read from the outbox, with what a channel may need beyond the text."""
 
     id: int
     channel: str
     to: str
     from_: str | None
     body: str
+    purpose: str = "reply"  # reply, update, emergency, stop_confirmation
+    reference: str | None = None  # the case it is about
+    case_status: str | None = None  # the status an update announces (WhatsApp picks its template by it)
+    ask_location: bool = False  # the question is "where?": offer a share-location button where there is one
+    in_reply_to: str | None = None  # e-mail: the resident's Message-ID this answers (threading)
+    last_inbound_at: datetime | None = None  # WhatsApp: free text only within 24 h of this
 
 
 @dataclass(frozen=True)
@@ -120,6 +140,10 @@ class ChannelAdapter(Protocol):
 
     def send(self, message: OutboundMessage) -> SendResult:
         """Hand one message to the provider."""
+        ...
+
+    def fetch_media(self, media: Media) -> Media:
+        """The media with its bytes, fetched from the provider with the account's credentials."""
         ...
 
     def find_sent(self, message: OutboundMessage, since: datetime) -> str | None:

@@ -17,6 +17,7 @@ from channels.base import (
     DeliveryReceipt,
     Forbidden,
     InboundMessage,
+    Media,
     OutboundMessage,
     PermanentSendError,
     RetryableSendError,
@@ -50,6 +51,11 @@ RETRYABLE_CODES = {20429, 63018, 20500, 20503}
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 
 
+def channel_of(request: Request) -> str:
+    """Which channel a Messaging webhook is for: Twilio sends WhatsApp on the same webhook, `whatsapp:`-prefixed."""
+    return "whatsapp" if request.form.get("From", "").startswith("whatsapp:") else "sms"
+
+
 def public_request_url(request: Request, public_url: str) -> str:
     """The URL Twilio called: Twilio signs the public URL, not the one we see behind a proxy."""
     return public_url.rstrip("/") + request.full_path.rstrip("?")
@@ -61,6 +67,7 @@ class TwilioSMS:
     name = "sms"
 
     def __init__(self, *, account_sid: str, auth_token: str, api_url: str, public_url: str, sender: str):
+        self.credentials = (account_sid, auth_token)
         self.validator = RequestValidator(auth_token)
         self.public_url = public_url
         self.sender = sender
@@ -85,16 +92,25 @@ class TwilioSMS:
         sid, sender = form.get("MessageSid", ""), form.get("From", "")
         if not sid or not sender:
             raise BadPayload("a Twilio message webhook carries MessageSid and From")
-        media = tuple(form.get(f"MediaUrl{i}", "") for i in range(_int(form.get("NumMedia"))))
+        media = tuple(
+            Media(url=form[f"MediaUrl{i}"], content_type=form.get(f"MediaContentType{i}"))
+            for i in range(_int(form.get("NumMedia")))
+            if form.get(f"MediaUrl{i}")
+        )
         return InboundMessage(
             channel=self.name,
             provider_id=sid,
             sender=sender,
             recipient=form.get("To", ""),
             text=form.get("Body", ""),
-            media=tuple(url for url in media if url),
+            media=media,
             raw=form.to_dict(),
+            **self._extra_fields(form),
         )
+
+    def _extra_fields(self, form) -> dict:
+        """What a channel built on Twilio Messaging reads beyond the SMS fields."""
+        return {}
 
     def receipt(self, request: Request) -> DeliveryReceipt:
         """A status callback as a delivery receipt; our outbox id rides in the callback URL."""
@@ -115,10 +131,10 @@ class TwilioSMS:
         """Create the message at Twilio; its status callbacks come back with our outbox id."""
         try:
             created = self.client.messages.create(
-                to=message.to,
-                from_=message.from_ or self.sender,
-                body=to_gsm7(message.body),
+                to=self.address(message.to),
+                from_=self.address(message.from_ or self.sender),
                 status_callback=f"{self.public_url}/webhooks/twilio/status?out={message.id}",
+                **self._content(message),
             )
         except TwilioRestException as err:
             raise _classify(err) from err
@@ -126,16 +142,36 @@ class TwilioSMS:
             raise RetryableSendError(f"Twilio unreachable: {type(err).__name__}") from err
         return SendResult(provider_id=created.sid, status="wired")
 
+    def address(self, number: str) -> str:
+        """A number as this channel writes it at Twilio."""
+        return number
+
+    def _content(self, message: OutboundMessage) -> dict:
+        """The content parameters of Messages.create: the text, made GSM-7 where that keeps its meaning."""
+        return {"body": to_gsm7(message.body)}
+
+    def fetch_media(self, media: Media) -> Media:
+        """The bytes of a MediaUrl: Twilio asks for the account's credentials, then redirects to its CDN."""
+        try:
+            response = requests.get(media.url, auth=self.credentials, timeout=15)
+            response.raise_for_status()
+        except requests.RequestException as err:
+            raise RetryableSendError(f"cannot fetch media: {type(err).__name__}") from err
+        content_type = media.content_type or response.headers.get("Content-Type")
+        return Media(content_type=content_type, url=media.url, data=response.content, filename=media.filename)
+
     def find_sent(self, message: OutboundMessage, since: datetime) -> str | None:
         """Look for `message` among what Twilio already has (Messages.create has no idempotency key)."""
         try:
             # Twilio filters on whole seconds; a minute of margin for clock skew.
             candidates = self.client.messages.list(
-                to=message.to, from_=message.from_ or self.sender, date_sent_after=since - timedelta(minutes=1)
+                to=self.address(message.to),
+                from_=self.address(message.from_ or self.sender),
+                date_sent_after=since - timedelta(minutes=1),
             )
         except (TwilioRestException, requests.RequestException) as err:
             raise RetryableSendError("cannot reconcile with Twilio now") from err
-        body = to_gsm7(message.body)
+        body = self._content(message).get("body")
         for candidate in candidates:
             if candidate.body == body:
                 return candidate.sid

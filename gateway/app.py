@@ -32,9 +32,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024  # webhooks are small; a huge body gets 413
     app.extensions["guichet"] = rt
 
-    from gateway.webhooks import bp as webhooks
+    from gateway import voice, webhooks, webhooks_telegram
 
-    app.register_blueprint(webhooks)
+    for module in (webhooks, webhooks_telegram, voice):
+        app.register_blueprint(module.bp)
 
     @app.get("/healthz")
     def healthz():

@@ -8,6 +8,7 @@ follower on their own channel, held during quiet hours).
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,10 +16,11 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from gateway.runtime import Runtime
+from routing.distance import bbox, haversine_m
 from store import cases as case_store
 from store import contacts, outbox
 from store.clock import utcnow
-from store.models import Case
+from store.models import Case, Follower, Identity
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,78 @@ URGENT_LEVELS = {"high", "emergency"}
 
 class CaseError(Exception):
     """A request on a case that cannot be carried out; the message says why, for the agent."""
+
+
+@dataclass(frozen=True)
+class Intake:
+    """What a resident reported, once understood, whatever the channel (chat turns or a phone call)."""
+
+    kind: str  # problem, idea
+    category: str
+    urgency: str
+    description: str
+    address: str | None  # as written or heard, when no place was found
+    located: Any  # routing.Located or None
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    """The case a report ended in: a new one, or an open one nearby that the resident now follows."""
+
+    case: Case
+    joined: bool  # an existing case (a duplicate nearby)
+    already_following: bool = False
+
+
+def open_or_join(rt: Runtime, session: Session, identity: Identity, intake: Intake, *,
+                 thread: str | None = None, now: datetime | None = None) -> IntakeResult:
+    """Open a case for `intake`, or subscribe the resident to the open case of its kind within the radius."""
+    now = now or utcnow()
+    located = intake.located
+    territory = located.territory if located else None
+    if located is not None and intake.kind == "problem":
+        existing = find_duplicate(rt, session, intake.category, located.place.lat, located.place.lon)
+        if existing is not None:
+            is_new = case_store.add_follower(session, existing, identity, thread=thread)
+            if is_new:
+                case_store.add_event(session, existing, "follower", actor="resident", public=False,
+                                     message=intake.description)
+            return IntakeResult(existing, joined=True, already_following=not is_new)
+    service = rt.router.service_for(intake.category, territory) if territory else None
+    case = case_store.create(
+        session,
+        prefix=rt.reference_prefix,
+        kind=intake.kind,
+        category=intake.category,
+        urgency=intake.urgency,
+        description=intake.description,
+        address=(located.place.label if located else None) or intake.address,
+        lat=located.place.lat if located else None,
+        lon=located.place.lon if located else None,
+        service=service.code if service else None,
+        territory=territory.commune_code if territory else None,
+        district=territory.district_code if territory else None,
+        channel=identity.channel,
+        reporter_id=identity.contact_id,
+        created_at=now,
+        updated_at=now,
+        due_at=now + timedelta(days=rt.delay_days(intake.category)),
+    )
+    case_store.add_follower(session, case, identity, role="reporter", thread=thread)
+    case_store.add_event(session, case, "created", status_to="received", actor="resident", public=True,
+                         created_at=now)
+    log.info("case opened", extra={"case": case.reference, "channel": case.channel, "service": case.service})
+    return IntakeResult(case, joined=False)
+
+
+def find_duplicate(rt: Runtime, session: Session, category: str, lat: float, lon: float) -> Case | None:
+    """The nearest open case of the same category within the duplicate radius and period."""
+    radius = rt.settings.duplicate_radius_m
+    since = utcnow() - timedelta(days=rt.settings.duplicate_days)
+    candidates = case_store.open_in_box(session, category=category, box=bbox(lat, lon, radius), since=since)
+    scored = [(haversine_m(lat, lon, c.lat, c.lon), c.id, c) for c in candidates]
+    scored = [item for item in scored if item[0] <= radius]
+    return min(scored)[2] if scored else None
 
 
 def release_time(now: datetime, quiet_hours: tuple[time, time] | None, zone: str) -> datetime | None:
@@ -110,27 +184,27 @@ def change_status(
     session.add(case)
     case_store.add_event(session, case, "status", status_from=previous, status_to=status, message=message,
                          photo=photo, actor=actor, created_at=now)
-    followers = case_store.follower_identities(session, case)
+    followers = case_store.subscriptions(session, case)
     if target_case is not None:
-        for identity in followers:
-            case_store.add_follower(session, target_case, identity)
+        for identity, follower in followers:
+            case_store.add_follower(session, target_case, identity, thread=follower.thread)
     notify_followers(rt, session, case, followers=followers, message=message, now=now,
                      target=target_case.reference if target_case else None)
     log.info("case status changed", extra={"case": case.reference, "status": status, "followers": len(followers)})
     return case
 
 
-def notify_followers(rt: Runtime, session: Session, case: Case, *, followers, message: str | None,
-                     now: datetime, target: str | None = None) -> int:
-    """Queue the update of `case`'s current status to each follower; returns how many were queued."""
+def notify_followers(rt: Runtime, session: Session, case: Case, *, followers: list[tuple[Identity, Follower]],
+                     message: str | None, now: datetime, target: str | None = None) -> int:
+    """Queue the update of `case`'s current status to each follower, in their thread; returns how many."""
     hold_until = None if case.urgency in URGENT_LEVELS else release_time(
         now, rt.settings.quiet_hours, rt.settings.timezone
     )
-    languages = contacts.languages(session, {identity.contact_id for identity in followers})
+    languages = contacts.languages(session, {identity.contact_id for identity, _ in followers})
     bodies: dict[str, str] = {}
     pending_updates = outbox.pending_updates(session, case_id=case.id)
     queued = 0
-    for identity in followers:
+    for identity, follower in followers:
         language = languages.get(identity.contact_id, "fr")
         if language not in bodies:
             bodies[language] = update_text(rt, case, language, message=message, target=target)
@@ -142,10 +216,23 @@ def notify_followers(rt: Runtime, session: Session, case: Case, *, followers, me
             continue
         outbox.enqueue(session, identity, bodies[language], purpose="update", case_id=case.id,
                        urgent=hold_until is None and case.urgency in URGENT_LEVELS,
-                       not_before=hold_until, flush=False)
+                       not_before=hold_until, flush=False,
+                       meta=message_meta(case, in_reply_to=follower.thread))
         queued += 1
     session.flush()
     return queued
+
+
+def message_meta(case: Case | None, *, in_reply_to: str | None = None, ask_location: bool = False) -> dict:
+    """What a channel may need to send a message about `case`: its reference and status, the thread."""
+    meta: dict[str, Any] = {}
+    if case is not None:
+        meta.update(reference=case.reference, case_status=case.status)
+    if in_reply_to:
+        meta["in_reply_to"] = in_reply_to
+    if ask_location:
+        meta["ask_location"] = True
+    return meta
 
 
 def update_text(rt: Runtime, case: Case, language: str, *, message: str | None, target: str | None) -> str:

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from pathlib import Path
 
 from sqlmodel import Session
 
-from gateway.cases import delay_text, status_label
+from channels.base import Media
+from gateway.cases import Intake, delay_text, message_meta, open_or_join, status_label
 from gateway.runtime import Runtime
 from nlu.analysis import Analysis
-from routing.distance import bbox, haversine_m
+from routing.photos import gps_from_photo
+from store import attachments, contacts, files, outbox
 from store import cases as case_store
-from store import contacts, outbox
 from store import inbound as inbound_store
 from store.clock import utcnow
 from store.models import Case, Contact, Conversation, Identity, InboundMessage
@@ -45,12 +46,20 @@ class Turn:
     inbound: InboundMessage
     analysis: Analysis
     language: str
+    photo_point: tuple[float, float] | None = None  # GPS tags of a photo sent with the message
 
     @property
     def point(self) -> tuple[float, float] | None:
-        """A position shared with the message (WhatsApp or Telegram location, photo GPS tags)."""
+        """A position shared with the message (WhatsApp or Telegram location, else a photo's GPS tags)."""
         lat, lon = self.inbound.extra.get("lat"), self.inbound.extra.get("lon")
-        return (float(lat), float(lon)) if lat is not None and lon is not None else None
+        if lat is not None and lon is not None:
+            return float(lat), float(lon)
+        return self.photo_point
+
+    @property
+    def thread_id(self) -> str | None:
+        """The message's id in a threaded channel (e-mail), which answers refer to."""
+        return self.inbound.extra.get("thread_id")
 
 
 class ConversationEngine:
@@ -64,12 +73,17 @@ class ConversationEngine:
     def handle(self, session: Session, inbound: InboundMessage) -> None:
         """Handle one inbound message inside the caller's transaction."""
         identity = inbound_store.sender_identity(session, inbound)
+        if inbound.extra.get("automatic"):
+            # Auto-replies, bounces and list mail are kept, never answered: no mail loops.
+            log.info("automatic message not answered", extra={"channel": identity.channel})
+            return
         conversation = contacts.conversation_for(session, identity)
         text = inbound.body.strip()
         analysis = self.rt.understander.analyze(text) if text else Analysis()
         language = _language(session, identity, conversation, analysis, text)
         turn = Turn(session, identity, conversation, inbound, analysis, language)
         self._remember_language(turn)
+        self._keep_photos(turn)
 
         if analysis.intent == "stop":
             return self._stop(turn)
@@ -86,6 +100,9 @@ class ConversationEngine:
             return self._status(turn)
         if analysis.intent == "help":
             return self._reply(turn, "help")
+        thread_case = self._thread_case(turn)
+        if thread_case is not None:
+            return self._comment(turn, thread_case)
 
         state = conversation.state
         if state == AWAITING_WHERE:
@@ -116,7 +133,7 @@ class ConversationEngine:
             "language": turn.language,
             "where_questions": 0,
         }
-        self._advance(turn, draft)
+        self._advance(turn, self._with_turn_media(turn, draft))
 
     def _what_answer(self, turn: Turn) -> None:
         a, draft = turn.analysis, dict(turn.conversation.draft)
@@ -128,7 +145,7 @@ class ConversationEngine:
         if a.intent == "idea":
             draft["kind"] = "idea"
         draft["address"] = draft.get("address") or a.address
-        self._advance(turn, draft)
+        self._advance(turn, self._with_turn_media(turn, draft))
 
     def _where_answer(self, turn: Turn) -> None:
         a, draft = turn.analysis, dict(turn.conversation.draft)
@@ -138,7 +155,7 @@ class ConversationEngine:
         if a.category and not draft.get("category"):
             draft["category"] = a.category
         draft["urgency"] = _max_urgency(draft.get("urgency", "normal"), a.urgency)
-        self._advance(turn, draft)
+        self._advance(turn, self._with_turn_media(turn, draft))
 
     def _confirmation_answer(self, turn: Turn) -> None:
         a, draft = turn.analysis, dict(turn.conversation.draft)
@@ -162,14 +179,14 @@ class ConversationEngine:
             if draft.get("where_questions", 0) < MAX_WHERE_QUESTIONS:
                 key = "ask_where_again" if draft.get("address") else "ask_where"
                 draft["where_questions"] = draft.get("where_questions", 0) + 1
-                return self._ask(turn, draft, AWAITING_WHERE, key)
+                return self._ask(turn, draft, AWAITING_WHERE, key, ask_location=True)
         self._open_case(turn, draft, located)
 
     # -- actions ---------------------------------------------------------------------------------
 
     def _locate(self, turn: Turn, draft: dict):
-        if turn.point is not None:
-            return self.rt.router.locate_point(*turn.point, label=draft.get("address"))
+        if draft.get("point"):
+            return self.rt.router.locate_point(*draft["point"], label=draft.get("address"))
         if draft.get("address"):
             return self.rt.router.locate_text(draft["address"])
         if draft.get("description"):
@@ -179,68 +196,83 @@ class ConversationEngine:
         return None
 
     def _open_case(self, turn: Turn, draft: dict, located) -> None:
-        session, now = turn.session, utcnow()
-        territory = located.territory if located else None
-        if located is not None and territory is None:
+        if located is not None and located.territory is None:
             self._reset(turn)
             names = " et ".join(c.name for c in self.rt.router.territories.communes())
             return self._reply(turn, "outside_territory", territories=names)
-        category = draft["category"]
-        if located is not None and draft["kind"] == "problem":
-            existing = self._duplicate_of(session, category, located.place.lat, located.place.lon)
-            if existing is not None:
-                return self._join(turn, existing, draft)
-        service = self.rt.router.service_for(category, territory) if territory else None
-        case = case_store.create(
-            session,
-            prefix=self.rt.reference_prefix,
-            kind=draft["kind"],
-            category=category,
-            urgency=draft.get("urgency", "normal"),
-            description=draft.get("description", ""),
-            address=(located.place.label if located else None) or draft.get("address"),
-            lat=located.place.lat if located else None,
-            lon=located.place.lon if located else None,
-            service=service.code if service else None,
-            territory=territory.commune_code if territory else None,
-            district=territory.district_code if territory else None,
-            channel=turn.identity.channel,
-            reporter_id=turn.identity.contact_id,
-            due_at=now + timedelta(days=self.rt.delay_days(category)),
-        )
-        case_store.add_follower(session, case, turn.identity, role="reporter")
-        case_store.add_event(session, case, "created", status_to="received", actor="resident", public=True)
+        intake = Intake(kind=draft["kind"], category=draft["category"], urgency=draft.get("urgency", "normal"),
+                        description=draft.get("description", ""), address=draft.get("address"), located=located)
+        result = open_or_join(self.rt, turn.session, turn.identity, intake, thread=turn.thread_id)
+        case = result.case
+        case_store.attach(turn.session, case, draft.get("attachments", []))
         self._reset(turn)
-        label = self.rt.category_label(category, turn.language)
-        delay = delay_text(self.rt, category, turn.language)
+        if result.joined:
+            key = "already_following" if result.already_following else "duplicate_joined"
+            return self._reply(turn, key, case=case, reference=case.reference,
+                               status=status_label(self.rt, case, turn.language))
         if draft["kind"] == "idea":
             key = "idea_received"
         elif located is None:
             key = "acknowledged_unlocated"
         else:
             key = "acknowledged"
-        self._reply(turn, key, case=case, reference=case.reference, category=label, delay=delay,
+        self._reply(turn, key, case=case, reference=case.reference,
+                    category=self.rt.category_label(case.category, turn.language),
+                    delay=delay_text(self.rt, case.category, turn.language),
                     place=case.address or "", service=self.rt.service_name(case.service))
-        log.info("case opened", extra={"case": case.reference, "channel": case.channel, "service": case.service})
 
-    def _duplicate_of(self, session: Session, category: str, lat: float, lon: float) -> Case | None:
-        radius = self.rt.settings.duplicate_radius_m
-        since = utcnow() - timedelta(days=self.rt.settings.duplicate_days)
-        candidates = case_store.open_in_box(session, category=category, box=bbox(lat, lon, radius), since=since)
-        scored = [(haversine_m(lat, lon, c.lat, c.lon), c.id, c) for c in candidates]
-        scored = [item for item in scored if item[0] <= radius]
-        return min(scored)[2] if scored else None
+    def _thread_case(self, turn: Turn) -> Case | None:
+        """The case a threaded message answers (an e-mail reply in a case's thread), if any."""
+        reference = turn.inbound.extra.get("thread_reference")
+        if not reference or turn.analysis.intent in ("idea",):
+            return None
+        return case_store.by_reference(turn.session, reference)
 
-    def _join(self, turn: Turn, case: Case, draft: dict) -> None:
+    def _comment(self, turn: Turn, case: Case) -> None:
+        """A resident writing again about their case: kept on its timeline for the agents, answered with its status."""
         session = turn.session
-        is_new = case_store.add_follower(session, case, turn.identity)
-        if is_new:
-            case_store.add_event(session, case, "follower", actor="resident", public=False,
-                                 message=draft.get("description"))
+        case_store.add_event(session, case, "resident_message", actor="resident", public=False,
+                             message=turn.inbound.body.strip())
+        case_store.add_follower(session, case, turn.identity, thread=turn.thread_id)
+        case_store.attach(session, case, turn.conversation.draft.get("attachments", []))
         self._reset(turn)
-        key = "duplicate_joined" if is_new else "already_following"
-        self._reply(turn, key, case=case, reference=case.reference, status=status_label(self.rt, case, turn.language))
-        log.info("resident joined case", extra={"case": case.reference, "channel": turn.identity.channel})
+        self._reply(turn, "status_line", case=case, reference=case.reference,
+                    category=self.rt.category_label(case.category, turn.language),
+                    place=case.address or self.rt.messages.text("unknown_place", turn.language),
+                    status=status_label(self.rt, case, turn.language))
+
+    def _keep_photos(self, turn: Turn) -> None:
+        """Keep the photos that came with the message; the first with GPS tags gives the place."""
+        entries = turn.inbound.extra.get("media") or []
+        if not entries:
+            return
+        adapter = self.rt.channels.get(turn.identity.channel)
+        kept = []
+        for entry in entries:
+            path, data = entry.get("path"), None
+            if path is None and entry.get("url") and adapter is not None:
+                fetched = adapter.fetch_media(Media(content_type=entry.get("content_type"), url=entry["url"]))
+                data = fetched.data
+                path = str(files.keep(self.rt.settings.media_dir, data, content_type=fetched.content_type,
+                                      prefix="inbound"))
+            if path is None:
+                continue
+            if data is None:
+                data = Path(path).read_bytes()
+            point = gps_from_photo(data)
+            if point and turn.photo_point is None:
+                turn.photo_point = point
+            kept.append(attachments.keep(turn.session, inbound_id=turn.inbound.id, path=path,
+                                         content_type=entry.get("content_type"), point=point))
+        turn.conversation.draft = {**turn.conversation.draft,
+                                   "attachments": turn.conversation.draft.get("attachments", []) + kept}
+
+    def _with_turn_media(self, turn: Turn, draft: dict) -> dict:
+        """The draft with this turn's place and photos (the conversation's draft is reset as cases open)."""
+        if turn.point is not None:
+            draft["point"] = list(turn.point)
+        draft["attachments"] = turn.conversation.draft.get("attachments", [])
+        return draft
 
     def _status(self, turn: Turn) -> None:
         a, session = turn.analysis, turn.session
@@ -279,26 +311,27 @@ class ConversationEngine:
 
     # -- plumbing --------------------------------------------------------------------------------
 
-    def _ask(self, turn: Turn, draft: dict, state: str, key: str, **values) -> None:
+    def _ask(self, turn: Turn, draft: dict, state: str, key: str, *, ask_location: bool = False, **values) -> None:
         turn.conversation.state, turn.conversation.draft = state, draft
         turn.conversation.updated_at = utcnow()
         turn.session.add(turn.conversation)
-        self._reply(turn, key, **values)
+        self._reply(turn, key, ask_location=ask_location, **values)
 
     def _reset(self, turn: Turn) -> None:
-        turn.conversation.state, turn.conversation.draft = IDLE, {"language": turn.language}
+        turn.conversation.state, turn.conversation.draft = IDLE, {"language": turn.language, "attachments": []}
         turn.conversation.updated_at = utcnow()
         turn.session.add(turn.conversation)
 
     def _reply(self, turn: Turn, key: str, *, case: Case | None = None, purpose: str = "reply",
-               urgent: bool = False, **values) -> None:
+               urgent: bool = False, ask_location: bool = False, **values) -> None:
         self._send(turn, self.rt.messages.render(key, turn.language, **values), case=case,
-                   purpose=purpose, urgent=urgent)
+                   purpose=purpose, urgent=urgent, ask_location=ask_location)
 
     def _send(self, turn: Turn, body: str, *, case: Case | None = None, purpose: str = "reply",
-              urgent: bool = False) -> None:
+              urgent: bool = False, ask_location: bool = False) -> None:
         outbox.enqueue(turn.session, turn.identity, body, purpose=purpose, urgent=urgent,
-                       case_id=case.id if case else None, inbound_id=turn.inbound.id)
+                       case_id=case.id if case else None, inbound_id=turn.inbound.id,
+                       meta=message_meta(case, in_reply_to=turn.thread_id, ask_location=ask_location))
 
     def _remember_language(self, turn: Turn) -> None:
         contact = turn.session.get(Contact, turn.identity.contact_id)

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, current_app, request
 from sqlalchemy.exc import OperationalError
 
 from channels.base import WebhookRejected
+from channels.twilio_sms import channel_of
 from store import inbound, outbox
 
 log = logging.getLogger(__name__)
@@ -20,13 +21,16 @@ def _runtime():
     return current_app.extensions["guichet"]
 
 
-def verified(channel: str) -> Callable:
-    """Check the provider's signature before anything else; a forged request gets 403 and nothing is stored."""
+def verified(channel: str | Callable[[], str]) -> Callable:
+    """Check the provider's signature before anything else; a forged request gets 403 and nothing is stored.
+
+    `channel` is a name, or a function of the request giving it (Twilio's one webhook carries SMS and WhatsApp).
+    """
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args, **kwargs):
-            adapter = _runtime().channels[channel]
+            adapter = _runtime().channels[channel if isinstance(channel, str) else channel()]
             try:
                 adapter.verify(request)
                 return view(adapter, *args, **kwargs)
@@ -42,14 +46,14 @@ def verified(channel: str) -> Callable:
 
 
 @bp.post("/twilio/messages")
-@verified("sms")
+@verified(lambda: channel_of(request))
 def twilio_messages(adapter):
-    """A resident's SMS: stored (once per MessageSid) before Twilio gets its 200."""
+    """A resident's SMS or WhatsApp message: stored (once per MessageSid) before Twilio gets its 200."""
     received = adapter.parse(request)
     rt = _runtime()
     try:
         with rt.db.session() as session:
-            stored = inbound.record(session, received)
+            stored = inbound.record(session, received, media_dir=rt.settings.media_dir)
     except OperationalError:
         # Twilio retries on 5xx only via a fallback URL; say clearly that nothing was stored.
         log.exception("database unavailable, inbound message not stored", extra={"channel": received.channel})

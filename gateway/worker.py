@@ -66,7 +66,7 @@ class Worker:
     def send_due(self, limit: int = 50, *, now: datetime | None = None) -> int:
         """Send the outbox rows that are due (at `now`, default the present); returns how many went out."""
         with self.rt.db.session() as session:
-            claimed = [(row.id, _outgoing(row)) for row in outbox.claim_due(session, limit=limit, now=now)]
+            claimed = [(row.id, _outgoing(session, row)) for row in outbox.claim_due(session, limit=limit, now=now)]
         # A provider call is mostly waiting (Twilio answers in a few hundred milliseconds): send
         # the claimed batch concurrently. Each message is still sent once, by one thread.
         return sum(self._senders.map(lambda item: self._send(*item), claimed))
@@ -106,7 +106,7 @@ class Worker:
             for row in outbox.claim_stale(session, lease=lease):
                 adapter = self.rt.channels.get(row.channel)
                 try:
-                    provider_id = adapter.find_sent(_outgoing(row), row.claimed_at) if adapter else None
+                    provider_id = adapter.find_sent(_outgoing(session, row), row.claimed_at) if adapter else None
                 except RetryableSendError:
                     continue
                 if provider_id:
@@ -146,5 +146,12 @@ class Worker:
                     log.exception("worker pass failed")
 
 
-def _outgoing(row: OutboundMessage) -> Outgoing:
-    return Outgoing(id=row.id, channel=row.channel, to=row.to_address, from_=row.from_address, body=row.body)
+def _outgoing(session, row: OutboundMessage) -> Outgoing:
+    meta = row.meta or {}
+    identity = session.get(Identity, row.identity_id)
+    return Outgoing(
+        id=row.id, channel=row.channel, to=row.to_address, from_=row.from_address, body=row.body,
+        purpose=row.purpose, reference=meta.get("reference"), case_status=meta.get("case_status"),
+        ask_location=bool(meta.get("ask_location")), in_reply_to=meta.get("in_reply_to"),
+        last_inbound_at=identity.last_inbound_at if identity else None,
+    )

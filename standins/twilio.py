@@ -137,6 +137,45 @@ def inbound_sms_params(
     }
 
 
+def inbound_whatsapp_params(
+    *,
+    from_: str,
+    to: str,
+    body: str = "",
+    message_sid: str | None = None,
+    account_sid: str = DEFAULT_ACCOUNT_SID,
+    profile_name: str = "Camille",
+    location: tuple[float, float] | None = None,
+    media: list[tuple[str, str]] = (),
+) -> dict[str, str]:
+    """What Twilio posts for a WhatsApp message: `whatsapp:` addresses, WaId, ProfileName, pins and media."""
+    sid = message_sid or _new_sid("MM" if media else "SM")
+    number = from_.removeprefix("whatsapp:")
+    params = {
+        "SmsMessageSid": sid,
+        "NumMedia": str(len(media)),
+        "ProfileName": profile_name,
+        "MessageType": "location" if location else ("image" if media else "text"),
+        "SmsSid": sid,
+        "WaId": number.lstrip("+"),
+        "SmsStatus": "received",
+        "Body": body,
+        "To": f"whatsapp:{to.removeprefix('whatsapp:')}",
+        "NumSegments": "1",
+        "ReferralNumMedia": "0",
+        "MessageSid": sid,
+        "AccountSid": account_sid,
+        "From": f"whatsapp:{number}",
+        "ApiVersion": API_VERSION,
+    }
+    if location:
+        # A location pin has an empty Body; Latitude/Longitude carry the place.
+        params["Latitude"], params["Longitude"] = str(location[0]), str(location[1])
+    for index, (url, content_type) in enumerate(media):
+        params[f"MediaUrl{index}"], params[f"MediaContentType{index}"] = url, content_type
+    return params
+
+
 def sign_and_post(
     url: str, params: Mapping[str, str], auth_token: str, public_url: str | None = None
 ) -> requests.Response:
@@ -247,6 +286,14 @@ class TwilioStandin(LocalServer):
             self._opted_out: set[str] = set()
             self._callbacks = False
             self._callbacks_delivered = True
+            self._media: dict[str, tuple[bytes, str]] = {}
+
+    def add_media(self, data: bytes, content_type: str = "image/jpeg") -> str:
+        """Hold a resident's photo as Twilio does and return its MediaUrl for an inbound webhook."""
+        message_sid, media_sid = _new_sid("MM"), _new_sid("ME")
+        with self._condition:
+            self._media[media_sid] = (data, content_type)
+        return f"{self.url}/{API_VERSION}/Accounts/{self.account_sid}/Messages/{message_sid}/Media/{media_sid}"
 
     # HTTP side
 
@@ -257,6 +304,9 @@ class TwilioStandin(LocalServer):
         app.add_url_rule(f"{prefix}/Messages.json", view_func=self._create_message, methods=["POST"])
         app.add_url_rule(f"{prefix}/Messages.json", view_func=self._list_messages, methods=["GET"])
         app.add_url_rule(f"{prefix}/Messages/<sid>.json", view_func=self._fetch_message, methods=["GET"])
+        app.add_url_rule(f"{prefix}/Messages/<message_sid>/Media/<media_sid>", view_func=self._fetch_media,
+                         methods=["GET"])
+        app.add_url_rule("/_standin/cdn/<media_sid>", view_func=self._cdn, methods=["GET"])
         app.add_url_rule("/_standin/messages", view_func=self._inspect_messages, methods=["GET"])
         app.add_url_rule("/_standin/reset", view_func=self._reset_route, methods=["POST"])
         app.register_error_handler(404, lambda _err: self._error(self._not_found(request.path)))
@@ -277,6 +327,23 @@ class TwilioStandin(LocalServer):
     def _not_found(path: str) -> TwilioError:
         """The 20404 error for a path or resource that does not exist."""
         return TwilioError(404, 20404, f"The requested resource {path} was not found")
+
+    def _fetch_media(self, account_sid: str, message_sid: str, media_sid: str) -> Response | tuple[Response, int]:
+        """A MediaUrl: it asks for the account's credentials, then redirects to the media CDN as Twilio does."""
+        refused = self._refuse_access(account_sid)
+        if refused is not None:
+            return refused
+        if media_sid not in self._media:
+            return self._error(self._not_found(request.path))
+        return Response(status=307, headers={"Location": f"{self.url}/_standin/cdn/{media_sid}"})
+
+    def _cdn(self, media_sid: str) -> Response | tuple[Response, int]:
+        """The CDN behind a MediaUrl: the bytes, no credentials asked."""
+        with self._condition:
+            found = self._media.get(media_sid)
+        if found is None:
+            return self._error(self._not_found(request.path))
+        return Response(found[0], mimetype=found[1])
 
     def _refuse_access(self, account_sid: str) -> tuple[Response, int] | None:
         """Check basic auth and the account in the path; give the error answer if they fail."""

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from nlu.references import new_reference
 from store.clock import utcnow
-from store.models import Case, CaseEvent, Follower, Identity
+from store.models import Attachment, Case, CaseEvent, Follower, Identity
 
 OPEN_STATUSES = ("received", "validated", "in_progress", "under_study", "go")
 
@@ -62,8 +62,9 @@ def add_event(session: Session, case: Case, kind: str, **fields) -> CaseEvent:
     return event
 
 
-def add_follower(session: Session, case: Case, identity: Identity, *, role: str = "follower") -> bool:
-    """Subscribe an identity to the case; False if it already follows it."""
+def add_follower(session: Session, case: Case, identity: Identity, *, role: str = "follower",
+                 thread: str | None = None) -> bool:
+    """Subscribe an identity to the case (in its message thread, if any); False if it already follows it."""
     existing = session.exec(
         select(Follower).where(Follower.case_id == case.id, Follower.identity_id == identity.id)
     ).first()
@@ -71,18 +72,18 @@ def add_follower(session: Session, case: Case, identity: Identity, *, role: str 
         return False
     try:
         with session.begin_nested():
-            session.add(Follower(case_id=case.id, identity_id=identity.id, role=role))
+            session.add(Follower(case_id=case.id, identity_id=identity.id, role=role, thread=thread))
             session.flush()
     except IntegrityError:
         return False
     return True
 
 
-def follower_identities(session: Session, case: Case) -> list[Identity]:
-    """Every identity subscribed to the case (reporter first)."""
+def subscriptions(session: Session, case: Case) -> list[tuple[Identity, Follower]]:
+    """Every identity subscribed to the case with its subscription (reporter first)."""
     return list(
         session.exec(
-            select(Identity)
+            select(Identity, Follower)
             .join(Follower, Follower.identity_id == Identity.id)
             .where(Follower.case_id == case.id)
             .order_by(Follower.id)
@@ -139,3 +140,10 @@ def overdue(session: Session, *, limit: int = 200) -> list[Case]:
             .with_for_update(skip_locked=True)
         ).all()
     )
+
+
+def attach(session: Session, case: Case, attachment_ids: list[int]) -> None:
+    """Link photos received in a conversation to the case it opened or joined."""
+    for attachment in session.exec(select(Attachment).where(Attachment.id.in_(attachment_ids))).all():
+        attachment.case_id = case.id
+        session.add(attachment)

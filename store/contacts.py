@@ -27,7 +27,7 @@ def normalise_phone(address: str, region: str = "FR") -> str | None:
 
 
 def identity_for(session: Session, *, channel: str, address: str, gateway_address: str | None,
-                 seen_at: datetime | None = None) -> Identity:
+                 seen_at: datetime | None = None, name: str | None = None) -> Identity:
     """The identity that wrote from `address` on `channel`, created with its contact on first contact."""
     if channel in PHONE_CHANNELS:
         address = normalise_phone(address) or address
@@ -41,6 +41,11 @@ def identity_for(session: Session, *, channel: str, address: str, gateway_addres
         identity.gateway_address = gateway_address
     identity.last_inbound_at = max(filter(None, (identity.last_inbound_at, seen_at or utcnow())))
     session.add(identity)
+    if name:
+        contact = session.get(Contact, identity.contact_id)
+        if contact is not None and not contact.name:
+            contact.name = name  # a WhatsApp profile name, for agents writing back; never shown publicly
+            session.add(contact)
     return identity
 
 

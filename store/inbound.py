@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import and_, exists, insert
 from sqlalchemy.dialects import postgresql, sqlite
@@ -10,6 +11,8 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from channels.base import InboundMessage as Received
+from channels.base import Media
+from store import files
 from store.clock import utcnow
 from store.contacts import identity_for
 from store.models import Identity, InboundMessage
@@ -17,8 +20,11 @@ from store.models import Identity, InboundMessage
 MAX_ATTEMPTS = 5
 
 
-def record(session: Session, received: Received) -> int | None:
-    """Store a received message in one statement; its id, or None when the provider already sent it (a retry)."""
+def record(session: Session, received: Received, *, media_dir: Path | None = None) -> int | None:
+    """Store a received message in one statement; its id, or None when the provider already sent it (a retry).
+
+    Media whose bytes came with the message (e-mail attachments) are written under `media_dir` first.
+    """
     now = utcnow()
     values = {
         "channel": received.channel,
@@ -29,8 +35,11 @@ def record(session: Session, received: Received) -> int | None:
         "extra": {
             "lat": received.lat,
             "lon": received.lon,
-            "media": list(received.media),
+            "media": [_media_entry(media, media_dir) for media in received.media],
             "profile_name": received.profile_name,
+            "thread_id": received.thread_id,
+            "thread_reference": received.thread_reference,
+            "automatic": received.automatic,
             "raw": received.raw,
         },
         "status": "pending",
@@ -40,6 +49,15 @@ def record(session: Session, received: Received) -> int | None:
     }
     statement = _insert_ignoring_duplicates(session, values).returning(InboundMessage.id)
     return session.exec(statement).scalar()
+
+
+def _media_entry(media: Media, media_dir: Path | None) -> dict:
+    path = None
+    if media.data is not None:
+        if media_dir is None:
+            raise ValueError("media with bytes need a media_dir to be kept")
+        path = str(files.keep(media_dir, media.data, content_type=media.content_type, prefix="inbound"))
+    return {"content_type": media.content_type, "url": media.url, "path": path, "filename": media.filename}
 
 
 def _insert_ignoring_duplicates(session: Session, values: dict):
@@ -84,7 +102,8 @@ def _claim_query(window: int | None):
 def sender_identity(session: Session, message: InboundMessage) -> Identity:
     """The identity that wrote `message` (created on first contact), remembered on the message."""
     identity = identity_for(session, channel=message.channel, address=message.sender,
-                            gateway_address=message.recipient or None, seen_at=message.received_at)
+                            gateway_address=message.recipient or None, seen_at=message.received_at,
+                            name=message.extra.get("profile_name"))
     message.identity_id = identity.id
     session.add(message)
     return identity

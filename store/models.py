@@ -133,6 +133,7 @@ class Follower(SQLModel, table=True):
     identity_id: int = Field(foreign_key="identity.id", index=True)
     role: str = "follower"  # reporter, follower
     mode: str = "informe"  # informe, implique
+    thread: str | None = None  # the resident's message that subscribed them (e-mail Message-ID): updates answer it
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -152,6 +153,8 @@ class OutboundMessage(SQLModel, table=True):
     urgent: bool = False
     case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
     inbound_id: int | None = Field(default=None, foreign_key="inbound_message.id")
+    # What a channel may need beyond the text: ask_location, in_reply_to, case_status.
+    meta: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
     # queued, sending, sent, delivered, read, failed, undelivered, canceled
     status: str = "queued"
     attempts: int = 0
@@ -176,3 +179,35 @@ class DeliveryEvent(SQLModel, table=True):
     status: str
     error_code: str | None = None
     received_at: datetime = Field(default_factory=utcnow)
+
+
+class Attachment(SQLModel, table=True):
+    """A photo kept with a case: sent by a resident, or by an agent with a status change."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    inbound_id: int | None = Field(default=None, foreign_key="inbound_message.id", index=True)
+    source: str = "resident"  # resident, agent
+    content_type: str | None = None
+    path: str  # under GUICHET_MEDIA_DIR
+    lat: float | None = None  # GPS tags of the photo, when it has them
+    lon: float | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Call(SQLModel, table=True):
+    """One phone call to the 24/7 line: where the caller is in the menu, keyed by Twilio's CallSid."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_sid: str = Field(unique=True)
+    caller: str
+    called: str = ""
+    step: str = "menu"
+    turn: int = 0  # increases at each answered step; a replayed request carries an older turn
+    no_input: int = 0  # silences in a row
+    data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    last_twiml: str = Field(default="", sa_column=Column(Text, nullable=False))
+    case_id: int | None = Field(default=None, foreign_key="case.id")
+    status: str = "in-progress"
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)

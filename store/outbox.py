@@ -31,6 +31,7 @@ def enqueue(
     inbound_id: int | None = None,
     not_before: datetime | None = None,
     flush: bool = True,
+    meta: dict | None = None,
 ) -> OutboundMessage:
     """Queue a message to one identity, from the gateway address they wrote to; canceled if they said STOP."""
     now = utcnow()
@@ -44,6 +45,7 @@ def enqueue(
         urgent=urgent,
         case_id=case_id,
         inbound_id=inbound_id,
+        meta=meta or {},
         next_attempt_at=max(now, not_before) if not_before else now,
     )
     if identity.stopped_at is not None and purpose not in BYPASS_STOP:

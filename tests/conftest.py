@@ -90,13 +90,14 @@ def twilio() -> Iterator[TwilioStandin]:
 
 
 @pytest.fixture(scope="session")
-def base_settings(database_url, twilio) -> Settings:
+def base_settings(database_url, twilio, tmp_path_factory) -> Settings:
     """Settings of the gateway under test: the test database, the local Twilio, quiet hours off."""
     return dataclasses.replace(
         Settings.from_env({}),
         database_url=database_url,
         public_url=PUBLIC_URL,
         config_dir=REPO / "config",
+        media_dir=tmp_path_factory.mktemp("media"),
         twilio_account_sid=ACCOUNT_SID,
         twilio_auth_token=AUTH_TOKEN,
         twilio_api_url=twilio.url,

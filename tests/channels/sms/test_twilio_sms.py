@@ -9,7 +9,7 @@ import pytest
 from flask import Flask, request
 from twilio.request_validator import RequestValidator
 
-from channels.base import DeliveryReceipt, Forbidden, InboundMessage
+from channels.base import DeliveryReceipt, Forbidden, InboundMessage, Media
 from channels.twilio_sms import TwilioSMS
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -48,7 +48,7 @@ def test_mms_keeps_its_media_url():
     with call("/webhooks/twilio/messages", fixture("sms_mms.txt")):
         message = adapter().parse(request)
     assert message.text == "Regardez ce trou"
-    assert message.media == (fixture("sms_mms.txt")["MediaUrl0"],)
+    assert message.media == (Media(url=fixture("sms_mms.txt")["MediaUrl0"], content_type="image/jpeg"),)
 
 
 def test_signature_is_checked_against_the_public_url_not_the_one_seen_behind_the_proxy():

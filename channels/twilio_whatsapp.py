@@ -1,0 +1,65 @@
+"""WhatsApp through Twilio: the same Messaging webhook and API, `whatsapp:` addresses, and the 24-hour rule.
+
+WhatsApp lets a business write freely only within 24 hours of the resident's last message; after
+that only approved templates go through (Twilio error 63016 otherwise). Case updates arrive days
+later, so each status has a template (`config/whatsapp.yaml`: a ContentSid and its variables).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import yaml
+
+from channels.base import OutboundMessage, PermanentSendError
+from channels.twilio_sms import TwilioSMS
+from store.clock import utcnow
+
+# A margin under WhatsApp's 24 hours: a message queued at 23:59 may leave a little later.
+FREE_TEXT_WINDOW = timedelta(hours=23)
+
+
+class TwilioWhatsApp(TwilioSMS):
+    """The WhatsApp channel adapter."""
+
+    name = "whatsapp"
+
+    def __init__(self, *, templates: dict[str, dict], **twilio):
+        super().__init__(**twilio)
+        self.templates = templates
+
+    def address(self, number: str) -> str:
+        """WhatsApp addresses at Twilio are `whatsapp:+33…`; we keep the bare E.164 number."""
+        return number if number.startswith("whatsapp:") else f"whatsapp:{number}"
+
+    def _extra_fields(self, form) -> dict:
+        # A location pin has an empty Body and carries Latitude/Longitude (and, for a named place, Label).
+        fields: dict = {"profile_name": form.get("ProfileName") or None}
+        try:
+            fields["lat"], fields["lon"] = float(form["Latitude"]), float(form["Longitude"])
+        except (KeyError, ValueError):
+            pass
+        return fields
+
+    def _content(self, message: OutboundMessage) -> dict:
+        last = message.last_inbound_at
+        if last is not None and utcnow() - last < FREE_TEXT_WINDOW:
+            return {"body": message.body}
+        template = self.templates.get(message.case_status or "") if message.purpose == "update" else None
+        if template is None:
+            raise PermanentSendError(
+                f"outside WhatsApp's 24-hour window and no template for {message.purpose} "
+                f"{message.case_status or ''}".strip(), code="63016")
+        variables = {key: value.format(reference=message.reference or "", text=message.body)
+                     for key, value in template.get("variables", {}).items()}
+        return {"content_sid": template["content_sid"], "content_variables": json.dumps(variables)}
+
+
+def load_templates(config_dir: Path) -> dict[str, dict]:
+    """The approved templates by case status, from config/whatsapp.yaml."""
+    path = config_dir / "whatsapp.yaml"
+    if not path.exists():
+        return {}
+    return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("templates", {})
