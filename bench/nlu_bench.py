@@ -32,6 +32,8 @@ import time
 marks = [time.perf_counter()]
 import spacy
 marks.append(time.perf_counter())
+from nlu.french import use_light_french_tokenizer
+use_light_french_tokenizer()  # as load_model does, before spaCy's French is imported
 import spacy.lang.fr
 marks.append(time.perf_counter())
 from nlu.understander import load_model

@@ -92,6 +92,7 @@ class Catalogue:
     categories: dict[str, Category]
     emergencies: tuple[Emergency, ...]
     neutral: tuple[str, ...]
+    fillers: tuple[str, ...]  # words a phrase may skip: "très", "vraiment"
     urgency_rules: tuple[UrgencyRule, ...]
     intents: Intents
     answers: dict[str, tuple[str, ...]]  # "yes" / "no" -> whole-message forms
@@ -206,12 +207,14 @@ def load_catalogue(config_dir: Path) -> Catalogue:
         for i, r in enumerate(raw.get("urgency_rules") or [])
     )
     neutral = _per_language(raw.get("neutral"), "neutral")
+    fillers = _per_language(raw.get("fillers"), "fillers")
     answers = raw.get("answers") or {}
     return Catalogue(
         reference_prefix=str(raw.get("reference_prefix") or DEFAULT_PREFIX),
         categories={c.code: c for c in categories},
         emergencies=emergencies,
         neutral=tuple(p for phrases in neutral.values() for p in phrases),
+        fillers=tuple(w for words in fillers.values() for w in words),
         urgency_rules=rules,
         intents=_intents(raw.get("intents") or {}),
         answers={key: _strings(answers.get(key), f"answers.{key}") for key in ("yes", "no")},

@@ -7,8 +7,11 @@ from dataclasses import dataclass, field
 
 from nlu.text import fold
 
-# A phrase may skip one word between two of its own ("pas eu de blessé" matches "pas de blessé").
+# A phrase may skip one word between two of its own ("pas eu de blessé" matches "pas de blessé"),
+# and besides up to MAX_FILLERS of the catalogue's fillers, words that only stress or soften what follows
+# ("ça sent vraiment très fort le gaz" matches "sent le gaz").
 MAX_GAP = 1
+MAX_FILLERS = 3
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class Slot:
     forms: Forms  # the text and its lemmas
     strict: bool = False  # a real word as spelt ("gare"): its accents count, so it is no "garé"
     fuzzy: bool = False  # the form is a typo correction
+    filler: bool = False  # a word a phrase may skip ("très", "vraiment")
 
     def accepts(self, word: Forms) -> bool:
         """Whether this word of the message is the phrase's `word`."""
@@ -64,6 +68,7 @@ class Match:
     start: int
     end: int
     fuzzy: bool
+    at: tuple[int, ...] = ()  # the slots of the phrase's own words (the skipped ones are not)
 
     @property
     def weight(self) -> float:
@@ -107,17 +112,74 @@ class PhraseIndex:
 
 def _match_at(phrase: Phrase, slots: list[Slot], i: int) -> Match | None:
     j = i
+    at = [i]
     fuzzy = slots[i].fuzzy
-    max_step = 1 if phrase.words[0].surface_only else MAX_GAP + 1  # exact wording has no gaps
+    exact = phrase.words[0].surface_only  # exact wording has no gaps
     for word in phrase.words[1:]:
-        for step in range(1, max_step + 1):
-            if j + step < len(slots) and slots[j + step].accepts(word):
-                j += step
-                fuzzy = fuzzy or slots[j].fuzzy
-                break
-        else:
+        gaps = fillers = 0
+        j += 1
+        while j < len(slots) and not slots[j].accepts(word):
+            if exact:
+                return None
+            if slots[j].filler and fillers < MAX_FILLERS:
+                fillers += 1
+            elif gaps < MAX_GAP:
+                gaps += 1
+            else:
+                return None
+            j += 1
+        if j == len(slots):
             return None
-    return Match(phrase, i, j + 1, fuzzy)
+        at.append(j)
+        fuzzy = fuzzy or slots[j].fuzzy
+    return Match(phrase, i, j + 1, fuzzy, tuple(at))
+
+
+def drop_overridden_emergencies(matches: list[Match]) -> list[Match]:
+    """Drop an emergency whose last word begins a longer name for something else.
+
+    "il y a encore le feu rouge" is no "il y a le feu", "au feu d'artifice" no "au feu", "brûle le feu
+    rouge" no "brûle": an emergency phrase loses to any other phrase (a keyword, a neutral phrase) found
+    word for word, with no word skipped, that shares its last word and goes on after it. A phrase found
+    only through a typo correction overrides nothing, and a phrase that merely leads into the emergency
+    ("ça pue" in "ça pue le gaz") neither.
+    """
+
+    def overridden(emergency: Match) -> bool:
+        last = emergency.at[-1]
+        return any(
+            last in other.at
+            and other.end > last + 1
+            and other.at == tuple(range(other.start, other.end))
+            and not other.fuzzy
+            and not other.phrase.words[0].surface_only
+            and all(tag.kind != "emergency" for tag in other.phrase.tags)
+            for other in matches
+        )
+
+    return [
+        m for m in matches if all(tag.kind != "emergency" for tag in m.phrase.tags) or not overridden(m)
+    ]
+
+
+def unhidden_emergencies(matches: list[Match], kept: list[Match]) -> list[Match]:
+    """The emergency phrases found, but those whose words all belong to a longer phrase that was kept.
+
+    "pas de blessé" hides "blessé" and "fire hydrant" hides "fire"; a phrase that only overlaps an
+    emergency hides nothing: in "la poubelle est en feu au feu rouge", "feu au rouge" (a keyword
+    that skips a word) shares one word with "en feu", yet the bin is on fire.
+    """
+    return [
+        m
+        for m in matches
+        if any(tag.kind == "emergency" for tag in m.phrase.tags)
+        and not any(
+            len(k.at) > len(m.at)
+            and set(m.at) <= set(k.at)
+            and all(tag.kind != "emergency" for tag in k.phrase.tags)
+            for k in kept
+        )
+    ]
 
 
 def select(matches: list[Match]) -> list[Match]:

@@ -17,7 +17,17 @@ from rapidfuzz.distance import Levenshtein
 
 from nlu.analysis import Analysis
 from nlu.catalogue import Catalogue, load_catalogue
-from nlu.phrases import Forms, Match, PhraseIndex, Slot, Tag, select
+from nlu.french import use_light_french_tokenizer
+from nlu.phrases import (
+    Forms,
+    Match,
+    PhraseIndex,
+    Slot,
+    Tag,
+    drop_overridden_emergencies,
+    select,
+    unhidden_emergencies,
+)
 from nlu.places import PlaceFinder, load_gazetteer_names
 from nlu.references import find_references
 from nlu.text import fold, is_shouting, whole_message_key, words
@@ -35,6 +45,8 @@ _BATCH_SIZE = 256
 # A message whose words, once its reference is removed, are no more than this asks about that case.
 _MOSTLY_REFERENCE_WORDS = 4
 _NER_LABELS = {"LOC", "ORG"}
+# A message of more words is no bare answer, even when every word could be one.
+_MAX_ANSWER_WORDS = 8
 # Intent cues are matched on their exact words, not on lemmas.
 _SURFACE_KINDS = {"stop", "status", "idea", "idea_weak", "thanks", "thanks_strong", "greeting"}
 # The lemma of a word the tagger took for a name or did not know is looked up instead.
@@ -50,8 +62,10 @@ def load_model() -> Language:
     """The French model, once per process, without the parts the analysis does not use."""
     import spacy  # imported here: `import nlu` stays light for the commands that never analyse
 
+    use_light_french_tokenizer()  # before spaCy's French is imported: see there why
+    # The tokenizer comes from the language's defaults, not from the model's copy of its 1.45 MB pattern.
     # The parser is not needed; the recogniser of named places runs only when rules find no place.
-    return spacy.load(MODEL, exclude=["parser", "senter"], disable=["ner"])
+    return spacy.load(MODEL, exclude=["tokenizer", "parser", "senter"], disable=["ner"])
 
 
 def _prepare(text: str) -> str:
@@ -85,6 +99,7 @@ class Understander:
         self._lemmas = set(itertools.chain.from_iterable(self._lookup.values()))
         self._index = PhraseIndex()
         self._build_index()
+        self._fillers = {fold(w) for w in self.catalogue.fillers}
         self._abbreviations = self._expansions()
         self._fuzzy_vocabulary: dict[str, list[str]] = {}
         for form in sorted(self._index.vocabulary):
@@ -102,6 +117,10 @@ class Understander:
         self._prepositions = {fold(p) for p in self.catalogue.places.landmark_prepositions}
         self._language_words = {lang: {fold(w) for w in ws} for lang, ws in self.catalogue.languages.items()}
         self._whole = self._whole_message_forms()
+        self._answer_forms = {
+            answer: {whole_message_key(form) for form in forms}
+            for answer, forms in self.catalogue.answers.items()
+        }
         self._cache: dict[str, Analysis] = {}
         logger.info(
             "understander ready",
@@ -170,7 +189,11 @@ class Understander:
         keys = list(abbreviations)
         docs = self._nlp.tokenizer.pipe(_prepare(abbreviations[k]) for k in keys)
         return {
-            fold(key): [Slot(t.lower_, self._phrase_forms(t.text, lemmas=True)) for t in doc if not t.is_space]
+            fold(key): [
+                Slot(t.lower_, self._phrase_forms(t.text, lemmas=True), filler=self._is_filler(t.lower_))
+                for t in doc
+                if not t.is_space
+            ]
             for key, doc in zip(keys, docs, strict=True)
         }
 
@@ -186,6 +209,21 @@ class Understander:
                 whole[whole_message_key(form)] = ("intent", intent)
         return whole
 
+    def _several_answer_forms(self, key: str) -> tuple[str, str] | None:
+        """A bare answer said in several of its forms ("ouais c'est ça", "non non pas du tout")."""
+        words = key.split()
+        if not 1 < len(words) <= _MAX_ANSWER_WORDS:
+            return None
+        for answer, forms in self._answer_forms.items():
+            covered = [True] + [False] * len(words)  # covered[i]: words[:i] is a run of this answer's forms
+            for end in range(1, len(words) + 1):
+                covered[end] = any(
+                    covered[start] and " ".join(words[start:end]) in forms for start in range(end)
+                )
+            if covered[-1]:
+                return ("answer", answer)
+        return None
+
     def _phrase_forms(self, text: str, *, lemmas: bool) -> Forms:
         lower = text.lower()
         exact = {lower, *(self._lookup.get(lower) or ())} if lemmas else {lower}
@@ -197,6 +235,9 @@ class Understander:
         if token.pos_ in _UNRELIABLE_POS or token.text[:1].isupper():
             exact.update(self._lookup.get(lower) or ())
         return Forms(frozenset(exact), frozenset(fold(f) for f in exact))
+
+    def _is_filler(self, word: str) -> bool:
+        return fold(word) in self._fillers
 
     def _is_common_word(self, word: str) -> bool:
         return word in self._lookup or word in self._lemmas
@@ -232,7 +273,8 @@ class Understander:
         return analysis
 
     def _analysis(self, text: str, doc: Doc) -> Analysis:
-        whole = self._whole.get(whole_message_key(text))
+        key = whole_message_key(text)
+        whole = self._whole.get(key) or self._several_answer_forms(key)
         if whole:
             kind, value = whole
             language = self._language(text, {}, range(0))
@@ -242,7 +284,7 @@ class Understander:
         place = self._places.find(text)
         place_span = range(place.start, place.end) if place else range(0)
         slots = self._slots(doc, hidden=place_span if place and place.street else range(0))
-        everything = self._index.find_all(slots)
+        everything = drop_overridden_emergencies(self._index.find_all(slots))
         kept = select(everything)
         scores = self._score(text, kept, everything, place_span)
         references = find_references(text, self.catalogue.reference_prefix)
@@ -298,7 +340,9 @@ class Understander:
                 if corrected:
                     slots.append(Slot(lower, Forms(forms.exact, forms.folded | {corrected}), fuzzy=True))
                     continue
-            slots.append(Slot(lower, forms, strict=self._is_common_word(lower)))
+            slots.append(
+                Slot(lower, forms, strict=self._is_common_word(lower), filler=self._is_filler(lower))
+            )
         return slots
 
     def _correct(self, word: str) -> str | None:
@@ -329,12 +373,12 @@ class Understander:
                     weight = _CONTEXT_WEIGHT if tag.kind == "context" else match.weight
                     key = (tag.key, match.start, match.end)
                     by_span[key] = max(by_span.get(key, 0.0), weight)
-                elif tag.kind == "emergency":
-                    emergencies.add(tag.key)
                 elif tag.kind == "high":
                     high = True
                 if tag.language:
                     voters.add((tag.language, match.start, match.end))
+        for match in unhidden_emergencies(everything, kept):
+            emergencies.update(tag.key for tag in match.phrase.tags if tag.kind == "emergency")
         for emergency in self.catalogue.emergencies:
             if emergency.name in emergencies and emergency.category:
                 by_span[(emergency.category, -1, -1)] = _EMERGENCY_WEIGHT

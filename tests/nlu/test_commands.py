@@ -49,3 +49,26 @@ def test_no_yes_in_a_message_that_says_more(understander, text):
 )
 def test_commands_are_whole_messages_only(understander, text, intent):
     assert understander.analyze(text).intent == intent
+
+
+@pytest.mark.parametrize(
+    "text, answer",
+    [("ouais c'est ça", "yes"), ("Ouais, c'est bien ça !", "yes"), ("oui exactement", "yes"), ("ok ok", "yes"),
+     ("yes that's right", "yes"), ("non non pas du tout", "no"), ("nan c'est pas ça", "no")],
+)
+def test_an_answer_said_twice_over_is_still_bare(understander, text, answer):
+    analysis = understander.analyze(text)
+
+    assert (analysis.answer, analysis.intent, analysis.category) == (answer, "other", None)
+
+
+@pytest.mark.parametrize("text", ["oui non", "oui il y a un trou rue Pasteur", "ok c'est ça le trou"])
+def test_mixed_or_longer_answers_are_not_bare(understander, text):
+    assert understander.analyze(text).answer is None
+
+
+@pytest.mark.parametrize(
+    "text", ["merci c'est réparé, super boulot", "Bon boulot pour le lampadaire !", "great job fixing the bench"]
+)
+def test_praise_for_a_repair_is_thanks(understander, text):
+    assert understander.analyze(text).intent == "thanks"

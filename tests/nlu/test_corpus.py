@@ -1,4 +1,4 @@
-"""The labelled corpora: the tuning one, and the held-out one that tuning never looked at."""
+"""The labelled corpora, both held to the bars of issue 3 (the lead adds the fresh held-out set)."""
 
 from pathlib import Path
 

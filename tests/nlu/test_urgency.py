@@ -59,3 +59,88 @@ def test_traps_are_no_emergencies(understander, text, urgency):
 )
 def test_someone_can_get_hurt_soon(understander, text):
     assert understander.analyze(text).urgency == "high"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ça sent très fort le gaz devant le 14 rue Victor Hugo",
+        "ça sent vraiment très fort le gaz",
+        "ça sent un peu le gaz dans l'escalier",
+        "odeur de gaz",
+        "une forte odeur de gaz",
+        "il y a une odeur de gaz vraiment très forte",
+        "ça pue le gaz",
+        "il y a une fuite de gaz",
+        "il y a une grosse fuite de gaz rue Pasteur",
+        "je sens le gaz",
+        "ça sent pas le gaz ici ?",  # a resident who wonders is taken at their word
+        "smells of gas",
+        "it smells really strongly of gas",
+        "there is a strong smell of gas near the school",
+    ],
+)
+def test_a_gas_smell_is_an_emergency_however_it_is_said(understander, text):
+    analysis = understander.analyze(text)
+
+    assert (analysis.intent, analysis.category, analysis.urgency, analysis.emergency_numbers) == (
+        "report", "autre", "emergency", ("112", "18"),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Cycliste renversé par une voiture au carrefour Leclerc, il saigne beaucoup",
+        "un cycliste renversé au carrefour",
+        "un piéton renversé rue Pasteur",
+        "une personne renversée devant l'école",
+    ],
+)
+def test_someone_knocked_down_is_an_emergency(understander, text):
+    analysis = understander.analyze(text)
+
+    assert (analysis.urgency, analysis.emergency_numbers) == ("emergency", ("112", "15"))
+
+
+@pytest.mark.parametrize(
+    "text, category, urgency",
+    [
+        ("le gazon n'est pas tondu au parc", "espaces_verts", "normal"),
+        ("il y a encore le feu rouge en panne", "signalisation", "high"),
+        ("il y a un problème avec le feu rouge", "signalisation", "normal"),
+        ("accident de trottinette au feu rouge, rien de grave", "signalisation", "normal"),
+        ("il y a le feu d'artifice tous les soirs, on ne peut pas dormir", "bruit", "normal"),
+        ("les feux d'artifice me réveillent toutes les nuits", "bruit", "normal"),
+        ("les voitures brûlent le feu rouge devant l'école", "signalisation", "normal"),
+        ("il n'y a pas vraiment de blessé mais un arbre est tombé sur la route", "obstacle", "high"),
+        ("the fire hydrant is really broken", "eau", "normal"),
+        ("the gas station sign is broken", "signalisation", "normal"),
+        ("ça pue vraiment trop les poubelles", "eau", "normal"),
+        ("le compteur de gaz est tagué", "graffiti", "normal"),
+    ],
+)
+def test_an_emergency_word_inside_another_name_is_no_emergency(understander, text, category, urgency):
+    analysis = understander.analyze(text)
+
+    assert (analysis.category, analysis.urgency, analysis.emergency_numbers) == (category, urgency, ())
+
+
+def test_the_poubelle_still_burns_next_to_a_traffic_light(understander):
+    analysis = understander.analyze("la poubelle est en feu au feu rouge")
+
+    assert (analysis.urgency, analysis.emergency_numbers) == ("emergency", ("112", "18"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "l'alarme incendie de l'immeuble sonne toute la nuit",
+        "il y a le feu de camp des jeunes au parc tous les soirs",
+        "au feu rouge de la rue Pasteur il y a un trou",
+        "la pelouse est brûlée par le soleil",
+        "a fire truck is blocking the road",
+    ],
+)
+def test_no_emergency_is_invented(understander, text):
+    assert understander.analyze(text).emergency_numbers == ()
