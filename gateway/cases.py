@@ -203,7 +203,7 @@ def notify_followers(rt: Runtime, session: Session, case: Case, *, followers: li
     languages = contacts.languages(session, {identity.contact_id for identity, _ in followers})
     bodies: dict[str, str] = {}
     pending_updates = outbox.pending_updates(session, case_id=case.id)
-    queued = 0
+    new_messages = []
     for identity, follower in followers:
         language = languages.get(identity.contact_id, "fr")
         if language not in bodies:
@@ -211,16 +211,13 @@ def notify_followers(rt: Runtime, session: Session, case: Case, *, followers: li
         pending = pending_updates.get(identity.id)
         if pending is not None:
             # Close updates are merged: the resident gets the latest state, once.
-            pending.body, pending.updated_at = bodies[language], now
+            pending.body, pending.meta, pending.updated_at = bodies[language], message_meta(
+                case, in_reply_to=follower.thread), now
             session.add(pending)
             continue
-        outbox.enqueue(session, identity, bodies[language], purpose="update", case_id=case.id,
-                       urgent=hold_until is None and case.urgency in URGENT_LEVELS,
-                       not_before=hold_until, flush=False,
-                       meta=message_meta(case, in_reply_to=follower.thread))
-        queued += 1
-    session.flush()
-    return queued
+        new_messages.append((identity, bodies[language], message_meta(case, in_reply_to=follower.thread)))
+    return outbox.enqueue_many(session, new_messages, purpose="update", case_id=case.id,
+                               urgent=hold_until is None and case.urgency in URGENT_LEVELS, not_before=hold_until)
 
 
 def message_meta(case: Case | None, *, in_reply_to: str | None = None, ask_location: bool = False) -> dict:
