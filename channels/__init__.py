@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from channels.base import ChannelAdapter
+from channels.email import from_settings as _email
+from channels.telegram import from_settings as _telegram
 from channels.twilio_sms import TwilioSMS
 from channels.twilio_whatsapp import TwilioWhatsApp, load_templates
 
@@ -27,7 +29,7 @@ def _whatsapp(settings: Any) -> TwilioWhatsApp:
                           templates=load_templates(settings.config_dir), **_twilio(settings))
 
 
-BUILTIN_CHANNELS = {"sms": _sms, "whatsapp": _whatsapp}
+BUILTIN_CHANNELS = {"sms": _sms, "whatsapp": _whatsapp, "email": _email, "telegram": _telegram}
 
 
 def build_channels(settings: Any) -> dict[str, ChannelAdapter]:

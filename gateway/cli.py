@@ -49,16 +49,19 @@ def run_server(rt, port: int) -> None:
     from waitress import serve as waitress_serve
 
     from gateway.app import create_app
+    from gateway.smtp import start_smtp_server
     from gateway.worker import Worker
 
     rt.db.upgrade()
     worker = Worker(rt)
     _ = rt.understander, rt.router  # load spaCy and the gazetteer before the first message
     scheduler = worker.start()
-    click.echo(f"Guichet listening on http://127.0.0.1:{port}")
+    mail = start_smtp_server(rt, public=True)
+    click.echo(f"Guichet listening on http://127.0.0.1:{port}, mail for {rt.settings.inbox} on port {mail.port}")
     try:
         waitress_serve(create_app(runtime=rt), host="0.0.0.0", port=port, threads=8, ident="guichet")
     finally:
+        mail.stop()
         scheduler.shutdown(wait=False)
 
 
@@ -80,6 +83,15 @@ def worker() -> None:
     click.echo("Guichet worker running")
     stop.wait()
     scheduler.shutdown(wait=True)
+
+
+@main.command()
+def smtp() -> None:
+    """The inbound mail server for GUICHET_INBOX on GUICHET_SMTP_PORT (the Procfile's `smtp`)."""
+    from gateway.smtp import run_smtp
+
+    _logging()
+    run_smtp(_runtime())
 
 
 @main.group()
@@ -215,28 +227,43 @@ def templates() -> None:
 
 @main.command()
 @click.option("--port", type=int, default=8000, show_default=True)
-@click.option("--twilio-port", type=int, default=8089, show_default=True, help="Port of the local Twilio stand-in.")
+@click.option("--twilio-port", type=int, default=8089, show_default=True, help="Port of the local Twilio.")
+@click.option("--smtp-port", type=int, default=2525, show_default=True, help="Port of the gateway's mail server.")
+@click.option("--relay-port", type=int, default=2526, show_default=True, help="Port of the local SMTP relay.")
 @click.option("--fresh", is_flag=True, help="Start from an empty demo database.")
 @click.option("--db", "database", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The demo's SQLite file (default var/demo.db).")
-def demo(port: int, twilio_port: int, fresh: bool, database: Path | None) -> None:
-    """The demo: SQLite, the demo territory and cases, a local Twilio; no network, no credentials."""
-    from gateway.demo import DEMO_DB, run_demo
+@click.option("--state", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where the demo writes its addresses for `guichet play` (default var/demo.json).")
+def demo(port, twilio_port, smtp_port, relay_port, fresh, database, state) -> None:
+    """The demo: SQLite, the demo territory and cases, local providers; no network, no credentials."""
+    from gateway.demo import DEMO_DB, DEMO_STATE, run_demo
 
     _logging()
-    run_demo(port=port, twilio_port=twilio_port, fresh=fresh, database=database or DEMO_DB)
+    run_demo(port=port, twilio_port=twilio_port, smtp_port=smtp_port, relay_port=relay_port, fresh=fresh,
+             database=database or DEMO_DB, state_file=state or DEMO_STATE)
 
 
 @main.command()
+@click.argument("channel", type=click.Choice(["sms", "whatsapp", "email"]))
 @click.argument("sender")
 @click.argument("text")
-@click.option("--gateway", default=None, help="Gateway base URL (default GUICHET_PUBLIC_URL).")
+@click.option("--location", nargs=2, type=float, default=None, help="WhatsApp: share a position (LAT LON).")
+@click.option("--subject", default=None, help="E-mail: the subject.")
 @click.option("--wait", default=5.0, show_default=True, help="Seconds to wait for the answers.")
-def sms(sender: str, text: str, gateway: str | None, wait: float) -> None:
-    """Play a resident: send TEXT from SENDER to the running demo, as Twilio would, and print the answers."""
-    from gateway.demo import play_sms
+@click.option("--state", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="The running demo's var/demo.json.")
+def play(channel, sender, text, location, subject, wait, state) -> None:
+    """Play a resident writing TEXT from SENDER on CHANNEL to the running demo; print the answers."""
+    from gateway.demo import DEMO_STATE
+    from gateway.demo import play as play_resident
 
-    for answer in play_sms(sender, text, gateway=gateway, wait=wait):
+    try:
+        answers = play_resident(channel, sender, text, wait=wait, location=tuple(location) if location else None,
+                                subject=subject, state_file=state or DEMO_STATE)
+    except FileNotFoundError as err:
+        raise click.ClickException("no demo is running: start it with `make run`") from err
+    for answer in answers:
         click.echo(f"< {answer}")
 
 

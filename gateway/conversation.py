@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from channels.base import Media
+from channels.base import Media, PermanentSendError
 from gateway.cases import Intake, delay_text, message_meta, open_or_join, status_label
 from gateway.runtime import Runtime
 from nlu.analysis import Analysis
@@ -46,6 +46,7 @@ class Turn:
     inbound: InboundMessage
     analysis: Analysis
     language: str
+    unblocked: bool = False  # this message lifted a provider block (Telegram): the resident is reachable again
     photo_point: tuple[float, float] | None = None  # GPS tags of a photo sent with the message
 
     @property
@@ -73,6 +74,12 @@ class ConversationEngine:
     def handle(self, session: Session, inbound: InboundMessage) -> None:
         """Handle one inbound message inside the caller's transaction."""
         identity = inbound_store.sender_identity(session, inbound)
+        adapter = self.rt.channels.get(identity.channel)
+        unblocked = bool(identity.stop_reason and identity.stop_reason.startswith("provider") and getattr(
+            adapter, "inbound_lifts_block", False))
+        if unblocked:
+            # On Telegram a message from the resident proves they unblocked the bot.
+            contacts.resume(session, identity)
         if inbound.extra.get("automatic"):
             # Auto-replies, bounces and list mail are kept, never answered: no mail loops.
             log.info("automatic message not answered", extra={"channel": identity.channel})
@@ -81,7 +88,7 @@ class ConversationEngine:
         text = inbound.body.strip()
         analysis = self.rt.understander.analyze(text) if text else Analysis()
         language = _language(session, identity, conversation, analysis, text)
-        turn = Turn(session, identity, conversation, inbound, analysis, language)
+        turn = Turn(session, identity, conversation, inbound, analysis, language, unblocked=unblocked)
         self._remember_language(turn)
         self._keep_photos(turn)
 
@@ -251,7 +258,12 @@ class ConversationEngine:
         for entry in entries:
             path, data = entry.get("path"), None
             if path is None and entry.get("url") and adapter is not None:
-                fetched = adapter.fetch_media(Media(content_type=entry.get("content_type"), url=entry["url"]))
+                try:
+                    fetched = adapter.fetch_media(Media(content_type=entry.get("content_type"), url=entry["url"]))
+                except PermanentSendError:
+                    # A photo the provider will never give (too big, expired): the message still counts.
+                    log.warning("photo could not be fetched", extra={"channel": turn.identity.channel})
+                    continue
                 data = fetched.data
                 path = str(files.keep(self.rt.settings.media_dir, data, content_type=fetched.content_type,
                                       prefix="inbound"))
@@ -305,7 +317,7 @@ class ConversationEngine:
         log.info("identity stopped", extra={"channel": turn.identity.channel})
 
     def _start(self, turn: Turn) -> None:
-        if contacts.resume(turn.session, turn.identity):
+        if contacts.resume(turn.session, turn.identity) or turn.unblocked:
             return self._reply(turn, "resumed")
         self._reply(turn, "help")
 

@@ -1,29 +1,34 @@
 """`guichet demo`: the whole gateway on one machine with no network and no provider account.
 
-It starts the local Twilio stand-in, points the gateway at it, seeds the demo
-territory's cases by sending real signed SMS through the real webhook, and serves.
+It starts local stand-ins of the providers (Twilio for SMS, WhatsApp and calls; an SMTP relay for
+e-mail answers), points the gateway at them, seeds the demo territory's cases through the real
+engine, writes where everything listens to `var/demo.json`, and serves. `guichet play CHANNEL`
+then plays a resident on any channel against it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
-import os
 import time
+from email.message import EmailMessage
+from email.utils import make_msgid
 from pathlib import Path
-
-import requests
 
 from gateway.runtime import Runtime
 from gateway.settings import REPO, Settings
-from standins.twilio import TwilioStandin, inbound_sms_params, sign_and_post
+from standins.smtp_relay import SmtpRelayStandin, send_eml
+from standins.twilio import TwilioStandin, inbound_sms_params, inbound_whatsapp_params, sign_and_post
 
 log = logging.getLogger(__name__)
 
 DEMO_DB = REPO / "var" / "demo.db"
+DEMO_STATE = REPO / "var" / "demo.json"
 DEMO_ACCOUNT_SID = "AC" + "d" * 32
 DEMO_AUTH_TOKEN = "demo-auth-token"
 DEMO_NUMBER = "+33700000000"
+DEMO_INBOX = "guichet@valmont.localhost"
 # (resident, message, status the demo moves the case to afterwards)
 DEMO_REPORTS = [
     ("+33611000001", "Nid de poule devant le 14 rue Victor Hugo", "validated"),
@@ -35,23 +40,28 @@ DEMO_REPORTS = [
 ]
 
 
-def demo_settings(port: int, twilio_url: str, database: Path = DEMO_DB) -> Settings:
-    """The demo's settings: its own SQLite file and the local Twilio, whatever the environment says."""
+def demo_settings(*, port: int, smtp_port: int, twilio_url: str, relay_url: str, database: Path) -> Settings:
+    """The demo's settings: its own SQLite file and the local stand-ins, whatever the environment says."""
     return dataclasses.replace(
         Settings.from_env(),
         database_url=f"sqlite:///{database}",
         public_url=f"http://127.0.0.1:{port}",
         port=port,
+        smtp_port=smtp_port,
+        inbox=DEMO_INBOX,
+        smtp_relay_url=relay_url,
         twilio_account_sid=DEMO_ACCOUNT_SID,
         twilio_auth_token=DEMO_AUTH_TOKEN,
         twilio_api_url=twilio_url,
         twilio_sms_from=DEMO_NUMBER,
+        twilio_whatsapp_from=f"whatsapp:{DEMO_NUMBER}",
         quiet_hours=None,
     )
 
 
-def run_demo(*, port: int, twilio_port: int, fresh: bool, database: Path = DEMO_DB) -> None:
-    """Start the stand-in, seed the demo data once, and serve until interrupted."""
+def run_demo(*, port: int, twilio_port: int, smtp_port: int, relay_port: int, fresh: bool,
+             database: Path = DEMO_DB, state_file: Path = DEMO_STATE) -> None:
+    """Start the stand-ins, seed the demo data once, and serve until interrupted."""
     from gateway.cli import run_server
 
     if fresh:
@@ -59,16 +69,24 @@ def run_demo(*, port: int, twilio_port: int, fresh: bool, database: Path = DEMO_
             path.unlink(missing_ok=True)
     twilio = TwilioStandin(account_sid=DEMO_ACCOUNT_SID, auth_token=DEMO_AUTH_TOKEN, port=twilio_port).start()
     twilio.callbacks(enabled=True, delivered=True)
-    rt = Runtime(demo_settings(port, twilio.url, database))
+    relay = SmtpRelayStandin(port=relay_port).start()
+    settings = demo_settings(port=port, smtp_port=smtp_port, twilio_url=twilio.url, relay_url=relay.url,
+                             database=database)
+    rt = Runtime(settings)
     rt.db.upgrade()
     seed(rt)
-    os.environ["GUICHET_DEMO_TWILIO_URL"] = twilio.url
-    print(f"Local Twilio stand-in on {twilio.url} (messages sent: {twilio.url}/_standin/messages)")
-    print(f'Try: .venv/bin/guichet sms +33612345678 "Nid de poule devant le 20 rue Victor Hugo" '
-          f"--gateway http://127.0.0.1:{port}")
+    state_file.parent.mkdir(parents=True, exist_ok=True)
+    state_file.write_text(json.dumps({
+        "gateway": settings.public_url, "database": settings.database_url, "smtp_port": smtp_port,
+        "inbox": DEMO_INBOX, "twilio": twilio.url, "relay": relay.url,
+    }, indent=2))
+    print(f"Local Twilio on {twilio.url} (what it sent: {twilio.url}/_standin/messages); "
+          f"SMTP relay on {relay.url}; mail for {DEMO_INBOX} on port {smtp_port}")
+    print('Try: .venv/bin/guichet play sms +33612345678 "Nid de poule devant le 20 rue Victor Hugo"')
     try:
         run_server(rt, port)
     finally:
+        relay.stop()
         twilio.stop()
 
 
@@ -100,21 +118,48 @@ def seed(rt: Runtime) -> int:
     return len(DEMO_REPORTS)
 
 
-def play_sms(sender: str, text: str, *, gateway: str | None, wait: float) -> list[str]:
-    """Post a signed SMS to the gateway as Twilio would and return the answers the stand-in received."""
-    settings = Settings.from_env()
-    base = (gateway or settings.public_url).rstrip("/")
-    twilio_url = os.environ.get("GUICHET_DEMO_TWILIO_URL", "http://127.0.0.1:8089")
-    before = len(requests.get(f"{twilio_url}/_standin/messages", timeout=5).json())
-    params = inbound_sms_params(from_=sender, to=DEMO_NUMBER, body=text, account_sid=DEMO_ACCOUNT_SID)
-    response = sign_and_post(f"{base}/webhooks/twilio/messages", params, DEMO_AUTH_TOKEN)
-    response.raise_for_status()
-    deadline, answers = time.monotonic() + wait, []
-    while time.monotonic() < deadline:
-        sent = requests.get(f"{twilio_url}/_standin/messages", timeout=5).json()[before:]
-        answers = [m["body"] for m in sent if m["to"] == sender]
-        if answers and time.monotonic() > deadline - wait + 1.0:
+def play(channel: str, sender: str, text: str, *, wait: float = 5.0, location: tuple[float, float] | None = None,
+         subject: str | None = None, state_file: Path = DEMO_STATE) -> list[str]:
+    """Play a resident writing on `channel` to the running demo; returns the answers the gateway sent them."""
+    state = json.loads(state_file.read_text())
+    started = time.monotonic()
+    if channel in ("sms", "whatsapp"):
+        if channel == "sms":
+            params = inbound_sms_params(from_=sender, to=DEMO_NUMBER, body=text, account_sid=DEMO_ACCOUNT_SID)
+        else:
+            params = inbound_whatsapp_params(from_=sender, to=DEMO_NUMBER, body=text, location=location,
+                                             account_sid=DEMO_ACCOUNT_SID)
+        response = sign_and_post(f"{state['gateway']}/webhooks/twilio/messages", params, DEMO_AUTH_TOKEN)
+        response.raise_for_status()
+    elif channel == "email":
+        mail = EmailMessage()
+        mail["From"], mail["To"] = sender, state["inbox"]
+        mail["Subject"] = subject or "Signalement"
+        mail["Message-ID"] = make_msgid(domain="demo.localhost")
+        mail.set_content(text)
+        code, reply = send_eml("127.0.0.1", state["smtp_port"], mail.as_bytes(), rcpt_to=state["inbox"])
+        if code != 250:
+            raise RuntimeError(f"the gateway refused the mail: {code} {reply}")
+    else:
+        raise ValueError(f"the demo plays sms, whatsapp and email, not {channel}")
+    return _answers(state["database"], channel, sender, since=started, wait=wait)
+
+
+def _answers(database_url: str, channel: str, sender: str, *, since: float, wait: float) -> list[str]:
+    """What the gateway handed to the provider for this resident, waiting up to `wait` seconds for it."""
+    from store.contacts import normalise_phone
+    from store.db import Database
+    from store.outbox import sent_to
+
+    address = sender if channel == "email" else normalise_phone(sender) or sender
+    database = Database(database_url)
+    seen: list[str] = []
+    while time.monotonic() - since < wait:
+        with database.session() as session:
+            seen = sent_to(session, channel=channel, address=address.lower() if channel == "email" else address,
+                           since_seconds=time.monotonic() - since + 1)
+        if seen and time.monotonic() - since > 1.5:
             break
         time.sleep(0.2)
-    return answers
-
+    database.dispose()
+    return seen

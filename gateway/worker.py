@@ -67,9 +67,16 @@ class Worker:
         """Send the outbox rows that are due (at `now`, default the present); returns how many went out."""
         with self.rt.db.session() as session:
             claimed = [(row.id, _outgoing(session, row)) for row in outbox.claim_due(session, limit=limit, now=now)]
-        # A provider call is mostly waiting (Twilio answers in a few hundred milliseconds): send
-        # the claimed batch concurrently. Each message is still sent once, by one thread.
-        return sum(self._senders.map(lambda item: self._send(*item), claimed))
+        # A provider call is mostly waiting (Twilio answers in a few hundred milliseconds): residents
+        # are served concurrently, but one resident's messages go one after the other, in order, so the
+        # emergency numbers always arrive before anything else.
+        by_resident: dict[tuple[str, str], list[tuple[int, Outgoing]]] = {}
+        for row_id, message in claimed:
+            by_resident.setdefault((message.channel, message.to), []).append((row_id, message))
+        return sum(self._senders.map(self._send_in_order, by_resident.values()))
+
+    def _send_in_order(self, messages: list[tuple[int, Outgoing]]) -> int:
+        return sum(self._send(row_id, message) for row_id, message in messages)
 
     def _send(self, row_id: int, message: Outgoing) -> int:
         adapter = self.rt.channels.get(message.channel)
@@ -82,7 +89,8 @@ class Worker:
             with self.rt.db.session() as session:
                 row = session.get(OutboundMessage, row_id, with_for_update=True)
                 outbox.mark_retry(session, row, str(err), base_delay=settings.send_backoff_seconds,
-                                  max_attempts=settings.send_max_attempts, retry_after=err.retry_after)
+                                  max_attempts=settings.send_max_attempts, retry_after=err.retry_after,
+                                  deferred=err.retry_after is not None)
             log.warning("send failed, will retry", extra={"outbound": row_id, "code": err.code})
             return 0
         except PermanentSendError as err:
@@ -95,7 +103,7 @@ class Worker:
             return 0
         with self.rt.db.session() as session:
             row = session.get(OutboundMessage, row_id, with_for_update=True)
-            outbox.mark_wired(session, row, result.provider_id)
+            outbox.mark_wired(session, row, result.provider_id, result.status)
         return 1
 
     def reconcile_stale(self) -> int:

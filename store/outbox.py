@@ -120,21 +120,27 @@ def claim_stale(session: Session, *, lease: timedelta, limit: int = 20) -> list[
     return list(rows)
 
 
-def mark_wired(session: Session, message: OutboundMessage, provider_id: str) -> None:
-    """The provider has the message."""
+def mark_wired(session: Session, message: OutboundMessage, provider_id: str, status: str = "wired") -> None:
+    """The provider has the message (`status` further when its answer says so: Telegram's means delivered)."""
     now = utcnow()
     message.provider_id = provider_id
     message.sent_at = message.sent_at or now
     message.updated_at = now
-    if RANK.get(message.status, 99) < RANK["wired"]:
-        message.status = "wired"
+    if RANK.get(message.status, 99) < RANK[status]:
+        message.status = status
     session.add(message)
 
 
 def mark_retry(session: Session, message: OutboundMessage, error: str, *, base_delay: float,
-               max_attempts: int, retry_after: float | None = None) -> None:
-    """Back off exponentially (with jitter), or give up after `max_attempts`."""
+               max_attempts: int, retry_after: float | None = None, deferred: bool = False) -> None:
+    """Back off exponentially (with jitter), or give up after `max_attempts`.
+
+    A `deferred` send (our own rate limit, or the provider's "too many requests") is not a failure:
+    it waits `retry_after` and does not use up an attempt.
+    """
     now = utcnow()
+    if deferred:
+        message.attempts = max(0, message.attempts - 1)
     message.last_error, message.updated_at = error[:500], now
     if message.attempts >= max_attempts:
         message.status = "failed"
@@ -182,3 +188,15 @@ def apply_receipt(session: Session, *, provider_id: str, status: str, error_code
     message.updated_at = utcnow()
     session.add(message)
     return message
+
+
+def sent_to(session: Session, *, channel: str, address: str, since_seconds: float) -> list[str]:
+    """Bodies handed to the provider for one address in the last seconds (the demo's resident view)."""
+    since = utcnow() - timedelta(seconds=since_seconds)
+    rows = session.exec(
+        select(OutboundMessage.body)
+        .where(OutboundMessage.channel == channel, OutboundMessage.to_address == address,
+               OutboundMessage.created_at >= since, OutboundMessage.status.in_(tuple(RANK)[2:]))
+        .order_by(OutboundMessage.id)
+    ).all()
+    return list(rows)

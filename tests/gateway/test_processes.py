@@ -34,7 +34,8 @@ def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 60.0) ->
 
 def test_serve_applies_migrations_on_a_new_database_and_answers_health(rt, tmp_path):
     port = free_port()
-    env = gateway_env(rt) | {"DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}", "PORT": str(port)}
+    env = gateway_env(rt) | {"DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}", "PORT": str(port),
+                             "GUICHET_SMTP_PORT": "0"}
     process = subprocess.Popen([sys.executable, "-m", "gateway.cli", "serve"], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -45,26 +46,34 @@ def test_serve_applies_migrations_on_a_new_database_and_answers_health(rt, tmp_p
     assert (response.status_code, response.json()["database"]) == (200, "ok")
 
 
-def test_demo_answers_with_demo_cases_and_a_resident_can_play(tmp_path):
-    port, twilio_port = free_port(), free_port()
+def test_demo_answers_with_demo_cases_and_a_resident_can_play_each_channel(tmp_path):
+    port, twilio_port, smtp_port, relay_port = free_port(), free_port(), free_port(), free_port()
+    state = tmp_path / "demo.json"
     process = subprocess.Popen(
         [sys.executable, "-m", "gateway.cli", "demo", "--fresh", "--port", str(port), "--twilio-port", str(twilio_port),
-         "--db", str(tmp_path / "demo.db")],
+         "--smtp-port", str(smtp_port), "--relay-port", str(relay_port), "--db", str(tmp_path / "demo.db"),
+         "--state", str(state)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def play(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "gateway.cli", "play", *args, "--state", str(state)],
+                              capture_output=True, text=True, timeout=60)
+
     try:
         home = wait_for_http(f"http://127.0.0.1:{port}/", process)
-        played = subprocess.run(
-            [sys.executable, "-m", "gateway.cli", "sms", "+33612345678", "Nid de poule devant le 40 rue Victor Hugo",
-             "--gateway", f"http://127.0.0.1:{port}"],
-            env={"GUICHET_DEMO_TWILIO_URL": f"http://127.0.0.1:{twilio_port}", "PATH": ""},
-            capture_output=True, text=True, timeout=60)
+        by_sms = play("sms", "+33612345678", "Nid de poule devant le 40 rue Victor Hugo")
+        by_whatsapp = play("whatsapp", "+33612345679", "un arbre est tombé sur la route",
+                           "--location", "47.3880", "0.6830")
+        by_email = play("email", "camille@example.org", "Lampadaire éteint devant le 30 rue Victor Hugo")
     finally:
         process.terminate()
         process.wait(timeout=20)
     assert home.status_code == 200
     assert "Rue Victor Hugo" in home.text and "GU-" in home.text
-    assert played.returncode == 0, played.stderr
-    assert "Signalement GU-" in played.stdout and "Délai prévu : 15 jours" in played.stdout
+    for played in (by_sms, by_whatsapp, by_email):
+        assert played.returncode == 0, played.stderr
+        assert "< Merci ! Signalement GU-" in played.stdout
+    assert "Délai prévu : 15 jours" in by_sms.stdout
 
 
 def test_analyze_prints_one_json_object_or_json_lines():
