@@ -95,6 +95,43 @@ def smtp() -> None:
 
 
 @main.group()
+def telegram() -> None:
+    """The Telegram bot."""
+
+
+@telegram.command("poll")
+def telegram_poll() -> None:
+    """Fetch updates from Telegram instead of receiving the webhook (local use), with a worker beside it."""
+    import threading
+
+    from gateway.webhooks_telegram import poll
+    from gateway.worker import Worker
+
+    _logging()
+    rt = _runtime()
+    rt.db.upgrade()
+    scheduler = Worker(rt).start()
+    stop = threading.Event()
+    try:
+        poll(rt, stop=stop)
+    except KeyboardInterrupt:
+        stop.set()
+    except ConfigurationError as err:
+        raise click.ClickException(str(err)) from err
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+@telegram.command("set-webhook")
+def telegram_set_webhook() -> None:
+    """Tell Telegram to post updates to GUICHET_PUBLIC_URL/webhooks/telegram, with the secret token."""
+    rt = _runtime()
+    url = f"{rt.settings.public_url}/webhooks/telegram"
+    rt.channels["telegram"].set_webhook(url)
+    click.echo(f"Telegram now posts updates to {url}")
+
+
+@main.group()
 def db() -> None:
     """Database schema."""
 
@@ -230,31 +267,36 @@ def templates() -> None:
 @click.option("--twilio-port", type=int, default=8089, show_default=True, help="Port of the local Twilio.")
 @click.option("--smtp-port", type=int, default=2525, show_default=True, help="Port of the gateway's mail server.")
 @click.option("--relay-port", type=int, default=2526, show_default=True, help="Port of the local SMTP relay.")
+@click.option("--telegram-port", type=int, default=8088, show_default=True, help="Port of the local Telegram.")
 @click.option("--fresh", is_flag=True, help="Start from an empty demo database.")
 @click.option("--db", "database", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The demo's SQLite file (default var/demo.db).")
 @click.option("--state", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where the demo writes its addresses for `guichet play` (default var/demo.json).")
-def demo(port, twilio_port, smtp_port, relay_port, fresh, database, state) -> None:
+def demo(port, twilio_port, smtp_port, relay_port, telegram_port, fresh, database, state) -> None:
     """The demo: SQLite, the demo territory and cases, local providers; no network, no credentials."""
     from gateway.demo import DEMO_DB, DEMO_STATE, run_demo
 
     _logging()
-    run_demo(port=port, twilio_port=twilio_port, smtp_port=smtp_port, relay_port=relay_port, fresh=fresh,
-             database=database or DEMO_DB, state_file=state or DEMO_STATE)
+    run_demo(port=port, twilio_port=twilio_port, smtp_port=smtp_port, relay_port=relay_port,
+             telegram_port=telegram_port, fresh=fresh, database=database or DEMO_DB, state_file=state or DEMO_STATE)
 
 
 @main.command()
-@click.argument("channel", type=click.Choice(["sms", "whatsapp", "email"]))
+@click.argument("channel", type=click.Choice(["sms", "whatsapp", "telegram", "email"]))
 @click.argument("sender")
 @click.argument("text")
-@click.option("--location", nargs=2, type=float, default=None, help="WhatsApp: share a position (LAT LON).")
+@click.option("--location", nargs=2, type=float, default=None,
+              help="WhatsApp, Telegram: share a position (LAT LON).")
 @click.option("--subject", default=None, help="E-mail: the subject.")
 @click.option("--wait", default=5.0, show_default=True, help="Seconds to wait for the answers.")
 @click.option("--state", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="The running demo's var/demo.json.")
 def play(channel, sender, text, location, subject, wait, state) -> None:
-    """Play a resident writing TEXT from SENDER on CHANNEL to the running demo; print the answers."""
+    """Play a resident writing TEXT from SENDER on CHANNEL to the running demo; print the answers.
+
+    SENDER is a phone number (sms, whatsapp), a chat id (telegram) or an e-mail address.
+    """
     from gateway.demo import DEMO_STATE
     from gateway.demo import play as play_resident
 

@@ -1,7 +1,7 @@
 """`guichet demo`: the whole gateway on one machine with no network and no provider account.
 
-It starts local stand-ins of the providers (Twilio for SMS, WhatsApp and calls; an SMTP relay for
-e-mail answers), points the gateway at them, seeds the demo territory's cases through the real
+It starts local stand-ins of the providers (Twilio for SMS, WhatsApp and calls; the Telegram Bot
+API; an SMTP relay for e-mail answers), points the gateway at them, seeds the demo territory's cases through the real
 engine, writes where everything listens to `var/demo.json`, and serves. `guichet play CHANNEL`
 then plays a resident on any channel against it.
 """
@@ -19,6 +19,8 @@ from pathlib import Path
 from gateway.runtime import Runtime
 from gateway.settings import REPO, Settings
 from standins.smtp_relay import SmtpRelayStandin, send_eml
+from standins.telegram import DEFAULT_TOKEN as DEMO_TELEGRAM_TOKEN
+from standins.telegram import TelegramStandin, location_update, post_update, text_update
 from standins.twilio import TwilioStandin, inbound_sms_params, inbound_whatsapp_params, sign_and_post
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,7 @@ DEMO_ACCOUNT_SID = "AC" + "d" * 32
 DEMO_AUTH_TOKEN = "demo-auth-token"
 DEMO_NUMBER = "+33700000000"
 DEMO_INBOX = "guichet@valmont.localhost"
+DEMO_TELEGRAM_SECRET = "demo-telegram-secret"
 # (resident, message, status the demo moves the case to afterwards)
 DEMO_REPORTS = [
     ("+33611000001", "Nid de poule devant le 14 rue Victor Hugo", "validated"),
@@ -40,7 +43,8 @@ DEMO_REPORTS = [
 ]
 
 
-def demo_settings(*, port: int, smtp_port: int, twilio_url: str, relay_url: str, database: Path) -> Settings:
+def demo_settings(*, port: int, smtp_port: int, twilio_url: str, relay_url: str, telegram_url: str,
+                  database: Path) -> Settings:
     """The demo's settings: its own SQLite file and the local stand-ins, whatever the environment says."""
     return dataclasses.replace(
         Settings.from_env(),
@@ -55,11 +59,14 @@ def demo_settings(*, port: int, smtp_port: int, twilio_url: str, relay_url: str,
         twilio_api_url=twilio_url,
         twilio_sms_from=DEMO_NUMBER,
         twilio_whatsapp_from=f"whatsapp:{DEMO_NUMBER}",
+        telegram_api_url=telegram_url,
+        telegram_bot_token=DEMO_TELEGRAM_TOKEN,
+        telegram_webhook_secret=DEMO_TELEGRAM_SECRET,
         quiet_hours=None,
     )
 
 
-def run_demo(*, port: int, twilio_port: int, smtp_port: int, relay_port: int, fresh: bool,
+def run_demo(*, port: int, twilio_port: int, smtp_port: int, relay_port: int, telegram_port: int, fresh: bool,
              database: Path = DEMO_DB, state_file: Path = DEMO_STATE) -> None:
     """Start the stand-ins, seed the demo data once, and serve until interrupted."""
     from gateway.cli import run_server
@@ -70,15 +77,17 @@ def run_demo(*, port: int, twilio_port: int, smtp_port: int, relay_port: int, fr
     twilio = TwilioStandin(account_sid=DEMO_ACCOUNT_SID, auth_token=DEMO_AUTH_TOKEN, port=twilio_port).start()
     twilio.callbacks(enabled=True, delivered=True)
     relay = SmtpRelayStandin(port=relay_port).start()
+    telegram = TelegramStandin(port=telegram_port).start()
     settings = demo_settings(port=port, smtp_port=smtp_port, twilio_url=twilio.url, relay_url=relay.url,
-                             database=database)
+                             telegram_url=telegram.url, database=database)
     rt = Runtime(settings)
     rt.db.upgrade()
     seed(rt)
+    rt.channels["telegram"].set_webhook(f"{settings.public_url}/webhooks/telegram")
     state_file.parent.mkdir(parents=True, exist_ok=True)
     state_file.write_text(json.dumps({
         "gateway": settings.public_url, "database": settings.database_url, "smtp_port": smtp_port,
-        "inbox": DEMO_INBOX, "twilio": twilio.url, "relay": relay.url,
+        "inbox": DEMO_INBOX, "twilio": twilio.url, "relay": relay.url, "telegram": telegram.url,
     }, indent=2))
     print(f"Local Twilio on {twilio.url} (what it sent: {twilio.url}/_standin/messages); "
           f"SMTP relay on {relay.url}; mail for {DEMO_INBOX} on port {smtp_port}")
@@ -86,6 +95,7 @@ def run_demo(*, port: int, twilio_port: int, smtp_port: int, relay_port: int, fr
     try:
         run_server(rt, port)
     finally:
+        telegram.stop()
         relay.stop()
         twilio.stop()
 
@@ -131,6 +141,10 @@ def play(channel: str, sender: str, text: str, *, wait: float = 5.0, location: t
                                              account_sid=DEMO_ACCOUNT_SID)
         response = sign_and_post(f"{state['gateway']}/webhooks/twilio/messages", params, DEMO_AUTH_TOKEN)
         response.raise_for_status()
+    elif channel == "telegram":
+        update = (location_update(int(sender), *location) if location and not text
+                  else text_update(int(sender), text))
+        post_update(f"{state['gateway']}/webhooks/telegram", update, DEMO_TELEGRAM_SECRET).raise_for_status()
     elif channel == "email":
         mail = EmailMessage()
         mail["From"], mail["To"] = sender, state["inbox"]
@@ -141,7 +155,7 @@ def play(channel: str, sender: str, text: str, *, wait: float = 5.0, location: t
         if code != 250:
             raise RuntimeError(f"the gateway refused the mail: {code} {reply}")
     else:
-        raise ValueError(f"the demo plays sms, whatsapp and email, not {channel}")
+        raise ValueError(f"the demo plays sms, whatsapp, telegram and email, not {channel}")
     return _answers(state["database"], channel, sender, since=started, wait=wait)
 
 
@@ -151,7 +165,7 @@ def _answers(database_url: str, channel: str, sender: str, *, since: float, wait
     from store.db import Database
     from store.outbox import sent_to
 
-    address = sender if channel == "email" else normalise_phone(sender) or sender
+    address = sender if channel in ("email", "telegram") else normalise_phone(sender) or sender
     database = Database(database_url)
     seen: list[str] = []
     while time.monotonic() - since < wait:

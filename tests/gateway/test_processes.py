@@ -47,11 +47,12 @@ def test_serve_applies_migrations_on_a_new_database_and_answers_health(rt, tmp_p
 
 
 def test_demo_answers_with_demo_cases_and_a_resident_can_play_each_channel(tmp_path):
-    port, twilio_port, smtp_port, relay_port = free_port(), free_port(), free_port(), free_port()
+    port, twilio_port, smtp_port, relay_port, telegram_port = (free_port() for _ in range(5))
     state = tmp_path / "demo.json"
     process = subprocess.Popen(
         [sys.executable, "-m", "gateway.cli", "demo", "--fresh", "--port", str(port), "--twilio-port", str(twilio_port),
-         "--smtp-port", str(smtp_port), "--relay-port", str(relay_port), "--db", str(tmp_path / "demo.db"),
+         "--smtp-port", str(smtp_port), "--relay-port", str(relay_port), "--telegram-port", str(telegram_port),
+         "--db", str(tmp_path / "demo.db"),
          "--state", str(state)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -65,12 +66,13 @@ def test_demo_answers_with_demo_cases_and_a_resident_can_play_each_channel(tmp_p
         by_whatsapp = play("whatsapp", "+33612345679", "un arbre est tombé sur la route",
                            "--location", "47.3880", "0.6830")
         by_email = play("email", "camille@example.org", "Lampadaire éteint devant le 30 rue Victor Hugo")
+        by_telegram = play("telegram", "424242", "Tag sur le mur devant le 50 rue Victor Hugo")
     finally:
         process.terminate()
         process.wait(timeout=20)
     assert home.status_code == 200
     assert "Rue Victor Hugo" in home.text and "GU-" in home.text
-    for played in (by_sms, by_whatsapp, by_email):
+    for played in (by_sms, by_whatsapp, by_email, by_telegram):
         assert played.returncode == 0, played.stderr
         assert "< Merci ! Signalement GU-" in played.stdout
     assert "Délai prévu : 15 jours" in by_sms.stdout
