@@ -8,6 +8,7 @@ from channels.base import ChannelAdapter
 from channels.email import from_settings as _email
 from channels.telegram import from_settings as _telegram
 from channels.twilio_sms import TwilioSMS
+from channels.twilio_voice import TwilioVoice
 from channels.twilio_whatsapp import TwilioWhatsApp, load_templates
 
 
@@ -29,7 +30,8 @@ def _whatsapp(settings: Any) -> TwilioWhatsApp:
                           templates=load_templates(settings.config_dir), **_twilio(settings))
 
 
-BUILTIN_CHANNELS = {"sms": _sms, "whatsapp": _whatsapp, "email": _email, "telegram": _telegram}
+BUILTIN_CHANNELS = {"sms": _sms, "whatsapp": _whatsapp, "email": _email, "telegram": _telegram,
+                    "voice": TwilioVoice.from_settings}
 
 
 def build_channels(settings: Any) -> dict[str, ChannelAdapter]:

@@ -45,6 +45,10 @@ class Settings:
     twilio_api_url: str = "https://api.twilio.com"
     twilio_sms_from: str = "+33700000000"
     twilio_whatsapp_from: str = ""
+    twilio_voice_from: str = ""
+    operator_number: str = ""
+    office_hours: str = "mon-fri 09:00-12:00,13:30-17:00"
+    voice: str = "Polly.Lea"
     telegram_bot_token: str = ""
     telegram_webhook_secret: str = ""
     telegram_api_url: str = "https://api.telegram.org"
@@ -94,6 +98,10 @@ class Settings:
                 twilio_api_url=(get("TWILIO_API_URL") or defaults.twilio_api_url).rstrip("/"),
                 twilio_sms_from=get("TWILIO_SMS_FROM") or defaults.twilio_sms_from,
                 twilio_whatsapp_from=get("TWILIO_WHATSAPP_FROM") or "",
+                twilio_voice_from=get("TWILIO_VOICE_FROM") or "",
+                operator_number=get("GUICHET_OPERATOR_NUMBER") or "",
+                office_hours=get("GUICHET_OFFICE_HOURS") or defaults.office_hours,
+                voice=get("GUICHET_VOICE", defaults.voice),
                 telegram_bot_token=get("TELEGRAM_BOT_TOKEN") or "",
                 telegram_webhook_secret=get("TELEGRAM_WEBHOOK_SECRET") or "",
                 telegram_api_url=(get("TELEGRAM_API_URL") or defaults.telegram_api_url).rstrip("/"),

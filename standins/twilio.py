@@ -1,4 +1,4 @@
-"""A local Twilio: the Messages REST API and the phone side, for tests, the demo and benchmarks.
+"""A local Twilio: the Messages and Calls REST APIs and the phone side, for tests, the demo and benchmarks.
 
 The server speaks Twilio's real wire format (form-encoded requests, basic auth, the 2010-04-01 JSON
 resources and error bodies), so the production code talks to it through the official `twilio`
@@ -176,6 +176,64 @@ def inbound_whatsapp_params(
     return params
 
 
+def inbound_call_params(
+    *,
+    from_: str,
+    to: str,
+    call_sid: str | None = None,
+    call_status: str = "ringing",
+    account_sid: str = DEFAULT_ACCOUNT_SID,
+    speech: str | None = None,
+    confidence: float | None = None,
+    digits: str | None = None,
+    **extra: str,
+) -> dict[str, str]:
+    """What Twilio posts to a voice webhook: the incoming call ("ringing"), or a Gather action
+    ("in-progress", with SpeechResult and Confidence, or Digits); `extra` adds e.g. RecordingUrl."""
+    params = {
+        "AccountSid": account_sid,
+        "ApiVersion": API_VERSION,
+        "CallSid": call_sid or _new_sid("CA"),
+        "CallStatus": call_status,
+        "Called": to,
+        "CalledCountry": _country(to),
+        "Caller": from_,
+        "CallerCountry": _country(from_),
+        "Direction": "inbound",
+        "From": from_,
+        "FromCountry": _country(from_),
+        "To": to,
+        "ToCountry": _country(to),
+    }
+    if speech is not None:
+        params["SpeechResult"] = speech
+        params["Confidence"] = f"{0.9 if confidence is None else confidence:.8f}"
+    if digits is not None:
+        params["Digits"] = digits
+    params.update(extra)
+    return params
+
+
+def recording_params(*, call: Mapping[str, str], seconds: int = 12, account_sid: str | None = None) -> dict[str, str]:
+    """What Twilio posts to a <Record> action once the caller has left a message on `call`."""
+    recording_sid = _new_sid("RE")
+    sid = account_sid or call.get("AccountSid", DEFAULT_ACCOUNT_SID)
+    return {
+        **call,
+        "CallStatus": "in-progress",
+        "RecordingSid": recording_sid,
+        "RecordingUrl": f"https://api.twilio.com/{API_VERSION}/Accounts/{sid}/Recordings/{recording_sid}",
+        "RecordingDuration": str(seconds),
+        "Digits": "#",
+    }
+
+
+def call_status_params(*, call: Mapping[str, str], status: str = "completed", duration: int = 42) -> dict[str, str]:
+    """What Twilio posts to a call's status callback when it ends."""
+    params = {key: value for key, value in call.items() if key not in ("SpeechResult", "Confidence", "Digits")}
+    return {**params, "CallStatus": status, "CallDuration": str(duration), "Duration": str(max(1, duration // 60))}
+
+
 def sign_and_post(
     url: str, params: Mapping[str, str], auth_token: str, public_url: str | None = None
 ) -> requests.Response:
@@ -234,6 +292,12 @@ class TwilioStandin(LocalServer):
             return copy.deepcopy(self._messages)
 
     @property
+    def calls(self) -> list[dict[str, Any]]:
+        """Every outbound call placed so far through Calls.json, oldest first (copies)."""
+        with self._condition:
+            return copy.deepcopy(self._calls)
+
+    @property
     def requests_received(self) -> int:
         """Number of POSTs to Messages.json, refused ones included."""
         with self._condition:
@@ -279,6 +343,7 @@ class TwilioStandin(LocalServer):
         """Forget every message and switch off failures, delays, opt-outs and callbacks."""
         with self._condition:
             self._messages: list[dict[str, Any]] = []
+            self._calls: list[dict[str, Any]] = []
             self._requests_received = 0
             self._refusals: deque[TwilioError] = deque()
             self._outage: tuple[float, TwilioError] | None = None
@@ -306,6 +371,8 @@ class TwilioStandin(LocalServer):
         app.add_url_rule(f"{prefix}/Messages/<sid>.json", view_func=self._fetch_message, methods=["GET"])
         app.add_url_rule(f"{prefix}/Messages/<message_sid>/Media/<media_sid>", view_func=self._fetch_media,
                          methods=["GET"])
+        app.add_url_rule(f"{prefix}/Calls.json", view_func=self._create_call, methods=["POST"])
+        app.add_url_rule("/_standin/calls", view_func=self._inspect_calls, methods=["GET"])
         app.add_url_rule("/_standin/cdn/<media_sid>", view_func=self._cdn, methods=["GET"])
         app.add_url_rule("/_standin/messages", view_func=self._inspect_messages, methods=["GET"])
         app.add_url_rule("/_standin/reset", view_func=self._reset_route, methods=["POST"])
@@ -476,6 +543,61 @@ class TwilioStandin(LocalServer):
             "to": record["to"],
             "uri": f"{uri}.json",
         }
+
+    def _create_call(self, account_sid: str) -> tuple[Response, int]:
+        """POST Calls.json: record an outbound call with its TwiML or Url; it is not dialled."""
+        refused = self._refuse_access(account_sid)
+        if refused is not None:
+            return refused
+        form = request.form
+        to, sender = form.get("To", ""), form.get("From", "")
+        with self._condition:
+            error = self._injected_failure()
+            if error is None and not to:
+                error = TwilioError(400, 21201, "No 'To' number is specified")
+            elif error is None and not E164.match(to):
+                error = TwilioError(400, 21211, f"The 'To' number {to} is not a valid phone number.")
+            elif error is None and not sender:
+                error = TwilioError(400, 21213, "No 'From' number is specified")
+            elif error is None and not (form.get("Twiml") or form.get("Url") or form.get("ApplicationSid")):
+                error = TwilioError(400, 21205, "Url parameter is required.")
+            if error is not None:
+                return self._error(error)
+            now = _now()
+            record = {
+                "sid": _new_sid("CA"),
+                "account_sid": self.account_sid,
+                "to": to,
+                "from": sender,
+                "twiml": form.get("Twiml") or None,
+                "url": form.get("Url") or None,
+                "status": "queued",
+                "status_callback": form.get("StatusCallback") or None,
+                "date_created": _rfc2822(now),
+                "date_updated": _rfc2822(now),
+            }
+            self._calls.append(record)
+            self._condition.notify_all()
+        uri = f"/{API_VERSION}/Accounts/{self.account_sid}/Calls/{record['sid']}"
+        resource = {
+            "account_sid": self.account_sid,
+            "api_version": API_VERSION,
+            "date_created": record["date_created"],
+            "date_updated": record["date_updated"],
+            "direction": "outbound-api",
+            "from": sender,
+            "from_formatted": sender,
+            "sid": record["sid"],
+            "status": "queued",
+            "to": to,
+            "to_formatted": to,
+            "uri": f"{uri}.json",
+        }
+        return jsonify(resource), 201
+
+    def _inspect_calls(self) -> tuple[Response, int]:
+        """GET /_standin/calls: the outbound calls placed, for the demo and manual checks."""
+        return jsonify(self.calls), 200
 
     def _list_messages(self, account_sid: str) -> tuple[Response, int]:
         """GET Messages.json: Twilio's filters (To, From, DateSent, DateSent>, DateSent<) and paging."""
