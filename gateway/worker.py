@@ -36,10 +36,10 @@ class Worker:
         self._lock = threading.Lock()  # one pass at a time within a process
         self._senders = ThreadPoolExecutor(max_workers=rt.settings.send_concurrency, thread_name_prefix="send")
 
-    def run_once(self) -> tuple[int, int]:
-        """Handle every pending inbound message, then send what is due; returns (handled, sent)."""
+    def run_once(self, *, now: datetime | None = None) -> tuple[int, int]:
+        """Handle every pending inbound message, then send what is due (at `now`); returns (handled, sent)."""
         with self._lock:
-            return self.handle_inbound(), self.send_due()
+            return self.handle_inbound(), self.send_due(now=now)
 
     def handle_inbound(self, limit: int = 500) -> int:
         """Hand pending inbound messages to the conversation engine, each in its own transaction."""

@@ -38,6 +38,13 @@ class Emergency:
     numbers: tuple[str, ...]
     category: str | None  # the category when no keyword names one
     phrases: dict[str, tuple[str, ...]]
+    # Words found close together, each group's in the same sentence, within `near_window` words: "une odeur
+    # bizarre comme le gaz" is a gas smell though no phrase says it in one piece.
+    near: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    # Phrases that say this danger is over ("éteint", "carcasse"), besides the catalogue's `emergency_over`.
+    over: tuple[str, ...] = ()
+    alone: bool = False  # an emergency only when no category keyword is found ("au secours" about noise is none)
+    mutes: tuple[str, ...] = ()  # categories whose keywords describe the emergency itself (a gas "pipe leaking")
 
 
 @dataclass(frozen=True)
@@ -55,7 +62,9 @@ class Intents:
     stop: tuple[str, ...]  # whole message
     stop_phrases: tuple[str, ...]  # anywhere ("arrêtez de m'envoyer des messages")
     start: tuple[str, ...]  # whole message
+    start_phrases: tuple[str, ...]  # anywhere ("reprendre les notifications")
     help: tuple[str, ...]  # whole message
+    help_phrases: tuple[str, ...]  # anywhere, when the message names no problem ("comment ça marche ?")
     status: tuple[str, ...]
     idea: tuple[str, ...]
     idea_weak: tuple[str, ...]  # an idea only when no problem word is present
@@ -63,6 +72,7 @@ class Intents:
     thanks: tuple[str, ...]
     thanks_strong: tuple[str, ...]  # thanks even when a category is named ("merci pour la réparation")
     greeting: tuple[str, ...]
+    courtesy: tuple[str, ...] = ()  # words around a whole-message command ("desabonnement svp")
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,8 @@ class Places:
     intersection_markers: tuple[str, ...]
     intersection_joiners: tuple[str, ...]
     landmark_prepositions: tuple[str, ...]
+    landmark_links: tuple[str, ...]  # "the playground next to the town hall": the second locates the first
+    destination_prepositions: tuple[str, ...]  # "bosser à Tours": in a car-pooling idea, a destination
     standalone_landmarks: tuple[str, ...]
     named_landmarks: tuple[str, ...]
     name_stop_words: tuple[str, ...]
@@ -92,6 +104,11 @@ class Catalogue:
     categories: dict[str, Category]
     emergencies: tuple[Emergency, ...]
     neutral: tuple[str, ...]
+    figurative: tuple[str, ...]  # idioms with an emergency word in them ("ça brûle les yeux"): no emergency
+    emergency_over: tuple[str, ...]  # the danger is past ("la semaine dernière", "hier"): in the same clause
+    emergency_still: tuple[str, ...]  # ...unless it goes on ("encore", "toujours", "still")
+    clause_breaks: tuple[str, ...]  # words that begin a new clause ("mais", "et")
+    near_window: int
     fillers: tuple[str, ...]  # words a phrase may skip: "très", "vraiment"
     urgency_rules: tuple[UrgencyRule, ...]
     intents: Intents
@@ -119,6 +136,17 @@ def _per_language(value: object, where: str) -> dict[str, tuple[str, ...]]:
     if not isinstance(value, dict) or set(value) - set(LANGUAGES):
         raise CatalogueError(f"{where} must map {' and '.join(LANGUAGES)} to lists of words or phrases")
     return {lang: _strings(words, f"{where}.{lang}") for lang, words in value.items()}
+
+
+def _flat(value: object, where: str) -> tuple[str, ...]:
+    """A per-language list (or a plain one) as one list."""
+    return tuple(p for phrases in _per_language(value, where).values() for p in phrases)
+
+
+def _near(value: object, where: str) -> tuple[tuple[str, ...], ...]:
+    if not isinstance(value, list) or len(value) < 2:
+        raise CatalogueError(f"{where} must be a list of at least two groups of words")
+    return tuple(_strings(group, f"{where}[{g}]") for g, group in enumerate(value))
 
 
 def _category(raw: dict, where: str) -> Category:
@@ -150,7 +178,9 @@ def _intents(raw: dict) -> Intents:
         stop=_strings(section("stop").get("exact"), "intents.stop.exact"),
         stop_phrases=_strings(section("stop").get("phrases"), "intents.stop.phrases"),
         start=_strings(section("start").get("exact"), "intents.start.exact"),
+        start_phrases=_strings(section("start").get("phrases"), "intents.start.phrases"),
         help=_strings(section("help").get("exact"), "intents.help.exact"),
+        help_phrases=_strings(section("help").get("phrases"), "intents.help.phrases"),
         status=_strings(section("status").get("phrases"), "intents.status.phrases"),
         idea=_strings(section("idea").get("phrases"), "intents.idea.phrases"),
         idea_weak=_strings(section("idea").get("weak"), "intents.idea.weak"),
@@ -158,6 +188,7 @@ def _intents(raw: dict) -> Intents:
         thanks=_strings(section("thanks").get("phrases"), "intents.thanks.phrases"),
         thanks_strong=_strings(section("thanks").get("strong"), "intents.thanks.strong"),
         greeting=_strings(section("greeting").get("phrases"), "intents.greeting.phrases"),
+        courtesy=_strings(raw.get("courtesy"), "intents.courtesy"),
     )
 
 
@@ -173,6 +204,8 @@ def _places(raw: dict) -> Places:
         intersection_markers=_strings(raw.get("intersection_markers"), "places.intersection_markers"),
         intersection_joiners=_strings(raw.get("intersection_joiners"), "places.intersection_joiners"),
         landmark_prepositions=_strings(raw.get("landmark_prepositions"), "places.landmark_prepositions"),
+        landmark_links=_strings(raw.get("landmark_links"), "places.landmark_links"),
+        destination_prepositions=_strings(raw.get("destination_prepositions"), "places.destination_prepositions"),
         standalone_landmarks=_strings(landmarks.get("standalone"), "places.landmarks.standalone"),
         named_landmarks=_strings(landmarks.get("named"), "places.landmarks.named"),
         name_stop_words=_strings(raw.get("name_stop_words"), "places.name_stop_words"),
@@ -196,6 +229,10 @@ def load_catalogue(config_dir: Path) -> Catalogue:
             numbers=_strings(e.get("numbers"), f"emergencies[{i}].numbers"),
             category=e.get("category"),
             phrases=_per_language(e.get("phrases"), f"emergencies[{i}].phrases"),
+            near=tuple(_near(rule, f"emergencies[{i}].near[{r}]") for r, rule in enumerate(e.get("near") or [])),
+            over=_flat(e.get("over"), f"emergencies[{i}].over"),
+            alone=bool(e.get("alone", False)),
+            mutes=_strings(e.get("mutes"), f"emergencies[{i}].mutes"),
         )
         for i, e in enumerate(raw.get("emergencies") or [])
     )
@@ -207,6 +244,9 @@ def load_catalogue(config_dir: Path) -> Catalogue:
         for i, r in enumerate(raw.get("urgency_rules") or [])
     )
     neutral = _per_language(raw.get("neutral"), "neutral")
+    window = raw.get("near_window", 6)
+    if not isinstance(window, int) or isinstance(window, bool) or window < 1:
+        raise CatalogueError("near_window must be a positive whole number of words")
     fillers = _per_language(raw.get("fillers"), "fillers")
     answers = raw.get("answers") or {}
     return Catalogue(
@@ -214,6 +254,11 @@ def load_catalogue(config_dir: Path) -> Catalogue:
         categories={c.code: c for c in categories},
         emergencies=emergencies,
         neutral=tuple(p for phrases in neutral.values() for p in phrases),
+        figurative=_flat(raw.get("figurative"), "figurative"),
+        emergency_over=_flat(raw.get("emergency_over"), "emergency_over"),
+        emergency_still=_flat(raw.get("emergency_still"), "emergency_still"),
+        clause_breaks=_flat(raw.get("clause_breaks"), "clause_breaks"),
+        near_window=window,
         fillers=tuple(w for words in fillers.values() for w in words),
         urgency_rules=rules,
         intents=_intents(raw.get("intents") or {}),

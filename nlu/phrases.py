@@ -42,13 +42,18 @@ class Slot:
     fuzzy: bool = False  # the form is a typo correction
     filler: bool = False  # a word a phrase may skip ("très", "vraiment")
 
-    def accepts(self, word: Forms) -> bool:
-        """Whether this word of the message is the phrase's `word`."""
+    def accepts(self, word: Forms, *, relaxed: bool = False) -> bool:
+        """Whether this word of the message is the phrase's `word`.
+
+        `relaxed`: in a phrase of several words, the other words tell which word is meant, so a real word
+        matches without its accents too ("boite a livres" is "boîte à livres", "mal gare" is "mal garé").
+        """
+        strict = self.strict and not relaxed
         if word.surface_only:
-            return self.text in word.exact or (not self.strict and fold(self.text) in word.folded)
+            return self.text in word.exact or (not strict and fold(self.text) in word.folded)
         if self.forms.exact & word.exact:
             return True
-        return not self.strict and bool(self.forms.folded & word.folded)
+        return not strict and bool(self.forms.folded & word.folded)
 
 
 @dataclass
@@ -103,7 +108,7 @@ class PhraseIndex:
             for form in slot.forms.folded:
                 for phrase in self._by_first.get(form, ()):
                     key = (id(phrase), i)
-                    if key not in found and slot.accepts(phrase.words[0]):
+                    if key not in found and slot.accepts(phrase.words[0], relaxed=len(phrase.words) > 1):
                         match = _match_at(phrase, slots, i)
                         if match:
                             found[key] = match
@@ -114,16 +119,14 @@ def _match_at(phrase: Phrase, slots: list[Slot], i: int) -> Match | None:
     j = i
     at = [i]
     fuzzy = slots[i].fuzzy
-    exact = phrase.words[0].surface_only  # exact wording has no gaps
+    exact = phrase.words[0].surface_only  # exact wording skips no word but a filler
     for word in phrase.words[1:]:
         gaps = fillers = 0
         j += 1
-        while j < len(slots) and not slots[j].accepts(word):
-            if exact:
-                return None
-            if slots[j].filler and fillers < MAX_FILLERS:
+        while j < len(slots) and not slots[j].accepts(word, relaxed=True):
+            if slots[j].filler and fillers < MAX_FILLERS:  # "merci beaucoup pour" is "merci pour"
                 fillers += 1
-            elif gaps < MAX_GAP:
+            elif not exact and gaps < MAX_GAP:
                 gaps += 1
             else:
                 return None
@@ -162,24 +165,31 @@ def drop_overridden_emergencies(matches: list[Match]) -> list[Match]:
     ]
 
 
-def unhidden_emergencies(matches: list[Match], kept: list[Match]) -> list[Match]:
-    """The emergency phrases found, but those whose words all belong to a longer phrase that was kept.
+def unhidden(matches: list[Match], kept: list[Match], kind: str = "emergency") -> list[Match]:
+    """The phrases of `kind` found, but those whose words all belong to a longer phrase that was kept.
 
-    "pas de blessé" hides "blessé" and "fire hydrant" hides "fire"; a phrase that only overlaps an
-    emergency hides nothing: in "la poubelle est en feu au feu rouge", "feu au rouge" (a keyword
-    that skips a word) shares one word with "en feu", yet the bin is on fire.
+    "pas de blessé" hides "blessé", "fire hydrant" hides "fire" and "depuis hier" hides the "hier" that
+    would say a danger is over; a phrase that only overlaps another hides nothing: in "la poubelle est en
+    feu au feu rouge", "feu au rouge" (a keyword that skips a word) shares one word with "en feu", yet the
+    bin is on fire. Only a phrase of another kind hides, and no emergency, nor a phrase that says whether
+    a danger is over or goes on ("brûle encore" confirms its "brûle").
     """
     return [
         m
         for m in matches
-        if any(tag.kind == "emergency" for tag in m.phrase.tags)
+        if any(tag.kind == kind for tag in m.phrase.tags)
         and not any(
             len(k.at) > len(m.at)
             and set(m.at) <= set(k.at)
-            and all(tag.kind != "emergency" for tag in k.phrase.tags)
+            and all(tag.kind not in (kind, "emergency", "over", "still") for tag in k.phrase.tags)
             for k in kept
         )
     ]
+
+
+def unhidden_emergencies(matches: list[Match], kept: list[Match]) -> list[Match]:
+    """The emergency phrases found, but those hidden by a longer phrase that was kept (see `unhidden`)."""
+    return unhidden(matches, kept, "emergency")
 
 
 def select(matches: list[Match]) -> list[Match]:

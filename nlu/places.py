@@ -13,6 +13,7 @@ from nlu.catalogue import Places
 from nlu.text import Word, fold, is_shouting, words
 
 _NUMBER = re.compile(r"^(\d{1,4})([a-z]*)$")
+_ORDINAL = re.compile(r"^\d{1,2}(er|ere|re|e|eme|nd|nde)$")  # "François 1er", "Henri 4e" (folded)
 _MAX_NAME_WORDS = 5
 
 # Candidates compete by kind; the first in the text wins among equals.
@@ -81,6 +82,9 @@ class Place:
     start: int
     end: int
     street: bool  # a street or an intersection, not a landmark
+    # the character spans of proper names in it, which say where and not what ("parc des Tilleuls": "des
+    # Tilleuls"); the whole place for a street
+    names: tuple[range, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,7 @@ class _Found:
     rank: int
     start: int  # character offsets in the resident's text
     end: int
+    name_start: int | None = None  # for a landmark, where its own name begins (after "parc", "école")
 
 
 class PlaceFinder:
@@ -111,6 +116,7 @@ class PlaceFinder:
         self._markers = _PhraseSet(places.intersection_markers)
         self._joiners = _PhraseSet(places.intersection_joiners)
         self._prepositions = _PhraseSet(places.landmark_prepositions)
+        self._links = _PhraseSet(places.landmark_links)
         self._standalone = _PhraseSet(places.standalone_landmarks, drop=_DETERMINERS)
         self._named = _PhraseSet(places.named_landmarks, drop=_DETERMINERS)
         self._stop = {fold(w) for w in places.name_stop_words}
@@ -145,8 +151,35 @@ class PlaceFinder:
         if not found:
             return None
         best = max(found, key=lambda f: (f.rank, -f.start))
+        street = best.rank >= _STREET
+        names = [range(best.start, best.end)] if street else self._names(best)
+        if not street:
+            located = self._located_by(ws, best, found)
+            if located:
+                names.extend(self._names(located))
+                best = _Found(max(best.rank, located.rank), best.start, located.end)
         written = text[best.start : best.end].strip(" ,")
-        return Place(written, best.start, best.end, street=best.rank >= _STREET)
+        return Place(written, best.start, best.end, street=street, names=tuple(names))
+
+    @staticmethod
+    def _names(found: _Found) -> list[range]:
+        return [range(found.name_start, found.end)] if found.name_start is not None else []
+
+    def _located_by(self, ws: list[Word], first: _Found, found: list[_Found]) -> _Found | None:
+        """The landmark that locates `first` ("the playground next to the town hall"), if one follows it."""
+        after = next((k for k, w in enumerate(ws) if w.start >= first.end), None)
+        if after is None:
+            return None
+        link = _match(ws, after, self._links)
+        if not link:
+            return None
+        k = self._skip_connectors(ws, after + link)
+        starts = {ws[j].start for j in range(after + link, min(k + 1, len(ws)))}
+        return max(
+            (f for f in found if f.start in starts and f.rank < _STREET),
+            key=lambda f: (f.rank, f.end),
+            default=None,
+        )
 
     def _at(self, ws: list[Word], i: int, lowered: bool) -> list[_Found]:
         found = []
@@ -220,6 +253,9 @@ class PlaceFinder:
         after_connector = j > start
         known = self._known_street_at(ws, j)
         if known:
+            # "chemin de la Croix Blanche" is no "route de la Croix": a capitalised word goes on with the name
+            while known < len(ws) and known - j < _MAX_NAME_WORDS and self._capital_name_word(ws[known], lowered):
+                known += 1
             return known
         if j >= len(ws) or not ws[j].folded[:1].isalnum():
             return None
@@ -240,6 +276,9 @@ class PlaceFinder:
         j += 1
         count = 1
         while j < len(ws) and count < _MAX_NAME_WORDS:
+            if _ORDINAL.match(ws[j].folded):  # "bd François 1er"
+                j += 1
+                break
             nxt = self._skip_connectors(ws, j)
             if nxt >= len(ws) or _match(ws, nxt, self._number_words):
                 break
@@ -248,6 +287,9 @@ class PlaceFinder:
             j = nxt + 1
             count += 1
         return self._trim_to_known(ws, start, j)
+
+    def _capital_name_word(self, word: Word, lowered: bool) -> bool:
+        return word.capitalised and not lowered and word.folded[:1].isalpha() and word.folded not in self._stop
 
     def _continues(self, word: Word, lowered: bool) -> bool:
         if not word.folded[:1].isalpha() or word.folded in self._stop:
@@ -287,7 +329,9 @@ class PlaceFinder:
         offset = end - start - len(name)
         for length in range(len(name), 0, -1):
             if name[:length] in self._known_streets:
-                return start + offset + length
+                cut = start + offset + length
+                # a word the resident wrote with a capital is theirs: "chemin de la Croix Blanche" stays whole
+                return end if any(w.capitalised for w in ws[cut:end]) else cut
         return end
 
     def _joined(self, ws: list[Word], first: _Found, j: int, lowered: bool) -> _Found | None:
@@ -327,23 +371,31 @@ class PlaceFinder:
     # landmarks -------------------------------------------------------------------------------
 
     def _landmark(self, ws: list[Word], i: int, lowered: bool) -> _Found | None:
-        if not self._introduced(ws, i):
-            return None
+        """A landmark at `i`: after a determiner or a preposition, or, when its name says which one
+        ("parking de la gare", "salle des fêtes"), anywhere ("abandonnée depuis 2 mois parking de la gare")."""
+        introduced = self._introduced(ws, i)
         known = _match(ws, i, self._known_landmarks)
-        if known and _same_accents(ws[i : i + known], self._landmark_spelling):
-            end = self._complement(ws, i + known, lowered)
-            return _Found(_KNOWN_LANDMARK, ws[self._with_determiner(ws, i)].start, ws[end - 1].end)
+        if not introduced and known < 3 and not _match(ws, i, self._named):
+            return None
         standalone = _match(ws, i, self._standalone)
         named = _match(ws, i, self._named)
+        head = i + max(standalone, named, 1 if known else 0)  # "école maternelle" of "école maternelle les Tilleuls"
+        if known and (introduced or known >= 3) and _same_accents(ws[i : i + known], self._landmark_spelling):
+            end, _ = self._complement(ws, i + known, lowered)
+            return _Found(_KNOWN_LANDMARK, ws[self._with_determiner(ws, i)].start, ws[end - 1].end, _start(ws, head, end))
         if not _same_accents(ws[i : i + max(standalone, named)], self._landmark_spelling):
             return None
         if not standalone and not named:
             return None
         end = i + max(standalone, named)
-        complement = self._complement(ws, end, lowered)
+        complement, known_inside = self._complement(ws, end, lowered)
         if complement == end and not standalone:
             return None
-        return _Found(_LANDMARK, ws[self._with_determiner(ws, i)].start, ws[complement - 1].end)
+        if not introduced and not known_inside:
+            return None
+        # "parking de la gare" is as well known as the station it is named after
+        rank = _KNOWN_LANDMARK if known_inside else _LANDMARK
+        return _Found(rank, ws[self._with_determiner(ws, i)].start, ws[complement - 1].end, _start(ws, head, complement))
 
     def _introduced(self, ws: list[Word], i: int) -> bool:
         """A landmark follows a determiner or a preposition, or opens the message."""
@@ -354,16 +406,22 @@ class PlaceFinder:
     def _with_determiner(self, ws: list[Word], i: int) -> int:
         return i - 1 if i > 0 and ws[i - 1].folded in self._determiners else i
 
-    def _complement(self, ws: list[Word], j: int, lowered: bool) -> int:
-        """The end of a landmark's own name ("école Jean Moulin", "parking de la Gare")."""
+    def _complement(self, ws: list[Word], j: int, lowered: bool) -> tuple[int, bool]:
+        """The end of a landmark's own name ("école Jean Moulin", "parking de la Gare"), and whether it names
+        a landmark of the gazetteer."""
         end = j
+        known_inside = False
         while end < len(ws):
             nxt = self._skip_connectors(ws, end)
             if nxt >= len(ws):
                 break
             word = ws[nxt]
+            known = _match(ws, nxt, self._known_landmarks) if nxt > end else 0
             standalone = _match(ws, nxt, self._standalone) if nxt > end else 0
-            if standalone:
+            if known >= standalone and known and _same_accents(ws[nxt : nxt + known], self._landmark_spelling):
+                end = nxt + known
+                known_inside = True
+            elif standalone:
                 end = nxt + standalone
             elif word.capitalised and not lowered and word.folded not in self._stop and word.folded[:1].isalpha():
                 end = nxt + 1
@@ -371,7 +429,12 @@ class PlaceFinder:
                 end = nxt + 1
             else:
                 break
-        return end
+        return end, known_inside
+
+
+def _start(ws: list[Word], head: int, end: int) -> int | None:
+    """Where a landmark's own name begins, if it has one after its head word."""
+    return ws[head].start if head < end else None
 
 
 def _same_accents(ws: list[Word], spelling: dict[str, str]) -> bool:

@@ -26,7 +26,7 @@ from nlu.phrases import (
     Tag,
     drop_overridden_emergencies,
     select,
-    unhidden_emergencies,
+    unhidden,
 )
 from nlu.places import PlaceFinder, load_gazetteer_names
 from nlu.references import find_references
@@ -47,8 +47,14 @@ _MOSTLY_REFERENCE_WORDS = 4
 _NER_LABELS = {"LOC", "ORG"}
 # A message of more words is no bare answer, even when every word could be one.
 _MAX_ANSWER_WORDS = 8
-# Intent cues are matched on their exact words, not on lemmas.
-_SURFACE_KINDS = {"stop", "status", "idea", "idea_weak", "thanks", "thanks_strong", "greeting"}
+# Intent cues, and the words that say a danger is over or goes on ("il y a eu" is no "il y a"), are matched on
+# their exact words, not on lemmas.
+_SURFACE_KINDS = {
+    "stop", "start", "help", "status", "idea", "idea_weak", "thanks", "thanks_strong", "greeting", "over", "still"
+}
+# Punctuation that ends a sentence, and that ends a clause within one.
+_SENTENCE_END = frozenset(".!?…")
+_CLAUSE_END = frozenset(",;:()")
 # The lemma of a word the tagger took for a name or did not know is looked up instead.
 _UNRELIABLE_POS = {"PROPN", "X", "INTJ"}
 # An emergency hints at its own category, more than a context word does, less than a keyword.
@@ -100,6 +106,7 @@ class Understander:
         self._index = PhraseIndex()
         self._build_index()
         self._fillers = {fold(w) for w in self.catalogue.fillers}
+        self._clause_breaks = {fold(w) for w in self.catalogue.clause_breaks}
         self._abbreviations = self._expansions()
         self._fuzzy_vocabulary: dict[str, list[str]] = {}
         for form in sorted(self._index.vocabulary):
@@ -115,8 +122,10 @@ class Understander:
             gazetteer_streets=streets,
         )
         self._prepositions = {fold(p) for p in self.catalogue.places.landmark_prepositions}
+        self._destinations = {fold(p) for p in self.catalogue.places.destination_prepositions}
         self._language_words = {lang: {fold(w) for w in ws} for lang, ws in self.catalogue.languages.items()}
         self._whole = self._whole_message_forms()
+        self._courtesy = {whole_message_key(w) for w in self.catalogue.intents.courtesy}
         self._answer_forms = {
             answer: {whole_message_key(form) for form in forms}
             for answer, forms in self.catalogue.answers.items()
@@ -146,8 +155,20 @@ class Understander:
             for lang, phrases in emergency.phrases.items():
                 for phrase in phrases:
                     yield phrase, Tag("emergency", emergency.name, lang)
+            for r, rule in enumerate(emergency.near):
+                for g, group in enumerate(rule):
+                    for phrase in group:
+                        yield phrase, Tag("near", f"{emergency.name}|{r}|{g}")
+            for phrase in emergency.over:
+                yield phrase, Tag("over", emergency.name)
         for phrase in cat.neutral:
             yield phrase, Tag("neutral")
+        for phrase in cat.figurative:
+            yield phrase, Tag("figurative")
+        for phrase in cat.emergency_over:
+            yield phrase, Tag("over")
+        for phrase in cat.emergency_still:
+            yield phrase, Tag("still")
         for r, rule in enumerate(cat.urgency_rules):
             for g, group in enumerate(rule.groups):
                 for phrase in group:
@@ -155,6 +176,8 @@ class Understander:
         intents = cat.intents
         for kind, phrases in (
             ("stop", intents.stop_phrases),
+            ("start", intents.start_phrases),
+            ("help", intents.help_phrases),
             ("status", intents.status),
             ("idea", intents.idea),
             ("idea_weak", intents.idea_weak),
@@ -208,6 +231,25 @@ class Understander:
             for form in forms:
                 whole[whole_message_key(form)] = ("intent", intent)
         return whole
+
+    def _command_said_politely(self, key: str) -> tuple[str, str] | None:
+        """A whole-message command with courtesy words around it ("desabonnement svp", "bonjour AIDE")."""
+        words = key.split()
+        start, end = 0, len(words)
+        changed = True
+        while changed and start < end:
+            changed = False
+            for n in (3, 2, 1):
+                if " ".join(words[start : start + n]) in self._courtesy and start + n < end:
+                    start, changed = start + n, True
+                    break
+                if " ".join(words[end - n : end]) in self._courtesy and end - n > start:
+                    end, changed = end - n, True
+                    break
+        if (start, end) == (0, len(words)):
+            return None
+        whole = self._whole.get(" ".join(words[start:end]))
+        return whole if whole and whole[0] == "intent" else None
 
     def _several_answer_forms(self, key: str) -> tuple[str, str] | None:
         """A bare answer said in several of its forms ("ouais c'est ça", "non non pas du tout")."""
@@ -274,7 +316,7 @@ class Understander:
 
     def _analysis(self, text: str, doc: Doc) -> Analysis:
         key = whole_message_key(text)
-        whole = self._whole.get(key) or self._several_answer_forms(key)
+        whole = self._whole.get(key) or self._several_answer_forms(key) or self._command_said_politely(key)
         if whole:
             kind, value = whole
             language = self._language(text, {}, range(0))
@@ -283,10 +325,10 @@ class Understander:
             return Analysis(intent="other", language=language, answer=value)
         place = self._places.find(text)
         place_span = range(place.start, place.end) if place else range(0)
-        slots = self._slots(doc, hidden=place_span if place and place.street else range(0))
+        slots = self._slots(doc, hidden=place.names if place else ())
         everything = drop_overridden_emergencies(self._index.find_all(slots))
         kept = select(everything)
-        scores = self._score(text, kept, everything, place_span)
+        scores = self._score(text, slots, kept, everything, place_span)
         references = find_references(text, self.catalogue.reference_prefix)
         valid = next((r for r in references if r.valid), None)
         prefixed_wrong = next(
@@ -307,7 +349,7 @@ class Understander:
             urgency = "high"
         else:
             urgency = "normal"
-        address = place.text if place else self._named_place(text, doc)
+        address = place.text if place else self._named_place(text, doc, destination=category == "covoiturage")
         return Analysis(
             intent=intent,
             category=category,
@@ -320,13 +362,13 @@ class Understander:
             emergency_numbers=emergency_numbers,
         )
 
-    def _slots(self, doc: Doc, hidden: range) -> list[Slot]:
-        """The words to match; a street's own name ("rue de la Fontaine") is no keyword."""
+    def _slots(self, doc: Doc, hidden: tuple[range, ...]) -> list[Slot]:
+        """The words to match; a street's own name ("rue de la Fontaine", "parc des Tilleuls") is no keyword."""
         slots: list[Slot] = []
         for token in doc:
             if token.is_space:
                 continue
-            if token.idx in hidden:
+            if any(token.idx in span for span in hidden):
                 slots.append(Slot("", Forms(frozenset(), frozenset())))
                 continue
             lower = token.text.lower()
@@ -340,9 +382,10 @@ class Understander:
                 if corrected:
                     slots.append(Slot(lower, Forms(forms.exact, forms.folded | {corrected}), fuzzy=True))
                     continue
-            slots.append(
-                Slot(lower, forms, strict=self._is_common_word(lower), filler=self._is_filler(lower))
-            )
+            # a function word's accent is often left out ("arrive pas a se relever"): only a content
+            # word's accents count ("gare" is no "garé")
+            strict = self._is_common_word(lower) and not token.is_stop
+            slots.append(Slot(lower, forms, strict=strict, filler=self._is_filler(lower)))
         return slots
 
     def _correct(self, word: str) -> str | None:
@@ -360,10 +403,9 @@ class Understander:
         self._corrections[word] = corrected
         return corrected
 
-    def _score(self, text: str, kept: list[Match], everything: list[Match], place: range) -> _Scores:
+    def _score(self, text: str, slots: list[Slot], kept: list[Match], everything: list[Match], place: range) -> _Scores:
         by_span: dict[tuple[str, int, int], float] = {}  # several spellings of one word count once
         kinds: set[str] = set()
-        emergencies: set[str] = set()
         high = False
         voters: set[tuple[str, int, int]] = set()
         for match in kept:
@@ -377,11 +419,16 @@ class Understander:
                     high = True
                 if tag.language:
                     voters.add((tag.language, match.start, match.end))
-        for match in unhidden_emergencies(everything, kept):
-            emergencies.update(tag.key for tag in match.phrase.tags if tag.kind == "emergency")
+        kinds -= {"near", "over", "still", "emergency"}
+        emergencies = self._emergencies(slots, kept, everything, named="category" in kinds)
+        if emergencies:
+            kinds.add("emergency")
         for emergency in self.catalogue.emergencies:
-            if emergency.name in emergencies and emergency.category:
-                by_span[(emergency.category, -1, -1)] = _EMERGENCY_WEIGHT
+            if emergency.name in emergencies:
+                if emergency.category:
+                    by_span[(emergency.category, -1, -1)] = _EMERGENCY_WEIGHT
+                for code in emergency.mutes:
+                    by_span = {k: w for k, w in by_span.items() if k[0] != code}
         by_category: dict[str, float] = {}
         for (code, _, _), weight in by_span.items():
             by_category[code] = by_category.get(code, 0.0) + weight
@@ -399,6 +446,83 @@ class Understander:
         for language, _, _ in voters:
             votes[language] = votes.get(language, 0.0) + 1.0
         return _Scores(category, confidence, ordered, high, frozenset(kinds), self._language(text, votes, place))
+
+    def _emergencies(self, slots: list[Slot], kept: list[Match], everything: list[Match], *, named: bool) -> set[str]:
+        """The emergencies said now: a phrase, or words close together, with no sign the danger is over.
+
+        An emergency is dropped when a phrase of its clause says it is past ("la semaine dernière", "les
+        pompiers sont passés") and none says it goes on ("encore", "still"); an idiom ("ça brûle les
+        yeux") hides the emergency word inside it; an emergency marked `alone` ("au secours") counts only
+        in a message that names no category ("au secours on en peut plus de cette alarme" is about noise).
+        """
+        sentence, clause = self._clauses(slots)
+        found: list[tuple[str, int, int]] = [
+            (tag.key, m.start, m.end)
+            for m in unhidden(everything, kept, "emergency")
+            for tag in m.phrase.tags
+            if tag.kind == "emergency"
+        ]
+        found.extend(self._near(unhidden(everything, kept, "near"), sentence))
+        if not found:
+            return set()
+        over = [(tag.key, m.start) for m in unhidden(everything, kept, "over") for tag in m.phrase.tags if tag.kind == "over"]
+        still = {clause[m.start] for m in unhidden(everything, kept, "still")}
+        alone = {e.name for e in self.catalogue.emergencies if e.alone}
+        names = set()
+        for name, start, end in found:
+            clauses = set(clause[start:end])
+            if any(key in ("", name) and clause[at] in clauses for key, at in over) and not clauses & still:
+                continue
+            if name in alone and named:
+                continue
+            names.add(name)
+        return names
+
+    def _clauses(self, slots: list[Slot]) -> tuple[list[int], list[int]]:
+        """The sentence and the clause of every slot, as running numbers."""
+        sentence, clause = [], []
+        s = c = 0
+        for slot in slots:
+            text = slot.text
+            if text and all(ch in _SENTENCE_END for ch in text):
+                s += 1
+                c += 1
+            elif (text and all(ch in _CLAUSE_END for ch in text)) or fold(text) in self._clause_breaks:
+                c += 1
+            sentence.append(s)
+            clause.append(c)
+        return sentence, clause
+
+    def _near(self, matches: list[Match], sentence: list[int]) -> list[tuple[str, int, int]]:
+        """Emergencies said in words close together: every group of a rule within the window of the first."""
+        groups: dict[tuple[str, int], dict[int, list[Match]]] = {}
+        for m in matches:
+            for tag in m.phrase.tags:
+                if tag.kind == "near":
+                    name, r, g = tag.key.split("|")
+                    groups.setdefault((name, int(r)), {}).setdefault(int(g), []).append(m)
+        window = self.catalogue.near_window
+        found = []
+        for (name, r), by_group in groups.items():
+            size = len(next(e for e in self.catalogue.emergencies if e.name == name).near[r])
+            if len(by_group) < size:
+                continue
+            for first in by_group[0]:
+                chosen = [first]
+                for g in range(1, size):
+                    close = [
+                        m
+                        for m in by_group.get(g, ())
+                        if sentence[m.start] == sentence[first.start]
+                        and (m.start >= first.end or m.end <= first.start)
+                        and max(m.start - first.end, first.start - m.end) < window
+                    ]
+                    if not close:
+                        break
+                    chosen.append(close[0])
+                else:
+                    found.append((name, min(m.start for m in chosen), max(m.end for m in chosen)))
+        return found
 
     def _rule_fires(self, category: str, everything: list[Match]) -> bool:
         groups = {tag.key for m in everything for tag in m.phrase.tags if tag.kind == "rule"}
@@ -423,6 +547,8 @@ class Understander:
         question = "?" in text
         if "stop" in kinds:
             return "stop"
+        if "start" in kinds:
+            return "start"
         if "status" in kinds:
             return "status"
         if has_reference:
@@ -430,6 +556,8 @@ class Understander:
             return "thanks" if thanking else "status"
         if "thanks_strong" in kinds:
             return "thanks"
+        if "help" in kinds and not scores.category and not scores.emergencies:
+            return "help"
         if "idea" in kinds or ("idea_weak" in kinds and "problem" not in kinds):
             return "idea"
         if scores.category or scores.emergencies or "problem" in kinds:
@@ -451,13 +579,18 @@ class Understander:
                 numbers.extend(n for n in emergency.numbers if n not in numbers)
         return tuple(numbers)
 
-    def _named_place(self, text: str, doc: Doc) -> str | None:
-        """A place spaCy recognises by name ("devant Monoprix"), right after a preposition."""
+    def _named_place(self, text: str, doc: Doc, *, destination: bool = False) -> str | None:
+        """A place spaCy recognises by name ("devant Monoprix"), right after a preposition.
+
+        In a car-pooling message, a town named after "à" or "vers" is where people go, not the case's place.
+        """
         if is_shouting(text) or not any(t.text[:1].isupper() for t in doc[1:]):
             return None
         doc = self._nlp.get_pipe("ner")(doc)
         for ent in doc.ents:
             before = doc[ent.start - 1] if ent.start > 0 else None
             if ent.label_ in _NER_LABELS and before is not None and fold(before.text) in self._prepositions:
+                if destination and fold(before.text) in self._destinations:
+                    continue
                 return text[ent.start_char : ent.end_char]
         return None

@@ -12,6 +12,7 @@ import os
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -174,17 +175,26 @@ class Gateway:
         return sign_and_post(self.url + path, params, token, public_url=PUBLIC_URL + path)
 
 
-@pytest.fixture
-def gateway(rt) -> Iterator[Gateway]:
-    """The Flask app on a free port, served by a threaded WSGI server."""
+@contextmanager
+def serve_app(runtime: Runtime) -> Iterator[Gateway]:
+    """The gateway's Flask app for `runtime` on a free port, served by a threaded WSGI server."""
     from gateway.app import create_app
 
-    server = make_server("127.0.0.1", 0, create_app(runtime=rt), threaded=True)
+    server = make_server("127.0.0.1", 0, create_app(runtime=runtime), threaded=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
-    yield Gateway(rt, f"http://127.0.0.1:{server.server_port}")
-    server.shutdown()
-    thread.join()
+    try:
+        yield Gateway(runtime, f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()
+        thread.join()
+
+
+@pytest.fixture
+def gateway(rt) -> Iterator[Gateway]:
+    """The gateway over real HTTP, on the test runtime."""
+    with serve_app(rt) as served:
+        yield served
 
 
 @pytest.fixture

@@ -21,3 +21,43 @@ def test_the_category_is_the_problem_not_the_place(understander, text, category)
     analysis = understander.analyze(text)
 
     assert (analysis.intent, analysis.category) == ("report", category)
+
+
+@pytest.mark.parametrize(
+    "text, category, urgency",
+    [
+        ("trottoir soulevé par les racines devant le 52 rue du docteur roux", "chaussee", "normal"),
+        ("des gravillons partout dans le virage apres les travaux, en velo on part a la faute", "obstacle", "high"),
+        ("y a une bouche d'égout sans couvercle au carrefour Pasteur / Voltaire", "obstacle", "high"),
+        ("camping car stationné devant la bouche a incendie au 19 rue des Peupliers", "stationnement", "normal"),
+        ("la bouche à incendie fuit en continu rue Jean Mermoz", "eau", "normal"),
+        ("mon velo a ete volé devant la mediatheque hier", "autre", "normal"),
+        ("someone stole my bike outside the library", "autre", "normal"),
+        ("le platane devant l'école est malade, plein de champignons sur le tronc", "espaces_verts", "normal"),
+        ("incendie dans un local à vélos 3 allée des Acacias", "velo", "emergency"),
+    ],
+)
+def test_the_thing_wrong_names_the_category(understander, text, category, urgency):
+    analysis = understander.analyze(text)
+
+    assert (analysis.intent, analysis.category, analysis.urgency) == ("report", category, urgency)
+
+
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        ("Je propose une zone bleue dans la Grande Rue", "stationnement"),
+        ("Je propose une boite a livres devant la poste", "autre"),
+        ("idee: un marché de producteurs le vendredi soir sur la place de l'europe", "autre"),
+    ],
+)
+def test_an_idea_has_the_category_of_its_theme(understander, text, category):
+    analysis = understander.analyze(text)
+
+    assert (analysis.intent, analysis.category) == ("idea", category)
+
+
+def test_a_tree_in_a_place_name_is_no_keyword(understander):
+    analysis = understander.analyze("ça sent le gaz près de l'école maternelle les Tilleuls")
+
+    assert (analysis.category, analysis.urgency) == ("autre", "emergency")

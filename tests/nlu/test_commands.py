@@ -72,3 +72,55 @@ def test_mixed_or_longer_answers_are_not_bare(understander, text):
 )
 def test_praise_for_a_repair_is_thanks(understander, text):
     assert understander.analyze(text).intent == "thanks"
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("je veux me desabonner", "stop"),
+        ("je ne veux plus recevoir de messages", "stop"),
+        ("desabonnement svp", "stop"),
+        ("STOP merci beaucoup", "stop"),
+        ("reprendre les notifications svp", "start"),
+        ("start again please", "start"),
+        ("reprise stp", "start"),
+        ("comment ca marche ce numero ?", "help"),
+        ("Je fais comment pour signaler un truc ?", "help"),
+        ("bonjour, comment on fait pour signaler un probleme ?", "help"),
+        ("how does this work? can I send a photo?", "help"),
+        ("bonjour AIDE", "help"),
+    ],
+)
+def test_commands_said_in_a_sentence(understander, text, intent):
+    assert understander.analyze(text).intent == intent
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("arrêt de bus tagué rue Pasteur", "report"),
+        ("le panneau stop est tombé", "report"),
+        ("stop aux dépôts sauvages rue Pasteur", "report"),
+        ("bus stop sign is down", "report"),
+        ("comment ça marche pour le trou rue Pasteur ?", "report"),
+        ("le lampadaire ne marche plus, vous faites comment ?", "report"),
+    ],
+)
+def test_a_stop_or_help_word_in_a_report_is_no_command(understander, text, intent):
+    assert understander.analyze(text).intent == intent
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("merci beaucoup pour la réparation rapide du lampadaire, bravo aux agents", "thanks"),
+        ("un grand merci aux agents pour le banc", "thanks"),
+        ("merci vraiment pour le nettoyage de la place", "thanks"),
+        ("bravo la mairie, toujours pas réparé le lampadaire", "report"),
+        ("Je voudrais proposer du covoiturage solidaire pour les personnes agées", "idea"),
+        ("une ligne d'autostop organisé vers la zone d'activités, ca aiderait ceux qui ont pas de voiture", "idea"),
+        ("une boîte à livres au parc ça serait sympa", "idea"),
+    ],
+)
+def test_thanks_and_ideas_said_in_many_ways(understander, text, intent):
+    assert understander.analyze(text).intent == intent

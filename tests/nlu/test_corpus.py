@@ -1,4 +1,4 @@
-"""The labelled corpora, both held to the bars of issue 3 (the lead adds the fresh held-out set)."""
+"""The labelled corpora, all held to the bars of issue 3 (the lead adds the fresh held-out set)."""
 
 from pathlib import Path
 
@@ -10,9 +10,11 @@ HERE = Path(__file__).parent
 
 # The bars of issue 3.
 BARS = {"intent": 0.95, "category": 0.92, "address": 0.90, "reference": 1.0}
+# The held-out sets, once scored, are tuning data like the first corpus.
+CORPORA = ["corpus.jsonl", "corpus_heldout.jsonl", "corpus_heldout_v2.jsonl"]
 
 
-@pytest.mark.parametrize("corpus", ["corpus.jsonl", "corpus_heldout.jsonl"])
+@pytest.mark.parametrize("corpus", CORPORA)
 def test_corpus_meets_the_bars(understander, corpus):
     report = nlu.evaluate(HERE / corpus, understander)
 
@@ -21,7 +23,7 @@ def test_corpus_meets_the_bars(understander, corpus):
     assert (report.emergency_recall, report.false_emergencies) == (1.0, 0), report.render()
 
 
-@pytest.mark.parametrize("corpus", ["corpus.jsonl", "corpus_heldout.jsonl"])
+@pytest.mark.parametrize("corpus", CORPORA)
 def test_corpus_is_big_enough_and_covers_every_category_and_intent(understander, corpus):
     examples = nlu.evaluation.read_corpus(HERE / corpus)
     categories = {e.expected["category"] for e in examples} - {None}

@@ -51,3 +51,33 @@ def test_a_street_name_is_no_keyword(understander):
     analysis = understander.analyze("12 rue de la Gare")
 
     assert (analysis.intent, analysis.category, analysis.address) == ("other", None, "12 rue de la Gare")
+
+
+@pytest.mark.parametrize(
+    "text, address",
+    [
+        ("il faudrait reboucher les trous sur le parking de la salle des fetes", "le parking de la salle des fetes"),
+        ("Voiture ventouse abandonnée depuis 2 mois parking de la gare, pneus crevés", "parking de la gare"),
+        ("Rodéo de motos tous les soirs sur le parking du centre commercial", "le parking du centre commercial"),
+        ("3 lampadaires HS d'affilée bd francois 1er, on voit rien", "bd francois 1er"),
+        ("Grille bouchée par les feuilles chemin de la Croix Blanche, l'eau stagne", "chemin de la Croix Blanche"),
+        ("arrêt de bus route d orleans a la sortie du bourg", "route d orleans"),
+        ("Je propose une zone bleue dans la Grande Rue", "la Grande Rue"),
+        ("The swing in the playground next to the town hall is broken", "the playground next to the town hall"),
+        ("Someone sprayed graffiti all over the wall of the sports hall last night", "the sports hall"),
+        ("We need more bike racks near the covered market", "the covered market"),
+    ],
+)
+def test_landmarks_and_names_are_kept_whole(understander, text, address):
+    assert understander.analyze(text).address == address
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "idée : un groupe de covoiturage pour ceux qui bossent a Tours, on est plein a faire le trajet seuls",
+        "et si on mettait en place de l'autostop organisé vers Saint-Aubin ?",
+    ],
+)
+def test_a_car_pooling_destination_is_no_address(understander, text):
+    assert understander.analyze(text).address is None

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
-from werkzeug.serving import make_server
 
 from channels.telegram import SendRateLimiter, Telegram
 from standins.telegram import TelegramStandin, post_update
+from tests.conftest import serve_app
 
 SECRET = "valmont-webhook-secret_0123"
 CHAT = 70707070
@@ -80,7 +79,6 @@ class TelegramGateway:
 @pytest.fixture
 def tg(rt, make_runtime, standin, tmp_path) -> Iterator[TelegramGateway]:
     """A runtime on the test database and the local Telegram, its webhook served on a free port."""
-    from gateway.app import create_app
     from gateway.worker import Worker
 
     runtime = make_runtime(telegram_api_url=standin.url, telegram_bot_token=standin.token,
@@ -88,15 +86,11 @@ def tg(rt, make_runtime, standin, tmp_path) -> Iterator[TelegramGateway]:
     clock = ManualClock()
     adapter = Telegram(token=standin.token, webhook_secret=SECRET, api_url=standin.url,
                        limiter=SendRateLimiter(clock=clock))
-    # Until channels/__init__.py registers "telegram", the test puts the adapter in the registry itself.
+    # The registry's adapter, with a clock the tests move for the rate limits.
     runtime.channels["telegram"] = adapter
     worker = Worker(runtime)
-    server = make_server("127.0.0.1", 0, create_app(runtime=runtime), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield TelegramGateway(runtime, f"http://127.0.0.1:{server.server_port}", standin, worker, clock)
-    server.shutdown()
-    thread.join()
+    with serve_app(runtime) as served:
+        yield TelegramGateway(runtime, served.url, standin, worker, clock)
     worker._senders.shutdown(wait=True)
     adapter.close()
     runtime.db.engine.dispose()

@@ -1,0 +1,119 @@
+"""Emergencies said in many ways are never missed; past, figurative or negated ones are never invented."""
+
+import pytest
+
+
+@pytest.mark.parametrize(
+    "text, numbers",
+    [
+        # someone fallen who cannot get up, lying still, unwell or trapped
+        ("mon voisin est tombé dans l'escalier il peut plus se lever", ("112", "15")),
+        ("papi a chuté dans la rue il arrive pas a se relever", ("112", "15")),
+        ("un monsieur est tombé sur le trottoir, il n'arrive plus à se lever", ("112", "15")),
+        ("une vieille dame par terre devant la boulangerie, elle ne bouge plus", ("112", "15")),
+        ("un homme allongé par terre inanimé devant la gare", ("112", "15")),
+        ("quelqu'un fait un malaise a l'arret de bus", ("112", "15")),
+        ("quelqu'un est coincé dans l'ascenseur de la mairie et respire mal", ("112", "15")),
+        ("un enfant coincé dans le grillage du parc", ("112", "15")),
+        ("il a perdu connaissance devant la pharmacie", ("112", "15")),
+        ("un homme est tombé hier soir, il est toujours par terre et ne peut plus se relever", ("112", "15")),
+        ("il est tombé hier et ne peut plus se lever", ("112", "15")),
+        ("a man collapsed outside the pharmacy and isn't moving", ("112", "15")),
+        ("an old lady fell and can't get up near the church", ("112", "15")),
+        ("someone is trapped in their car after a crash", ("112", "15")),
+        ("a woman is lying on the ground unconscious", ("112", "15")),
+        # smoke or fire in a building
+        ("de la fumée sort de la fenêtre du 3e étage rue Pasteur", ("112", "18")),
+        ("ya de la fumee qui sort du toit de la maison au 5 rue Balzac", ("112", "18")),
+        ("ça brûle dans le garage de mon voisin", ("112", "18")),
+        ("des flammes dans la cage d'escalier", ("112", "18")),
+        ("le feu a pris dans la haie du parc", ("112", "18")),
+        ("ça brûle depuis hier soir dans le champ derrière chez moi", ("112", "18")),
+        ("hier soir le feu a pris dans la poubelle et ça brûle encore", ("112", "18")),
+        ("there's smoke coming from a window on rue Pasteur", ("112", "18")),
+        ("the house on rue Danton is on fire", ("112", "18")),
+        # gas, in all its forms
+        ("je sens une odeur bizarre comme le gaz pres de l'ecole", ("112", "18")),
+        ("ça sent bizarre, on dirait du gaz", ("112", "18")),
+        ("sa sent le gaz dans la cage d escalier", ("112", "18")),
+        ("ODEUR DE GAZ RUE PASTEUR", ("112", "18")),
+        ("odeur de gaz depuis ce matin", ("112", "18")),
+        ("it smells like gas outside number 4", ("112", "18")),
+        ("there is a faint smell, I think it's gas, near the school", ("112", "18")),
+        # a sparking or bare cable
+        ("un câble électrique à nu pend du poteau", ("112", "18")),
+        ("fils electriques denudes qui pendent du lampadaire", ("112", "18")),
+        ("le cable fait des etincelles", ("112", "18")),
+        ("a live wire is hanging from the pole", ("112", "18")),
+        # someone injured
+        ("un piéton a été fauché par une voiture, il est au sol", ("112", "15")),
+        ("he fell off his bike and is bleeding", ("112", "15")),
+    ],
+)
+def test_an_emergency_is_never_missed(understander, text, numbers):
+    analysis = understander.analyze(text)
+
+    assert (analysis.intent, analysis.urgency, analysis.emergency_numbers) == ("report", "emergency", numbers)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the danger is over
+        "la poubelle qui a brulé la semaine derniere devant le college a jamais ete remplacee",
+        "hier il y a eu le feu dans la poubelle rue Pasteur, elle est toute fondue",
+        "les pompiers sont passés cette nuit pour le feu de voiture, la carcasse est encore là",
+        "la carcasse de la voiture brûlée est toujours là rue Danton",
+        "la voiture qui a brûlé hier soir est toujours sur le parking de la gare",
+        "il y avait une odeur de gaz hier mais plus rien aujourd'hui",
+        "the bin that burned last week has not been replaced",
+        "there was a fire last night, the burnt car is still there",
+        # figurative
+        "ça brûle les yeux ces tags sur le mur de la médiathèque",
+        "les yeux qui saignent avec ces affiches partout",
+        "c'est mortel ce trou",
+        "on respire mal avec l'odeur des poubelles",
+        "this noise is killing me",
+        # a cry for help about something else
+        "Alarme de magasin qui sonne depuis 2h du mat, au secours on en peut plus",
+        "au secours il y a des rats partout",
+        # negations, and a word inside another name
+        "pas de blessé mais le feu tricolore est tombé",
+        "nobody was hurt but the tree is blocking the road",
+        "le compteur de gaz est cassé",
+        "ça sent l'essence devant la station service",
+        "fumée du barbecue des voisins tous les soirs",
+        "ça sent les gaz d'échappement dans la rue",
+        "ma voiture est coincée dans la boue du chemin",
+        "la porte du local poubelle est coincée",
+        "le feu est tombé en panne au carrefour",
+    ],
+)
+def test_no_emergency_is_invented(understander, text):
+    analysis = understander.analyze(text)
+
+    assert analysis.urgency != "emergency" and analysis.emergency_numbers == ()
+
+
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        ("Strong smell of gas near the train station, I think a pipe is leaking", "autre"),  # no water leak
+        ("un monsieur agé est tombé sur le trottoir il arrive pas a se relever", "autre"),  # the pavement is where
+        ("Poubelle en feu devant le 45 avenue des Sports", "dechets"),
+        ("fils à nu dans la trappe ouverte du lampadaire", "eclairage"),
+    ],
+)
+def test_an_emergency_names_its_category_or_its_own(understander, text, category):
+    analysis = understander.analyze(text)
+
+    assert (analysis.category, analysis.urgency) == (category, "emergency")
+
+
+def test_a_past_fire_leaves_the_report_it_is(understander):
+    analysis = understander.analyze(
+        "les pompiers sont passés cette nuit pour le feu de voiture, maintenant la carcasse brulée est garée "
+        "sur la place de la mairie"
+    )
+
+    assert (analysis.intent, analysis.category, analysis.urgency) == ("report", "stationnement", "normal")
