@@ -4,25 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template_string
+from flask import Flask, jsonify, render_template
 
 from gateway.runtime import Runtime
 from gateway.settings import Settings
 
 log = logging.getLogger(__name__)
-
-HOME = """<!doctype html>
-<html lang="fr"><head><meta charset="utf-8"><title>Guichet</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body><main>
-<h1>Guichet : signaler un problème, proposer une idée</h1>
-<p>Écrivez par SMS au <strong>{{ sms_number }}</strong> ce qui ne va pas et où
-(par exemple : « lampadaire éteint 12 rue Balzac »). Vous recevez aussitôt une référence
-et le délai prévu, puis un message à chaque étape.</p>
-<h2>Derniers signalements</h2>
-<ul>{% for case in cases %}<li>{{ case.reference }} — {{ case.category }} — {{ case.address or "lieu à préciser" }} — {{ case.status }}</li>{% else %}<li>Aucun signalement pour l'instant.</li>{% endfor %}</ul>
-</main></body></html>"""
-
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Flask:
     """Build the web application (webhooks, health); the worker runs elsewhere or beside it."""
@@ -32,10 +19,15 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024  # webhooks are small; a huge body gets 413
     app.extensions["guichet"] = rt
 
-    from gateway import voice, webhooks, webhooks_telegram
+    from gateway import assets, voice, webhooks, webhooks_telegram
 
-    for module in (webhooks, webhooks_telegram, voice):
+    for module in (assets, webhooks, webhooks_telegram, voice):
         app.register_blueprint(module.bp)
+
+    @app.context_processor
+    def town():
+        """What every page shows of the town."""
+        return {"town_name": rt.settings.town_name}
 
     @app.get("/healthz")
     def healthz():
@@ -59,6 +51,21 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
                  "status": rt.messages.text(f"status.{c.status}")}
                 for c in cases
             ]
-        return render_template_string(HOME, cases=shown, sms_number=rt.settings.twilio_sms_from)
+        return render_template("home.html", cases=shown, channels=channels_on_offer(rt.settings))
 
     return app
+
+
+def channels_on_offer(settings: Settings) -> list[dict[str, str]]:
+    """How residents reach the town, channel by channel, for the home page."""
+    channels = [
+        {"name": "SMS", "how": f"Envoyez un SMS au {settings.twilio_sms_from}."},
+        {"name": "Téléphone", "how": f"Appelez le {settings.twilio_voice_from or settings.twilio_sms_from}, 24 h sur 24."},
+        {"name": "E-mail", "how": f"Écrivez à {settings.inbox}, avec une photo si vous le pouvez."},
+    ]
+    if settings.twilio_whatsapp_from:
+        channels.insert(1, {"name": "WhatsApp", "how": f"Écrivez au {settings.twilio_whatsapp_from.removeprefix('whatsapp:')} "
+                                                        "et partagez votre position."})
+    if settings.telegram_bot_token:
+        channels.insert(2, {"name": "Telegram", "how": "Écrivez au robot de la mairie et partagez votre position."})
+    return channels

@@ -39,6 +39,7 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     port: int = 8000
     config_dir: Path = REPO / "config"
+    town_name: str = "Mairie de Valmont"
     media_dir: Path = REPO / "var" / "media"
     twilio_account_sid: str = "AC00000000000000000000000000000000"
     twilio_auth_token: str = "local-demo-token"
@@ -92,6 +93,7 @@ class Settings:
                 public_url=(get("GUICHET_PUBLIC_URL") or f"http://127.0.0.1:{get('PORT') or 8000}").rstrip("/"),
                 port=int(get("PORT") or defaults.port),
                 config_dir=Path(get("GUICHET_CONFIG_DIR") or defaults.config_dir),
+                town_name=get("GUICHET_TOWN_NAME") or defaults.town_name,
                 media_dir=Path(get("GUICHET_MEDIA_DIR") or defaults.media_dir),
                 twilio_account_sid=get("TWILIO_ACCOUNT_SID") or defaults.twilio_account_sid,
                 twilio_auth_token=get("TWILIO_AUTH_TOKEN") or defaults.twilio_auth_token,
