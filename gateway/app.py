@@ -28,6 +28,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     def town():
         """What every page shows of the town."""
         return {"town_name": rt.settings.town_name}
+    from gateway.open311 import bp as open311_bp
+    app.register_blueprint(open311_bp)
 
     @app.get("/healthz")
     def healthz():

@@ -8,7 +8,8 @@ from datetime import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SECRET_FIELDS = {"twilio_auth_token", "telegram_bot_token", "telegram_webhook_secret", "smtp_relay_url"}
+SECRET_FIELDS = {"twilio_auth_token", "telegram_bot_token", "telegram_webhook_secret", "smtp_relay_url",
+                 "open311_api_keys", "secret_key"}
 
 
 class ConfigurationError(Exception):
@@ -69,6 +70,7 @@ class Settings:
     send_concurrency: int = 8
     daily_message_cap: int = 5
     secret_key: str = "dev-only-secret"
+    open311_api_keys: str = ""
 
     def __repr__(self) -> str:
         shown = ", ".join(
@@ -123,6 +125,7 @@ class Settings:
                 send_concurrency=int(get("GUICHET_SEND_CONCURRENCY") or defaults.send_concurrency),
                 daily_message_cap=int(get("GUICHET_DAILY_MESSAGE_CAP") or defaults.daily_message_cap),
                 secret_key=get("GUICHET_SECRET_KEY") or defaults.secret_key,
+                open311_api_keys=get("GUICHET_OPEN311_API_KEYS") or "",
             )
         except ValueError as err:
             raise ConfigurationError(f"A numeric setting is malformed: {err}") from err

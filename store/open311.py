@@ -1,0 +1,92 @@
+"""The queries behind the Open311 GeoReport v2 API: cases with filters and paging, public timeline events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from store.models import Case, CaseEvent
+
+# Timeline events the public may read, and the statuses a resolution photo comes with.
+PUBLIC_KINDS = ("created", "status")
+RESOLVED_STATUSES = ("resolved", "done")
+
+
+def requests_page(
+    session: Session,
+    *,
+    references: list[str] | None = None,
+    categories: list[str] | None = None,
+    statuses: list[str] | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> list[Case]:
+    """Cases newest first; `references` (when given) overrides every other filter, as GeoReport says."""
+    query = select(Case).order_by(Case.created_at.desc(), Case.id.desc())
+    if references is not None:
+        query = query.where(Case.reference.in_([r.upper() for r in references]))
+    else:
+        if categories:
+            query = query.where(Case.category.in_(categories))
+        if statuses:
+            query = query.where(Case.status.in_(statuses))
+        if start is not None:
+            query = query.where(Case.created_at >= start)
+        if end is not None:
+            query = query.where(Case.created_at <= end)
+    return list(session.exec(query.offset(offset).limit(limit)).all())
+
+
+def last_public_events(session: Session, case_ids: list[int]) -> dict[int, CaseEvent]:
+    """The latest public status event of each case (its message explains the current status)."""
+    if not case_ids:
+        return {}
+    events = session.exec(
+        select(CaseEvent)
+        .where(CaseEvent.case_id.in_(case_ids), CaseEvent.public.is_(True), CaseEvent.kind.in_(PUBLIC_KINDS))
+        .order_by(CaseEvent.id)
+    ).all()
+    return {event.case_id: event for event in events}
+
+
+def resolution_photos(session: Session, case_ids: list[int]) -> dict[int, str]:
+    """The latest photo published with a resolution, per case."""
+    if not case_ids:
+        return {}
+    events = session.exec(
+        select(CaseEvent)
+        .where(
+            CaseEvent.case_id.in_(case_ids),
+            CaseEvent.public.is_(True),
+            CaseEvent.status_to.in_(RESOLVED_STATUSES),
+            CaseEvent.photo.is_not(None),
+        )
+        .order_by(CaseEvent.id)
+    ).all()
+    return {event.case_id: event.photo for event in events}
+
+
+def public_updates(session: Session, *, start: datetime | None, end: datetime | None, offset: int = 0,
+                   limit: int = 1000) -> list[tuple[CaseEvent, str]]:
+    """Public status events across all cases in a window, oldest first, with their case's reference."""
+    query = (
+        select(CaseEvent, Case.reference)
+        .join(Case, Case.id == CaseEvent.case_id)
+        .where(CaseEvent.public.is_(True), CaseEvent.kind.in_(PUBLIC_KINDS), CaseEvent.status_to.is_not(None))
+        .order_by(CaseEvent.created_at, CaseEvent.id)
+    )
+    if start is not None:
+        query = query.where(CaseEvent.created_at >= start)
+    if end is not None:
+        query = query.where(CaseEvent.created_at <= end)
+    return [(event, reference) for event, reference in session.exec(query.offset(offset).limit(limit)).all()]
+
+
+def is_public_photo(session: Session, path: str) -> bool:
+    """Whether a kept photo was published on a case's timeline (so the public may see it)."""
+    return session.exec(
+        select(CaseEvent.id).where(CaseEvent.photo == path, CaseEvent.public.is_(True)).limit(1)
+    ).first() is not None
