@@ -19,9 +19,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024  # webhooks are small; a huge body gets 413
     app.extensions["guichet"] = rt
 
-    from gateway import assets, voice, webhooks, webhooks_telegram
+    from gateway import api, assets, backoffice, public, voice, webhooks, webhooks_telegram
 
-    for module in (assets, webhooks, webhooks_telegram, voice):
+    for module in (assets, webhooks, webhooks_telegram, voice, public, backoffice, api):
         app.register_blueprint(module.bp)
 
     @app.context_processor
