@@ -61,6 +61,15 @@ def public_request_url(request: Request, public_url: str) -> str:
     return public_url.rstrip("/") + request.full_path.rstrip("?")
 
 
+def verify_signature(request: Request, validator: RequestValidator, public_url: str) -> None:
+    """Raise Forbidden unless Twilio signed this request (any Twilio webhook: messages, calls, receipts)."""
+    form = request.form  # read first: an oversized body is refused with 413 here
+    signature = request.headers.get("X-Twilio-Signature", "")
+    url = public_request_url(request, public_url)
+    if not signature or not validator.validate(url, form, signature):
+        raise Forbidden("invalid X-Twilio-Signature")
+
+
 class TwilioSMS:
     """The SMS channel adapter."""
 
@@ -80,11 +89,7 @@ class TwilioSMS:
 
     def verify(self, request: Request) -> None:
         """Refuse a request that Twilio did not sign with our auth token."""
-        form = request.form  # read first: an oversized body is refused with 413 here
-        signature = request.headers.get("X-Twilio-Signature", "")
-        url = public_request_url(request, self.public_url)
-        if not signature or not self.validator.validate(url, form, signature):
-            raise Forbidden("invalid X-Twilio-Signature")
+        verify_signature(request, self.validator, self.public_url)
 
     def parse(self, request: Request) -> InboundMessage:
         """The Messaging webhook's form as one inbound message."""

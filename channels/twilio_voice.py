@@ -27,17 +27,15 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from channels.base import (
     BadPayload,
     DeliveryReceipt,
-    Forbidden,
     Media,
     OutboundMessage,
     PermanentSendError,
     RetryableSendError,
     SendResult,
 )
-from channels.twilio_sms import EMPTY_TWIML, RETRYABLE_CODES, STOPPING_CODES, public_request_url
+from channels.twilio_sms import EMPTY_TWIML, RETRYABLE_CODES, STOPPING_CODES, verify_signature
 
 log = logging.getLogger(__name__)
-logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
 LANGUAGE = "fr-FR"
 # Twilio's CallStatus of an outbound call -> our delivery status: an unanswered call did not deliver.
@@ -254,11 +252,7 @@ class TwilioVoice:
 
     def verify(self, request: Request) -> None:
         """Refuse a request that Twilio did not sign with our auth token."""
-        form = request.form
-        signature = request.headers.get("X-Twilio-Signature", "")
-        url = public_request_url(request, self.public_url)
-        if not signature or not self.validator.validate(url, form, signature):
-            raise Forbidden("invalid X-Twilio-Signature")
+        verify_signature(request, self.validator, self.public_url)
 
     def parse(self, request: Request) -> CallRequest:
         """A voice webhook's form as one call request (incoming call, Gather/Record/Dial action, status)."""
