@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import click
+import requests
 
 from gateway.settings import ConfigurationError, Settings
 
@@ -282,6 +283,29 @@ def demo(port, twilio_port, smtp_port, relay_port, telegram_port, fresh, databas
              telegram_port=telegram_port, fresh=fresh, database=database or DEMO_DB, state_file=state or DEMO_STATE)
 
 
+@main.command("call")
+@click.argument("caller")
+@click.argument("inputs", nargs=-1)
+@click.option("--state", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="The running demo's var/demo.json.")
+def call(caller: str, inputs: tuple[str, ...], state: Path | None) -> None:
+    """Call the running demo's phone line from CALLER; each INPUT is keys ("1") or words said, "" is silence.
+
+    With no INPUT, asks for each answer at the prompt.
+    """
+    from gateway.demo import DEMO_STATE, play_call
+
+    if inputs:
+        scripted = iter(inputs)
+        answer = lambda: next(scripted, None)  # noqa: E731
+    else:
+        answer = lambda: click.prompt("> vous (touches ou paroles)", default="", show_default=False)  # noqa: E731
+    try:
+        play_call(caller, answer, state_file=state or DEMO_STATE, echo=click.echo)
+    except (FileNotFoundError, requests.ConnectionError) as err:
+        raise click.ClickException("the demo does not answer: start it with `make run`") from err
+
+
 @main.command()
 @click.argument("channel", type=click.Choice(["sms", "whatsapp", "telegram", "email"]))
 @click.argument("sender")
@@ -303,8 +327,8 @@ def play(channel, sender, text, location, subject, wait, state) -> None:
     try:
         answers = play_resident(channel, sender, text, wait=wait, location=tuple(location) if location else None,
                                 subject=subject, state_file=state or DEMO_STATE)
-    except FileNotFoundError as err:
-        raise click.ClickException("no demo is running: start it with `make run`") from err
+    except (FileNotFoundError, requests.ConnectionError) as err:
+        raise click.ClickException("the demo does not answer: start it with `make run`") from err
     for answer in answers:
         click.echo(f"< {answer}")
 

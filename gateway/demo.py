@@ -12,6 +12,7 @@ import dataclasses
 import json
 import logging
 import time
+from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -157,6 +158,53 @@ def play(channel: str, sender: str, text: str, *, wait: float = 5.0, location: t
     else:
         raise ValueError(f"the demo plays sms, whatsapp, telegram and email, not {channel}")
     return _answers(state["database"], channel, sender, since=started, wait=wait)
+
+
+def play_call(caller: str, answer: Callable[[], str | None], *, state_file: Path = DEMO_STATE,
+              echo: Callable[[str], None] = print) -> list[str]:
+    """Call the running demo's phone line as Twilio would; returns everything the caller heard.
+
+    `answer()` gives the caller's next move: keys ("1"), words said, "" for silence, None to hang up;
+    `echo` shows what the caller hears.
+    """
+    import xml.etree.ElementTree as ET
+
+    from standins.twilio import inbound_call_params
+
+    state = json.loads(state_file.read_text())
+    base, call_sid, heard = state["gateway"], None, []
+    path, params = "/webhooks/twilio/voice", inbound_call_params(from_=caller, to=DEMO_NUMBER,
+                                                                 account_sid=DEMO_ACCOUNT_SID)
+    call_sid = params["CallSid"]
+    while path:
+        response = sign_and_post(base + path, params, DEMO_AUTH_TOKEN)
+        response.raise_for_status()
+        root = ET.fromstring(response.text)
+        gather = redirect = None
+        for verb in root:
+            for say in [verb] if verb.tag == "Say" else verb.iter("Say"):
+                heard.append(say.text or "")
+                echo(f"« {say.text} »")
+            if verb.tag == "Gather":
+                gather = verb.attrib["action"]
+            elif verb.tag == "Redirect":
+                redirect = verb.text
+            elif verb.tag == "Record":
+                gather = verb.attrib["action"]
+            elif verb.tag == "Dial":
+                echo(f"(the line dials {verb.text})")
+        entry = answer() if gather is not None or redirect is not None else None
+        if entry is None:
+            break
+        base_params = inbound_call_params(from_=caller, to=DEMO_NUMBER, call_sid=call_sid, call_status="in-progress",
+                                          account_sid=DEMO_ACCOUNT_SID)
+        if not entry.strip():
+            path, params = redirect, base_params
+        elif entry.strip().isdigit() or entry.strip() in ("*", "#"):
+            path, params = gather, {**base_params, "Digits": entry.strip()}
+        else:
+            path, params = gather, {**base_params, "SpeechResult": entry, "Confidence": "0.92"}
+    return heard
 
 
 def _answers(database_url: str, channel: str, sender: str, *, since: float, wait: float) -> list[str]:

@@ -67,6 +67,10 @@ def test_demo_answers_with_demo_cases_and_a_resident_can_play_each_channel(tmp_p
                            "--location", "47.3880", "0.6830")
         by_email = play("email", "camille@example.org", "Lampadaire éteint devant le 30 rue Victor Hugo")
         by_telegram = play("telegram", "424242", "Tag sur le mur devant le 50 rue Victor Hugo")
+        by_phone = subprocess.run(
+            [sys.executable, "-m", "gateway.cli", "call", "+33247000003", "1",
+             "il y a un dépôt sauvage devant le 20 avenue Jean Jaurès", "1", "--state", str(state)],
+            capture_output=True, text=True, timeout=60)
     finally:
         process.terminate()
         process.wait(timeout=20)
@@ -76,6 +80,8 @@ def test_demo_answers_with_demo_cases_and_a_resident_can_play_each_channel(tmp_p
         assert played.returncode == 0, played.stderr
         assert "< Merci ! Signalement GU-" in played.stdout
     assert "Délai prévu : 15 jours" in by_sms.stdout
+    assert by_phone.returncode == 0, by_phone.stderr
+    assert "Votre signalement est enregistré" in by_phone.stdout or "G U," in by_phone.stdout
 
 
 def test_analyze_prints_one_json_object_or_json_lines():
