@@ -45,7 +45,7 @@ def serve(port: int | None) -> None:
     run_server(rt, port or rt.settings.port)
 
 
-def run_server(rt, port: int) -> None:
+def run_server(rt, port: int, *, blueprints=()) -> None:
     """Apply migrations, start the worker in the background and serve the web app with waitress."""
     from waitress import serve as waitress_serve
 
@@ -60,7 +60,10 @@ def run_server(rt, port: int) -> None:
     mail = start_smtp_server(rt, public=True)
     click.echo(f"Guichet listening on http://127.0.0.1:{port}, mail for {rt.settings.inbox} on port {mail.port}")
     try:
-        waitress_serve(create_app(runtime=rt), host="0.0.0.0", port=port, threads=8, ident="guichet")
+        app = create_app(runtime=rt)
+        for blueprint in blueprints:
+            app.register_blueprint(blueprint)
+        waitress_serve(app, host="0.0.0.0", port=port, threads=8, ident="guichet")
     finally:
         mail.stop()
         scheduler.shutdown(wait=False)
@@ -331,6 +334,43 @@ def play(channel, sender, text, location, subject, wait, state) -> None:
         raise click.ClickException("the demo does not answer: start it with `make run`") from err
     for answer in answers:
         click.echo(f"< {answer}")
+
+
+@main.group()
+def user() -> None:
+    """Back-office accounts: agents, supervisors, admins."""
+
+
+@user.command("add")
+@click.argument("email")
+@click.option("--name", default="", help="The person's name, shown on case timelines.")
+@click.option("--role", type=click.Choice(["agent", "supervisor", "admin"]), default="agent", show_default=True,
+              help="agent: the cases of their services; supervisor: every service; admin: also manages users.")
+@click.option("--service", "services", multiple=True, help="A service code (repeat for several); agents need one.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="The password (asked for when omitted; 10 characters at least).")
+@click.option("--token", "with_token", is_flag=True, help="Also create a JSON API token and print it (once).")
+def user_add(email, name, role, services, password, with_token) -> None:
+    """Create a back-office account (argon2-hashed password), optionally with an API token."""
+    from gateway.backoffice import ActionError, add_agent, new_token
+    from store import agents as agent_store
+
+    rt = _runtime()
+    token = new_token() if with_token else None
+    try:
+        with rt.db.session() as session:
+            agent = add_agent(session, email=email, name=name, password=password, role=role,
+                              services=list(services), known_services={s.code for s in rt.router.services.all()})
+            agent_store.audit(session, agent=None, actor="cli", action="user_add", via="cli", user=agent.email,
+                              role=agent.role, services=agent.services)
+            if token:
+                agent_store.add_token(session, agent, token, label="cli")
+                agent_store.audit(session, agent=None, actor="cli", action="token_add", via="cli", user=agent.email)
+    except ActionError as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(f"{agent.email} created ({role}{': ' + ', '.join(agent.services) if agent.services else ''})")
+    if token:
+        click.echo(f"API token (shown once): {token}")
 
 
 if __name__ == "__main__":

@@ -85,16 +85,20 @@ def run_demo(*, port: int, twilio_port: int, smtp_port: int, relay_port: int, te
     rt.db.upgrade()
     seed(rt)
     rt.channels["telegram"].set_webhook(f"{settings.public_url}/webhooks/telegram")
-    state_file.parent.mkdir(parents=True, exist_ok=True)
-    state_file.write_text(json.dumps({
+    state = {
         "gateway": settings.public_url, "database": settings.database_url, "smtp_port": smtp_port,
         "inbox": DEMO_INBOX, "twilio": twilio.url, "relay": relay.url, "telegram": telegram.url,
-    }, indent=2))
+    }
+    state_file.parent.mkdir(parents=True, exist_ok=True)
+    state_file.write_text(json.dumps(state, indent=2))
     print(f"Local Twilio on {twilio.url} (what it sent: {twilio.url}/_standin/messages); "
           f"SMTP relay on {relay.url}; mail for {DEMO_INBOX} on port {smtp_port}")
-    print('Try: .venv/bin/guichet play sms +33612345678 "Nid de poule devant le 20 rue Victor Hugo"')
+    print(f"Simulator: {settings.public_url}/simulateur — or from a terminal: "
+          '.venv/bin/guichet play sms +33612345678 "Nid de poule devant le 20 rue Victor Hugo"')
+    from gateway.simulator import simulator_blueprint
+
     try:
-        run_server(rt, port)
+        run_server(rt, port, blueprints=[simulator_blueprint(state, twilio=twilio, telegram=telegram, relay=relay)])
     finally:
         telegram.stop()
         relay.stop()
@@ -134,6 +138,13 @@ def play(channel: str, sender: str, text: str, *, wait: float = 5.0, location: t
     """Play a resident writing on `channel` to the running demo; returns the answers the gateway sent them."""
     state = json.loads(state_file.read_text())
     started = time.monotonic()
+    send_as_resident(state, channel, sender, text, location=location, subject=subject)
+    return _answers(state["database"], channel, sender, since=started, wait=wait)
+
+
+def send_as_resident(state: dict, channel: str, sender: str, text: str, *,
+                     location: tuple[float, float] | None = None, subject: str | None = None) -> None:
+    """Write to the demo as a resident would on `channel`: through the provider's real webhook or SMTP."""
     if channel in ("sms", "whatsapp"):
         if channel == "sms":
             params = inbound_sms_params(from_=sender, to=DEMO_NUMBER, body=text, account_sid=DEMO_ACCOUNT_SID)
@@ -157,7 +168,6 @@ def play(channel: str, sender: str, text: str, *, wait: float = 5.0, location: t
             raise RuntimeError(f"the gateway refused the mail: {code} {reply}")
     else:
         raise ValueError(f"the demo plays sms, whatsapp, telegram and email, not {channel}")
-    return _answers(state["database"], channel, sender, since=started, wait=wait)
 
 
 def play_call(caller: str, answer: Callable[[], str | None], *, state_file: Path = DEMO_STATE,
@@ -167,44 +177,64 @@ def play_call(caller: str, answer: Callable[[], str | None], *, state_file: Path
     `answer()` gives the caller's next move: keys ("1"), words said, "" for silence, None to hang up;
     `echo` shows what the caller hears.
     """
+    state = json.loads(state_file.read_text())
+    step = call_step(state, caller)
+    heard = []
+    while True:
+        for said in step.says:
+            echo(f"« {said} »")
+        heard.extend(step.says)
+        entry = answer() if not step.ended else None
+        if entry is None:
+            return heard
+        step = call_step(state, caller, call_sid=step.call_sid, gather=step.gather, redirect=step.redirect,
+                         entry=entry)
+
+
+@dataclasses.dataclass(frozen=True)
+class CallStep:
+    """What a caller hears after one move, and where Twilio would go next."""
+
+    call_sid: str
+    says: list[str]
+    gather: str | None  # where keys or speech go
+    redirect: str | None  # where silence goes
+    ended: bool
+
+
+def call_step(state: dict, caller: str, *, call_sid: str | None = None, gather: str | None = None,
+              redirect: str | None = None, entry: str | None = None) -> CallStep:
+    """One request of a call as Twilio makes it: the ring (no `call_sid`), keys, words, or silence ("")."""
     import xml.etree.ElementTree as ET
 
     from standins.twilio import inbound_call_params
 
-    state = json.loads(state_file.read_text())
-    base, call_sid, heard = state["gateway"], None, []
-    path, params = "/webhooks/twilio/voice", inbound_call_params(from_=caller, to=DEMO_NUMBER,
-                                                                 account_sid=DEMO_ACCOUNT_SID)
-    call_sid = params["CallSid"]
-    while path:
-        response = sign_and_post(base + path, params, DEMO_AUTH_TOKEN)
-        response.raise_for_status()
-        root = ET.fromstring(response.text)
-        gather = redirect = None
-        for verb in root:
-            for say in [verb] if verb.tag == "Say" else verb.iter("Say"):
-                heard.append(say.text or "")
-                echo(f"« {say.text} »")
-            if verb.tag == "Gather":
-                gather = verb.attrib["action"]
-            elif verb.tag == "Redirect":
-                redirect = verb.text
-            elif verb.tag == "Record":
-                gather = verb.attrib["action"]
-            elif verb.tag == "Dial":
-                echo(f"(the line dials {verb.text})")
-        entry = answer() if gather is not None or redirect is not None else None
-        if entry is None:
-            break
-        base_params = inbound_call_params(from_=caller, to=DEMO_NUMBER, call_sid=call_sid, call_status="in-progress",
-                                          account_sid=DEMO_ACCOUNT_SID)
-        if not entry.strip():
-            path, params = redirect, base_params
-        elif entry.strip().isdigit() or entry.strip() in ("*", "#"):
-            path, params = gather, {**base_params, "Digits": entry.strip()}
+    if call_sid is None:
+        path = "/webhooks/twilio/voice"
+        params = inbound_call_params(from_=caller, to=DEMO_NUMBER, account_sid=DEMO_ACCOUNT_SID)
+    else:
+        params = inbound_call_params(from_=caller, to=DEMO_NUMBER, call_sid=call_sid, call_status="in-progress",
+                                     account_sid=DEMO_ACCOUNT_SID)
+        move = (entry or "").strip()
+        if not move:
+            path = redirect
+        elif move.isdigit() or move in ("*", "#"):
+            path, params = gather, {**params, "Digits": move}
         else:
-            path, params = gather, {**base_params, "SpeechResult": entry, "Confidence": "0.92"}
-    return heard
+            path, params = gather, {**params, "SpeechResult": move, "Confidence": "0.92"}
+    response = sign_and_post(state["gateway"] + path, params, DEMO_AUTH_TOKEN)
+    response.raise_for_status()
+    says, next_gather, next_redirect = [], None, None
+    for verb in ET.fromstring(response.text):
+        says.extend(say.text or "" for say in ([verb] if verb.tag == "Say" else verb.iter("Say")))
+        if verb.tag in ("Gather", "Record"):
+            next_gather = verb.attrib["action"]
+        elif verb.tag == "Redirect":
+            next_redirect = verb.text
+        elif verb.tag == "Dial":
+            says.append(f"(la ligne appelle le {verb.text})")
+    return CallStep(params["CallSid"], says, next_gather, next_redirect,
+                    ended=next_gather is None and next_redirect is None)
 
 
 def _answers(database_url: str, channel: str, sender: str, *, since: float, wait: float) -> list[str]:

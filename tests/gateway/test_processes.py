@@ -92,3 +92,36 @@ def test_analyze_prints_one_json_object_or_json_lines():
     assert json.loads(one.output)["category"] == "chaussee"
     lines = [json.loads(line) for line in many.output.splitlines()]
     assert [(line["intent"], line["category"]) for line in lines] == [("stop", None), ("report", "eclairage")]
+
+
+def test_the_simulator_sends_through_the_real_adapters_and_shows_what_the_stand_ins_received(tmp_path):
+    port, twilio_port, smtp_port, relay_port, telegram_port = (free_port() for _ in range(5))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gateway.cli", "demo", "--fresh", "--port", str(port), "--twilio-port", str(twilio_port),
+         "--smtp-port", str(smtp_port), "--relay-port", str(relay_port), "--telegram-port", str(telegram_port),
+         "--db", str(tmp_path / "demo.db"), "--state", str(tmp_path / "demo.json")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}/simulateur"
+    try:
+        page = wait_for_http(base, process)
+        sent = requests.post(base + "/envoyer", json={"channel": "telegram", "sender": "777",
+                                                      "text": "<script>alert(1)</script> tag rue Victor Hugo"},
+                             timeout=10)
+        refused = requests.post(base + "/envoyer", json={"channel": "fax", "sender": "1", "text": "x"}, timeout=10)
+        deadline, thread = time.monotonic() + 15, []
+        while time.monotonic() < deadline and not thread:
+            thread = requests.get(base + "/fil", params={"channel": "telegram", "sender": "777"}, timeout=5).json()[
+                "messages"]
+            time.sleep(0.3)
+        ring = requests.post(base + "/appel", json={"caller": "+33612345670"}, timeout=10).json()
+        keyed = requests.post(base + "/appel", json={"caller": "+33612345670", "call_sid": ring["call_sid"],
+                                                     "gather": ring["gather"], "redirect": ring["redirect"],
+                                                     "input": "1"}, timeout=10).json()
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    assert page.status_code == 200 and 'lang="fr"' in page.text and 'for="sender"' in page.text
+    assert (sent.status_code, refused.status_code) == (200, 400)
+    assert thread and "<script>" not in thread[0]
+    assert ring["gather"] and any("tapez 1" in said.lower() for said in ring["says"])
+    assert keyed["says"] and not keyed["ended"]
