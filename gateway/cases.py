@@ -298,3 +298,61 @@ def escalate_overdue(rt: Runtime, session: Session) -> int:
                              message=f"Délai dépassé ({rt.delay_days(case.category)} jours)")
         log.warning("case overdue", extra={"case": case.reference, "service": case.service})
     return len(overdue)
+
+
+def reroute(rt: Runtime, session: Session, *, reference: str, service: str, actor: str = "agent",
+            reason: str | None = None, now: datetime | None = None) -> Case:
+    """Hand a case to another service; a timeline event for the agents, nothing sent to residents."""
+    now = now or utcnow()
+    case = case_store.by_reference(session, reference, lock=True)
+    if case is None:
+        raise CaseError(f"no case {reference}")
+    try:
+        rt.router.services.get(service)
+    except KeyError as err:
+        raise CaseError(f"no service {service!r}") from err
+    if case.service == service:
+        raise CaseError(f"{case.reference} is already with {service}")
+    previous = case.service
+    case.service, case.updated_at = service, now
+    session.add(case)
+    note = f"Réorienté de {previous or 'aucun service'} vers {service}" + (f" : {reason}" if reason else "")
+    case_store.add_event(session, case, "rerouted", public=False, actor=actor, message=note, created_at=now)
+    log.info("case rerouted", extra={"case": case.reference, "service": service, "previous": previous})
+    return case
+
+
+def add_note(rt: Runtime, session: Session, *, reference: str, text: str, actor: str = "agent",
+             now: datetime | None = None) -> Case:
+    """An internal note on the case's timeline, never shown or sent to residents."""
+    case = case_store.by_reference(session, reference)
+    if case is None:
+        raise CaseError(f"no case {reference}")
+    if not text.strip():
+        raise CaseError("a note needs some text")
+    case_store.add_event(session, case, "note", public=False, actor=actor, message=text.strip(),
+                         created_at=now or utcnow())
+    return case
+
+
+def write_to_reporter(rt: Runtime, session: Session, *, reference: str, text: str, actor: str = "agent",
+                      now: datetime | None = None) -> Identity:
+    """Queue an agent's message to the case's reporter on the channel and thread they reported from."""
+    case = case_store.by_reference(session, reference)
+    if case is None:
+        raise CaseError(f"no case {reference}")
+    if not text.strip():
+        raise CaseError("a message needs some text")
+    reporter = next(((identity, follower) for identity, follower in case_store.subscriptions(session, case)
+                     if follower.role == "reporter"), None)
+    if reporter is None:
+        raise CaseError(f"{case.reference} has no reporter to write to")
+    identity, follower = reporter
+    language = contacts.languages(session, {identity.contact_id}).get(identity.contact_id, "fr")
+    body = f"{case.reference} : " + rt.messages.render("agent_message", language, message=text.strip())
+    outbox.enqueue(session, identity, body, purpose="agent_message", case_id=case.id,
+                   meta=message_meta(case, in_reply_to=follower.thread))
+    case_store.add_event(session, case, "agent_message", public=False, actor=actor, message=text.strip(),
+                         created_at=now or utcnow())
+    log.info("agent wrote to reporter", extra={"case": case.reference, "channel": identity.channel})
+    return identity

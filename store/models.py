@@ -211,3 +211,50 @@ class Call(SQLModel, table=True):
     status: str = "in-progress"
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Agent(SQLModel, table=True):
+    """A person of the town hall who works in the back office: an agent of some services, a supervisor, an admin."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True)  # lower case; the login
+    name: str = ""
+    password_hash: str = ""  # argon2id
+    role: str = "agent"  # agent, supervisor, admin
+    services: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # service codes
+    active: bool = True
+    failed_logins: int = 0
+    locked_until: datetime | None = None
+    last_login_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token of the agents' JSON API; only its SHA-256 is stored, the token is shown once."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    agent_id: int = Field(foreign_key="agent.id", index=True)
+    label: str = ""
+    token_hash: str = Field(unique=True)
+    hint: str = ""  # the first characters, to tell tokens apart
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class AuditEntry(SQLModel, table=True):
+    """One action of an agent (web, API or command line); residents' addresses never appear in it."""
+
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    agent_id: int | None = Field(default=None, foreign_key="agent.id", index=True)
+    actor: str = ""  # the agent's e-mail at the time
+    action: str  # login, login_failed, status, message, reroute, merge, note, user_add, token_add, ...
+    via: str = "web"  # web, api, cli
+    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    reference: str | None = None
+    detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, index=True)

@@ -1,0 +1,165 @@
+"""Agents, their API tokens, the audit log and the agents' queue: the database side of the back office."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from store.cases import OPEN_STATUSES
+from store.clock import utcnow
+from store.models import Agent, ApiToken, AuditEntry, Case, CaseEvent, Follower, Identity
+
+ROLES = ("agent", "supervisor", "admin")
+
+
+def token_digest(token: str) -> str:
+    """What is stored of an API token: tokens are long random strings, a plain SHA-256 is enough."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create(session: Session, *, email: str, name: str, password_hash: str, role: str,
+           services: list[str]) -> Agent:
+    """Insert an agent."""
+    agent = Agent(email=email.strip().lower(), name=name, password_hash=password_hash, role=role,
+                  services=sorted(set(services)))
+    session.add(agent)
+    session.flush()
+    return agent
+
+
+def by_email(session: Session, email: str) -> Agent | None:
+    """The agent who logs in with this e-mail."""
+    return session.exec(select(Agent).where(Agent.email == email.strip().lower())).first()
+
+
+def by_id(session: Session, agent_id: int) -> Agent | None:
+    """The agent with this id."""
+    return session.get(Agent, agent_id)
+
+
+def everyone(session: Session) -> list[Agent]:
+    """Every agent, by e-mail."""
+    return list(session.exec(select(Agent).order_by(Agent.email)).all())
+
+
+def add_token(session: Session, agent: Agent, token: str, *, label: str = "") -> ApiToken:
+    """Record a new API token of `agent` (its digest only)."""
+    row = ApiToken(agent_id=agent.id, label=label, token_hash=token_digest(token), hint=token[:7])
+    session.add(row)
+    session.flush()
+    return row
+
+
+def by_token(session: Session, token: str) -> Agent | None:
+    """The active agent holding this unrevoked token; marks the token used."""
+    row = session.exec(
+        select(ApiToken).where(ApiToken.token_hash == token_digest(token), ApiToken.revoked_at.is_(None))
+    ).first()
+    if row is None:
+        return None
+    agent = session.get(Agent, row.agent_id)
+    if agent is None or not agent.active:
+        return None
+    row.last_used_at = utcnow()
+    session.add(row)
+    return agent
+
+
+def tokens_of(session: Session, agent: Agent) -> list[ApiToken]:
+    """An agent's tokens, newest first."""
+    return list(session.exec(
+        select(ApiToken).where(ApiToken.agent_id == agent.id).order_by(ApiToken.id.desc())).all())
+
+
+def revoke_token(session: Session, token_id: int) -> ApiToken | None:
+    """Revoke one token."""
+    row = session.get(ApiToken, token_id)
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.add(row)
+    return row
+
+
+def audit(session: Session, *, agent: Agent | None, action: str, via: str, case: Case | None = None,
+          actor: str | None = None, **detail) -> AuditEntry:
+    """Append one line to the audit log."""
+    entry = AuditEntry(agent_id=agent.id if agent else None, actor=actor or (agent.email if agent else ""),
+                       action=action, via=via, case_id=case.id if case else None,
+                       reference=case.reference if case else None, detail=detail)
+    session.add(entry)
+    return entry
+
+
+def audit_log(session: Session, *, case: Case | None = None, services: list[str] | None = None,
+              limit: int = 200) -> list[AuditEntry]:
+    """Audit lines, newest first: of one case, or of the cases of some services (None: everything)."""
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if case is not None:
+        query = query.where(AuditEntry.case_id == case.id)
+    elif services is not None:
+        query = query.join(Case, Case.id == AuditEntry.case_id).where(Case.service.in_(services or [""]))
+    return list(session.exec(query).all())
+
+
+def queue(session: Session, *, services: list[str] | None, status: str | None = None,
+          category: str | None = None, territory: str | None = None, urgency: str | None = None,
+          overdue: bool = False, located_only: bool = False, limit: int = 200,
+          now: datetime | None = None) -> list[Case]:
+    """The cases of some services (None: every service), oldest due first, filtered as the agent asks.
+
+    `status` None means the open statuses; "all" means every status. `territory` is a commune or district code.
+    """
+    now = now or utcnow()
+    query = select(Case).where(Case.merged_into_id.is_(None))
+    if services is not None:
+        query = query.where(Case.service.in_(services or [""]))
+    if status == "all":
+        pass
+    elif status:
+        query = query.where(Case.status == status)
+    else:
+        query = query.where(Case.status.in_(OPEN_STATUSES))
+    if category:
+        query = query.where(Case.category == category)
+    if territory:
+        query = query.where(or_(Case.territory == territory, Case.district == territory))
+    if urgency:
+        query = query.where(Case.urgency == urgency)
+    if overdue:
+        query = query.where(Case.status.in_(OPEN_STATUSES), Case.due_at < now)
+    if located_only:
+        query = query.where(Case.lat.is_not(None), Case.lon.is_not(None))
+    query = query.order_by(Case.due_at.is_(None), Case.due_at, Case.id).limit(limit)
+    return list(session.exec(query).all())
+
+
+def follower_counts(session: Session, case_ids: list[int]) -> dict[int, int]:
+    """How many people follow each case, reporters excluded."""
+    if not case_ids:
+        return {}
+    rows = session.exec(
+        select(Follower.case_id, func.count())
+        .where(Follower.case_id.in_(case_ids), Follower.role != "reporter")
+        .group_by(Follower.case_id)
+    ).all()
+    return dict(rows)
+
+
+def reporter(session: Session, case: Case) -> Identity | None:
+    """The identity the case was reported from (its first follower with the reporter role)."""
+    return session.exec(
+        select(Identity).join(Follower, Follower.identity_id == Identity.id)
+        .where(Follower.case_id == case.id, Follower.role == "reporter").order_by(Follower.id)
+    ).first()
+
+
+def resident_messages(session: Session, case: Case) -> list[CaseEvent]:
+    """What residents wrote about the case after the report: comments and reports of the same problem."""
+    return list(session.exec(
+        select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.actor == "resident",
+                                CaseEvent.kind.in_(("resident_message", "follower")), CaseEvent.message.is_not(None))
+        .order_by(CaseEvent.id)
+    ).all())
