@@ -58,7 +58,6 @@ LOCKOUT = timedelta(minutes=15)
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 PHOTO_SIGNATURES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"GIF8": "image/gif",
                     b"RIFF": "image/webp"}
-DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 
 # Map and badge colours (SPEC "Cases"): red = received, orange = validated or in progress, green = resolved.
 PROGRESS = {
@@ -478,7 +477,7 @@ def map_page():
     filters = queue_filters(request.args)
     return render_template("backoffice/map.html", filters=filters, choices=filter_choices(rt),
                            query=request.args.to_dict(),
-                           tile_url=getattr(rt.settings, "tile_url", "") or DEFAULT_TILE_URL)
+                           tile_url=rt.settings.tile_url)
 
 
 @bp.get("/carte.json")

@@ -33,6 +33,11 @@ DEMO_AUTH_TOKEN = "demo-auth-token"
 DEMO_NUMBER = "+33700000000"
 DEMO_INBOX = "guichet@valmont.localhost"
 DEMO_TELEGRAM_SECRET = "demo-telegram-secret"
+# Back-office accounts of the demo (never of a real install): (e-mail, role, services, password).
+DEMO_AGENTS = [
+    ("superviseur@valmont.localhost", "supervisor", [], "guichet-demo"),
+    ("voirie@valmont.localhost", "agent", ["valmont-voirie"], "guichet-demo"),
+]
 # (resident, message, status the demo moves the case to afterwards)
 DEMO_REPORTS = [
     ("+33611000001", "Nid de poule devant le 14 rue Victor Hugo", "validated"),
@@ -93,6 +98,7 @@ def run_demo(*, port: int, twilio_port: int, smtp_port: int, relay_port: int, te
     state_file.write_text(json.dumps(state, indent=2))
     print(f"Local Twilio on {twilio.url} (what it sent: {twilio.url}/_standin/messages); "
           f"SMTP relay on {relay.url}; mail for {DEMO_INBOX} on port {smtp_port}")
+    print(f"Back office: {settings.public_url}/agents/ — {DEMO_AGENTS[0][0]} / {DEMO_AGENTS[0][3]}")
     print(f"Simulator: {settings.public_url}/simulateur — or from a terminal: "
           '.venv/bin/guichet play sms +33612345678 "Nid de poule devant le 20 rue Victor Hugo"')
     from gateway.simulator import simulator_blueprint
@@ -117,6 +123,7 @@ def seed(rt: Runtime) -> int:
     with rt.db.session() as session:
         if case_store.listing(session, limit=1):
             return 0
+    _seed_agents(rt)
     engine = ConversationEngine(rt)
     for number, (sender, text, status) in enumerate(DEMO_REPORTS):
         received = Received(channel="sms", provider_id=f"SMdemo{number:028d}", sender=sender,
@@ -131,6 +138,17 @@ def seed(rt: Runtime) -> int:
                 change_status(rt, session, reference=newest[0].reference, status=status, actor="demo",
                               message="Merci, nous nous en occupons." if status == "validated" else None)
     return len(DEMO_REPORTS)
+
+
+def _seed_agents(rt: Runtime) -> None:
+    """The demo's back-office accounts (DEMO_AGENTS), so a person can log in at /agents."""
+    from gateway.backoffice import add_agent
+
+    known = {service.code for service in rt.router.services.all()}
+    with rt.db.session() as session:
+        for email, role, services, password in DEMO_AGENTS:
+            add_agent(session, email=email, name=email.split("@")[0].capitalize(), password=password, role=role,
+                      services=services, known_services=known)
 
 
 def play(channel: str, sender: str, text: str, *, wait: float = 5.0, location: tuple[float, float] | None = None,

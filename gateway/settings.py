@@ -42,6 +42,7 @@ class Settings:
     config_dir: Path = REPO / "config"
     town_name: str = "Mairie de Valmont"
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    map_resolved_days: int = 30
     media_dir: Path = REPO / "var" / "media"
     twilio_account_sid: str = "AC00000000000000000000000000000000"
     twilio_auth_token: str = "local-demo-token"
@@ -98,6 +99,7 @@ class Settings:
                 config_dir=Path(get("GUICHET_CONFIG_DIR") or defaults.config_dir),
                 town_name=get("GUICHET_TOWN_NAME") or defaults.town_name,
                 tile_url=get("GUICHET_TILE_URL") or defaults.tile_url,
+                map_resolved_days=int(get("GUICHET_MAP_RESOLVED_DAYS") or defaults.map_resolved_days),
                 media_dir=Path(get("GUICHET_MEDIA_DIR") or defaults.media_dir),
                 twilio_account_sid=get("TWILIO_ACCOUNT_SID") or defaults.twilio_account_sid,
                 twilio_auth_token=get("TWILIO_AUTH_TOKEN") or defaults.twilio_auth_token,

@@ -1,0 +1,190 @@
+"""The queries behind the public pages: the map's cases, the statistics, the feed of resolved cases, tracking.
+
+Plain SQL through SQLAlchemy that runs the same on SQLite and PostgreSQL. Medians are taken in Python
+over a bounded query (neither backend shares a median aggregate with the other). Nothing here masks
+text: the caller (gateway/public.py) masks every resident's word before it leaves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from statistics import median
+
+from sqlalchemy import and_, case, func, or_
+from sqlmodel import Session, select
+
+from store.models import Case, CaseEvent, Follower
+
+# Statuses the map shows, with their colour (SPEC "Cases": red received, orange under way, green resolved).
+MAP_COLOURS = {
+    "received": "red",
+    "validated": "orange",
+    "in_progress": "orange",
+    "under_study": "orange",
+    "go": "orange",
+    "resolved": "green",
+    "done": "green",
+}
+SOLVED_STATUSES = ("resolved", "done")
+OPEN_ON_MAP = tuple(status for status, colour in MAP_COLOURS.items() if colour != "green")
+PUBLIC_KINDS = ("created", "status")  # timeline events the public may read (never notes, never followers)
+RESOLUTION_SAMPLE = 20_000  # the latest resolutions the medians are taken over
+
+
+@dataclass(frozen=True)
+class MapCase:
+    """A case as the map and its list show it (resident text still unmasked)."""
+
+    reference: str
+    kind: str
+    status: str
+    category: str
+    description: str
+    address: str | None
+    lat: float
+    lon: float
+    territory: str | None
+    created_at: datetime
+    resolved_at: datetime | None
+    people: int
+
+
+@dataclass(frozen=True)
+class ServiceDelays:
+    """How fast one service resolves: how many cases, the median in days, how many within the expected delay."""
+
+    service: str | None
+    resolved: int
+    median_days: float | None
+    with_delay: int  # resolutions whose case had an expected delay
+    within_delay: int
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """A datetime read back from the database, as aware UTC (SQLite gives them back naive)."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+def _people():
+    """How many people reported or back each case: its reporter and its followers."""
+    return select(Follower.case_id, func.count().label("people")).group_by(Follower.case_id).subquery()
+
+
+def map_cases(session: Session, *, resolved_since: datetime, category: str | None = None,
+              status: str | None = None, territory: str | None = None, limit: int = 2000) -> list[MapCase]:
+    """Located cases still open, and those resolved since `resolved_since`, newest first, optionally filtered."""
+    people = _people()
+    query = (
+        select(Case, func.coalesce(people.c.people, 0))
+        .outerjoin(people, people.c.case_id == Case.id)
+        .where(
+            Case.lat.is_not(None),
+            Case.lon.is_not(None),
+            or_(
+                Case.status.in_(OPEN_ON_MAP),
+                and_(Case.status.in_(SOLVED_STATUSES), Case.resolved_at >= resolved_since),
+            ),
+        )
+        .order_by(Case.created_at.desc(), Case.id.desc())
+        .limit(limit)
+    )
+    if category:
+        query = query.where(Case.category == category)
+    if status:
+        query = query.where(Case.status == status)
+    if territory:
+        query = query.where(Case.territory == territory)
+    return [
+        MapCase(reference=c.reference, kind=c.kind, status=c.status, category=c.category,
+                description=c.description, address=c.address, lat=c.lat, lon=c.lon, territory=c.territory,
+                created_at=aware(c.created_at), resolved_at=aware(c.resolved_at), people=count)
+        for c, count in session.exec(query).all()
+    ]
+
+
+def counts_by_category_and_status(session: Session) -> list[tuple[str, str, int]]:
+    """(category, status, number of cases) for every pair that has cases; merged duplicates left out."""
+    rows = session.exec(
+        select(Case.category, Case.status, func.count())
+        .where(Case.status != "duplicate")
+        .group_by(Case.category, Case.status)
+        .order_by(Case.category, Case.status)
+    ).all()
+    return [(category, status, count) for category, status, count in rows]
+
+
+def delays_by_service(session: Session) -> list[ServiceDelays]:
+    """Per service: resolutions, median time to resolution (days) and how many came within the expected delay."""
+    within = func.sum(case((Case.resolved_at <= Case.due_at, 1), else_=0))
+    with_delay = func.sum(case((Case.due_at.is_not(None), 1), else_=0))
+    totals = session.exec(
+        select(Case.service, func.count(), with_delay, within)
+        .where(Case.status.in_(SOLVED_STATUSES), Case.resolved_at.is_not(None))
+        .group_by(Case.service)
+    ).all()
+    durations: dict[str | None, list[float]] = {}
+    sample = session.exec(
+        select(Case.service, Case.created_at, Case.resolved_at)
+        .where(Case.status.in_(SOLVED_STATUSES), Case.resolved_at.is_not(None))
+        .order_by(Case.resolved_at.desc())
+        .limit(RESOLUTION_SAMPLE)
+    ).all()
+    for service, created_at, resolved_at in sample:
+        seconds = (aware(resolved_at) - aware(created_at)).total_seconds()
+        durations.setdefault(service, []).append(max(seconds, 0.0) / 86400)
+    return [
+        ServiceDelays(service=service, resolved=count, with_delay=int(dated or 0), within_delay=int(on_time or 0),
+                      median_days=median(durations[service]) if durations.get(service) else None)
+        for service, count, dated, on_time in totals
+    ]
+
+
+def resolved_feed(session: Session, *, limit: int = 50) -> list[tuple[Case, CaseEvent | None]]:
+    """The latest resolved cases, newest resolution first, each with its public resolution event."""
+    cases = list(session.exec(
+        select(Case)
+        .where(Case.status.in_(SOLVED_STATUSES), Case.resolved_at.is_not(None))
+        .order_by(Case.resolved_at.desc(), Case.id.desc())
+        .limit(limit)
+    ).all())
+    if not cases:
+        return []
+    events = session.exec(
+        select(CaseEvent)
+        .where(CaseEvent.case_id.in_([c.id for c in cases]), CaseEvent.public.is_(True),
+               CaseEvent.kind == "status", CaseEvent.status_to.in_(SOLVED_STATUSES))
+        .order_by(CaseEvent.id)
+    ).all()
+    latest = {event.case_id: event for event in events}
+    return [(c, latest.get(c.id)) for c in cases]
+
+
+def public_timeline(session: Session, case_id: int) -> list[CaseEvent]:
+    """The events of a case the public may read, oldest first."""
+    return list(session.exec(
+        select(CaseEvent)
+        .where(CaseEvent.case_id == case_id, CaseEvent.public.is_(True), CaseEvent.kind.in_(PUBLIC_KINDS))
+        .order_by(CaseEvent.created_at, CaseEvent.id)
+    ).all())
+
+
+def people_on(session: Session, case_id: int) -> int:
+    """How many people reported or back a case (its reporter included)."""
+    return session.exec(select(func.count()).select_from(Follower).where(Follower.case_id == case_id)).one()
+
+
+def reference_of(session: Session, case_id: int | None) -> str | None:
+    """The reference of a case by id (where a duplicate was merged)."""
+    if case_id is None:
+        return None
+    return session.exec(select(Case.reference).where(Case.id == case_id)).first()
+
+
+def latest(session: Session, *, limit: int = 10) -> list[Case]:
+    """The latest cases the public may see (merged duplicates left out), newest first."""
+    return list(session.exec(
+        select(Case).where(Case.status != "duplicate").order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)
+    ).all())
