@@ -24,6 +24,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     for module in (assets, webhooks, webhooks_telegram, voice, public, backoffice, api):
         app.register_blueprint(module.bp)
 
+    from gateway import metrics
+
+    metrics.install(app)
+
     @app.context_processor
     def town():
         """What every page shows of the town."""
