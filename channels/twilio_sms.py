@@ -70,26 +70,30 @@ def verify_signature(request: Request, validator: RequestValidator, public_url: 
         raise Forbidden("invalid X-Twilio-Signature")
 
 
-class TwilioSMS:
-    """The SMS channel adapter."""
-
-    name = "sms"
+class TwilioAccount:
+    """What every Twilio channel shares: the account's REST client, its webhook signatures, empty TwiML."""
 
     def __init__(self, *, account_sid: str, auth_token: str, api_url: str, public_url: str, sender: str):
         self.credentials = (account_sid, auth_token)
         self.validator = RequestValidator(auth_token)
-        self.public_url = public_url
+        self.public_url = public_url.rstrip("/")
         self.sender = sender
         self.client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=15))
         self.client.api.base_url = api_url
 
     def acknowledgement(self) -> tuple[str, str]:
-        """The body and media type of a 2xx answer to Twilio: empty TwiML, nothing for Twilio to send."""
+        """The body and media type of a 2xx answer to Twilio: empty TwiML, nothing for Twilio to do."""
         return EMPTY_TWIML, "text/xml"
 
     def verify(self, request: Request) -> None:
         """Refuse a request that Twilio did not sign with our auth token."""
         verify_signature(request, self.validator, self.public_url)
+
+
+class TwilioSMS(TwilioAccount):
+    """The SMS channel adapter."""
+
+    name = "sms"
 
     def parse(self, request: Request) -> InboundMessage:
         """The Messaging webhook's form as one inbound message."""

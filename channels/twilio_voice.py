@@ -19,9 +19,6 @@ import phonenumbers
 import requests
 from flask import Request
 from twilio.base.exceptions import TwilioRestException
-from twilio.http.http_client import TwilioHttpClient
-from twilio.request_validator import RequestValidator
-from twilio.rest import Client
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from channels.base import (
@@ -33,7 +30,7 @@ from channels.base import (
     RetryableSendError,
     SendResult,
 )
-from channels.twilio_sms import EMPTY_TWIML, RETRYABLE_CODES, STOPPING_CODES, verify_signature
+from channels.twilio_sms import RETRYABLE_CODES, STOPPING_CODES, TwilioAccount
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +208,7 @@ def spoken_text(text: str) -> str:
 # -- the adapter ------------------------------------------------------------------------------------
 
 
-class TwilioVoice:
+class TwilioVoice(TwilioAccount):
     """The voice channel adapter."""
 
     name = "voice"
@@ -219,15 +216,12 @@ class TwilioVoice:
     def __init__(self, *, account_sid: str, auth_token: str, api_url: str, public_url: str, sender: str,
                  operator: str | None = None, office_hours: OfficeHours | None = None,
                  voice: str | None = None, town: str = "la mairie"):
-        self.validator = RequestValidator(auth_token)
-        self.public_url = public_url.rstrip("/")
-        self.sender = sender
+        super().__init__(account_sid=account_sid, auth_token=auth_token, api_url=api_url, public_url=public_url,
+                         sender=sender)
         self.operator = operator or None
         self.office_hours = office_hours
         self.voice = voice or None
         self.town = town
-        self.client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=15))
-        self.client.api.base_url = api_url
 
     @classmethod
     def from_settings(cls, settings: Any) -> TwilioVoice:
@@ -245,14 +239,6 @@ class TwilioVoice:
         )
 
     # -- in ------------------------------------------------------------------------------------
-
-    def acknowledgement(self) -> tuple[str, str]:
-        """Empty TwiML: what a status callback gets back."""
-        return EMPTY_TWIML, "text/xml"
-
-    def verify(self, request: Request) -> None:
-        """Refuse a request that Twilio did not sign with our auth token."""
-        verify_signature(request, self.validator, self.public_url)
 
     def parse(self, request: Request) -> CallRequest:
         """A voice webhook's form as one call request (incoming call, Gather/Record/Dial action, status)."""
