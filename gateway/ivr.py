@@ -14,8 +14,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from channels.twilio_voice import (
     Ask,
@@ -31,8 +30,8 @@ from channels.twilio_voice import (
 from gateway.cases import Intake, delay_text, message_meta, open_or_join, status_label
 from gateway.runtime import Runtime
 from nlu.analysis import Analysis
+from store import calls, contacts, outbox
 from store import cases as case_store
-from store import contacts, outbox
 from store.clock import utcnow
 from store.models import Call, Case, Identity
 
@@ -197,7 +196,7 @@ class PhoneLine:
 
         False when the CallSid is not one of our incoming calls (an outbound update call).
         """
-        call = session.exec(select(Call).where(Call.call_sid == request.call_sid).with_for_update()).first()
+        call = calls.locked(session, request.call_sid)
         if call is None:
             return False
         if request.status:
@@ -505,22 +504,14 @@ class PhoneLine:
 
     def _call(self, session: Session, request: CallRequest) -> tuple[Call, bool]:
         """The call's row, locked for this request; created (with the caller's identity) on first sight."""
-        query = select(Call).where(Call.call_sid == request.call_sid).with_for_update()
-        call = session.exec(query).first()
+        call = calls.locked(session, request.call_sid)
         if call is not None:
             return call, False
         identity = contacts.identity_for(session, channel="voice", address=request.caller,
                                          gateway_address=request.called or None)
-        try:
-            # Twilio may send the first request twice at once: the loser of the race reads the winner's row.
-            with session.begin_nested():
-                call = Call(call_sid=request.call_sid, caller=identity.address, called=request.called,
-                            status=request.status or "in-progress", data={"identity_id": identity.id})
-                session.add(call)
-                session.flush()
-        except IntegrityError:
-            return session.exec(query).one(), False
-        return call, True
+        return calls.locked_or_new(session, call_sid=request.call_sid, caller=identity.address,
+                                   called=request.called, status=request.status or "in-progress",
+                                   data={"identity_id": identity.id})
 
     def _identity(self, session: Session, ring: Ring) -> Identity:
         identity = session.get(Identity, ring.data.get("identity_id") or -1)
