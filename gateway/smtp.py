@@ -19,9 +19,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
 from sqlalchemy.exc import SQLAlchemyError
 
-from channels.base import BadPayload, InboundMessage
+from channels.base import BadPayload
 from channels.email import MAX_MESSAGE_BYTES, Email, smtp_reply_text
-from store import inbound
+from gateway.webhooks import accept
 
 log = logging.getLogger(__name__)
 # aiosmtpd logs every envelope sender and recipient at INFO: residents' addresses stay out of logs.
@@ -72,19 +72,11 @@ class MailHandler:
             return smtp_reply_text(UNREADABLE.format(reason=err))
         try:
             # The database call blocks: run it beside the event loop so other sessions go on.
-            stored = await asyncio.get_running_loop().run_in_executor(None, self._store, received)
+            await asyncio.get_running_loop().run_in_executor(None, accept, self.rt, received)
         except (SQLAlchemyError, OSError):
             log.exception("inbound mail not stored, sender told to retry", extra={"channel": "email"})
             return TRY_LATER
-        if stored is None:
-            log.info("duplicate inbound ignored", extra={"channel": "email"})
-        else:
-            self.rt.wakeup.set()
         return ACCEPTED
-
-    def _store(self, received: InboundMessage) -> int | None:
-        with self.rt.db.session() as session:
-            return inbound.record(session, received, media_dir=self.rt.settings.media_dir)
 
     async def handle_exception(self, error: Exception) -> str:
         # Without this, aiosmtpd answers `500`, a permanent failure that bounces the resident's mail.

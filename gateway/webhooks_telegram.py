@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
-from functools import wraps
 
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy.exc import OperationalError
 from telegram.error import InvalidToken, TelegramError
 
-from channels.base import InboundMessage, WebhookRejected
+from channels.base import WebhookRejected
 from channels.telegram import Telegram
 from gateway.settings import ConfigurationError
-from store import inbound
+from gateway.webhooks import accept, acknowledge, verified
 
 log = logging.getLogger(__name__)
 bp = Blueprint("telegram", __name__, url_prefix="/webhooks")
@@ -33,49 +31,18 @@ def adapter_for(rt) -> Telegram:
     return rt.channels["telegram"]
 
 
-def store(rt, received: InboundMessage) -> int | None:
-    """Store one update before Telegram is answered; its id, or None when Telegram already sent it."""
-    with rt.db.session() as session:
-        stored = inbound.record(session, received, media_dir=rt.settings.media_dir)
-    if stored is None:
-        log.info("duplicate inbound ignored", extra={"channel": received.channel})
-    else:
-        rt.wakeup.set()
-    return stored
-
-
-def verified(view: Callable) -> Callable:
-    """Check the secret token before anything else: a forged request gets 403 and nothing is stored."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        adapter = adapter_for(current_app.extensions["guichet"])
-        try:
-            adapter.verify(request)
-            return view(adapter, *args, **kwargs)
-        except WebhookRejected as err:
-            if err.status < 400:
-                log.info("telegram update ignored", extra={"channel": adapter.name, "reason": str(err)})
-                return _acknowledge(adapter)
-            log.warning("webhook rejected", extra={"channel": adapter.name, "status": err.status,
-                                                   "reason": str(err)})
-            return Response(str(err), status=err.status, mimetype="text/plain")
-
-    return wrapper
-
-
 @bp.post("/telegram")
-@verified
+@verified("telegram")
 def telegram_update(adapter: Telegram):
     """A resident's Telegram message: stored (once per update_id) before Telegram gets its 200."""
     received = adapter.parse(request)
     try:
-        store(current_app.extensions["guichet"], received)
+        accept(current_app.extensions["guichet"], received)
     except OperationalError:
         # A 5xx makes Telegram deliver the update again later: nothing is lost.
         log.exception("database unavailable, inbound message not stored", extra={"channel": received.channel})
         return Response("storage unavailable", status=503, mimetype="text/plain")
-    return _acknowledge(adapter)
+    return acknowledge(adapter)
 
 
 def poll(rt, *, once: bool = False, stop: threading.Event | None = None,
@@ -128,14 +95,9 @@ def _store_polled(rt, adapter: Telegram, update: dict, stop: threading.Event) ->
         return 0
     while True:
         try:
-            return 1 if store(rt, received) is not None else 0
+            return 1 if accept(rt, received) is not None else 0
         except OperationalError:
             # Not confirmed to Telegram until stored: wait for the database rather than skip the update.
             log.exception("database unavailable, retrying", extra={"channel": adapter.name})
             if stop.wait(POLL_BACKOFF_SECONDS[-1]):
                 raise
-
-
-def _acknowledge(adapter) -> Response:
-    body, mimetype = adapter.acknowledgement()
-    return Response(body, mimetype=mimetype)

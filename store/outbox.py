@@ -31,7 +31,6 @@ def enqueue(
     case_id: int | None = None,
     inbound_id: int | None = None,
     not_before: datetime | None = None,
-    flush: bool = True,
     meta: dict | None = None,
 ) -> OutboundMessage:
     """Queue a message to one identity, from the gateway address they wrote to; canceled if they said STOP."""
@@ -52,8 +51,7 @@ def enqueue(
     if identity.stopped_at is not None and purpose not in BYPASS_STOP:
         message.status, message.last_error = "canceled", f"identity stopped ({identity.stop_reason})"
     session.add(message)
-    if flush:
-        session.flush()
+    session.flush()
     return message
 
 

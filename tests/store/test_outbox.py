@@ -19,8 +19,8 @@ def _identity(rt, number: str = "+33612345678") -> Identity:
 def test_concurrent_workers_claim_disjoint_messages(rt):
     identity = _identity(rt)
     with rt.db.session() as session:
-        for n in range(200):
-            outbox.enqueue(session, identity, f"message {n}", flush=False)
+        outbox.enqueue_many(session, [(identity, f"message {n}", {}) for n in range(200)], purpose="reply",
+                            case_id=None)
     claimed: list[int] = []
     lock = threading.Lock()
 
