@@ -243,10 +243,7 @@ class ConversationEngine:
         case_store.add_follower(session, case, turn.identity, thread=turn.thread_id)
         case_store.attach(session, case, turn.conversation.draft.get("attachments", []))
         self._reset(turn)
-        self._reply(turn, "status_line", case=case, reference=case.reference,
-                    category=self.rt.category_label(case.category, turn.language),
-                    place=case.address or self.rt.messages.text("unknown_place", turn.language),
-                    status=status_label(self.rt, case, turn.language))
+        self._send(turn, self._status_line(case, turn.language), case=case)
 
     def _keep_photos(self, turn: Turn) -> None:
         """Keep the photos that came with the message; the first with GPS tags gives the place."""
@@ -299,16 +296,17 @@ class ConversationEngine:
             cases = case_store.of_contact(session, turn.identity.contact_id, limit=3)
             if not cases:
                 return self._reply(turn, "status_none")
-        lines = [
-            self.rt.messages.render(
-                "status_line", turn.language, reference=case.reference,
-                category=self.rt.category_label(case.category, turn.language),
-                place=case.address or self.rt.messages.text("unknown_place", turn.language),
-                status=status_label(self.rt, case, turn.language),
-            )
-            for case in cases
-        ]
+        lines = [self._status_line(case, turn.language) for case in cases]
         self._send(turn, "\n".join(lines), case=cases[0] if len(cases) == 1 else None)
+
+    def _status_line(self, case: Case, language: str) -> str:
+        """One case's reference, theme, place and status, in the resident's words."""
+        return self.rt.messages.render(
+            "status_line", language, reference=case.reference,
+            category=self.rt.category_label(case.category, language),
+            place=case.address or self.rt.messages.text("unknown_place", language),
+            status=status_label(self.rt, case, language),
+        )
 
     def _stop(self, turn: Turn) -> None:
         self._reset(turn)
