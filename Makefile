@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 STAMP := $(VENV)/.installed
 
-.PHONY: install run serve test test-sqlite test-postgres lint bench clean
+.PHONY: install run serve test test-sqlite test-postgres test-clock lint bench clean
 
 $(STAMP): pyproject.toml constraints.txt package.json package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -30,6 +30,12 @@ test-sqlite: install
 
 test-postgres: install
 	GUICHET_TEST_DATABASE=$(PG_TEST_URL) $(BIN)/pytest
+
+# The SQLite suite with the present moved (GUICHET_TEST_CLOCK, ticking); tests that start other processes
+# or a browser keep the real clock and are left out.
+TEST_CLOCK ?= 2027-10-31T02:50:00+02:00
+test-clock: install
+	GUICHET_TEST_CLOCK=$(TEST_CLOCK) GUICHET_TEST_DATABASE=sqlite $(BIN)/pytest -m "not processes and not browser"
 
 lint: install
 	$(BIN)/ruff check .

@@ -26,7 +26,7 @@ from gateway.settings import Settings
 from nlu.references import find_references
 from store import cases as case_store
 from store import public as queries
-from store.clock import utcnow
+from store.clock import aware, utcnow
 from store.models import Case
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ def badge_of(status: str) -> str:
 
 def local(rt: Runtime, moment: datetime | None) -> datetime | None:
     """A stored moment in the town's time zone."""
-    moment = queries.aware(moment)
+    moment = aware(moment)
     return moment.astimezone(ZoneInfo(rt.settings.timezone)) if moment else None
 
 

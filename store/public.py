@@ -8,12 +8,13 @@ text: the caller (gateway/public.py) masks every resident's word before it leave
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from statistics import median
 
 from sqlalchemy import and_, case, func, or_
 from sqlmodel import Session, select
 
+from store.clock import aware
 from store.models import Case, CaseEvent, Follower
 
 # Statuses the map shows, with their colour (SPEC "Cases": red received, orange under way, green resolved).
@@ -59,13 +60,6 @@ class ServiceDelays:
     median_days: float | None
     with_delay: int  # resolutions whose case had an expected delay
     within_delay: int
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """A datetime read back from the database, as aware UTC (SQLite gives them back naive)."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
 
 
 def _people():

@@ -3,6 +3,14 @@
 `GUICHET_TEST_DATABASE` chooses the backend: `sqlite` (default) or a PostgreSQL URL such as
 `postgresql+psycopg://postgres@127.0.0.1:5432/test`. With PostgreSQL, each run creates its own
 database and drops it at the end; an unreachable server fails the run, it is never skipped.
+
+`GUICHET_TEST_CLOCK` moves the present of the whole run: an ISO moment with its offset, such as
+`2027-10-31T02:50:00+02:00` (a night the clocks go back in Paris). time-machine moves `datetime.now()` and
+`time.time()` of this process from there, ticking; sleeps, thread waits and `time.monotonic()` keep
+working. Other processes (a `guichet` subprocess, Chromium) keep the real clock: CI leaves the tests that
+start them (markers `slow` and `browser`) out of that run. A test that needs a moment of its own moves
+the clock further with time-machine's `time_machine` fixture; it never compares a literal date with the
+wall clock.
 """
 
 from __future__ import annotations
@@ -13,9 +21,12 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
@@ -29,6 +40,36 @@ PUBLIC_URL = "https://guichet.valmont.example"  # what Twilio calls; tests conne
 ACCOUNT_SID = "AC" + "1" * 32
 AUTH_TOKEN = "test-auth-token"
 GATEWAY_NUMBER = "+33700000001"
+
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def paris_at(hour: int, minute: int = 0, *, days: int = 0) -> datetime:
+    """`hour:minute` in Paris on the run's present day, `days` later: a moment relative to the present."""
+    day = datetime.now(UTC).astimezone(PARIS).date() + timedelta(days=days)
+    return datetime.combine(day, time(hour, minute), tzinfo=PARIS)
+
+
+def pytest_configure(config) -> None:
+    """Move the run's present to `GUICHET_TEST_CLOCK`, when it names one."""
+    moment = os.environ.get("GUICHET_TEST_CLOCK")
+    if not moment:
+        return
+    start = datetime.fromisoformat(moment)
+    if start.tzinfo is None:
+        raise pytest.UsageError(f"GUICHET_TEST_CLOCK={moment!r} needs its UTC offset, e.g. 2027-10-31T02:50+02:00")
+    traveller = time_machine.travel(start, tick=True)
+    traveller.start()
+    config.add_cleanup(traveller.stop)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Say where the run's clock stood, so a log shows which present the suite was tried at."""
+    if os.environ.get("GUICHET_TEST_CLOCK"):
+        now = datetime.now(UTC)
+        terminalreporter.write_line(f"clock moved by GUICHET_TEST_CLOCK={os.environ['GUICHET_TEST_CLOCK']}; at the end: "
+                                    f"{now.isoformat(timespec='seconds')} ({now.astimezone(PARIS):%H:%M %Z} in Paris)")
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 import requests
 from click.testing import CliRunner
 
@@ -32,6 +33,7 @@ def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 60.0) ->
     raise AssertionError(f"{url} never answered")
 
 
+@pytest.mark.processes
 def test_serve_applies_migrations_on_a_new_database_and_answers_health(rt, tmp_path):
     port = free_port()
     env = gateway_env(rt) | {"DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}", "PORT": str(port),
@@ -46,6 +48,7 @@ def test_serve_applies_migrations_on_a_new_database_and_answers_health(rt, tmp_p
     assert (response.status_code, response.json()["database"]) == (200, "ok")
 
 
+@pytest.mark.processes
 def test_demo_answers_with_demo_cases_and_a_resident_can_play_each_channel(tmp_path):
     port, twilio_port, smtp_port, relay_port, telegram_port = (free_port() for _ in range(5))
     state = tmp_path / "demo.json"
@@ -94,6 +97,7 @@ def test_analyze_prints_one_json_object_or_json_lines():
     assert [(line["intent"], line["category"]) for line in lines] == [("stop", None), ("report", "eclairage")]
 
 
+@pytest.mark.processes
 def test_the_simulator_sends_through_the_real_adapters_and_shows_what_the_stand_ins_received(tmp_path):
     port, twilio_port, smtp_port, relay_port, telegram_port = (free_port() for _ in range(5))
     process = subprocess.Popen(

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from sqlmodel import select
 
 from store.models import OutboundMessage
@@ -90,6 +91,7 @@ def _wait(predicate, timeout: float, what: str):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+@pytest.mark.processes
 def test_a_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice(gateway, twilio):
     for number in range(3):
         gateway.sms(f"+3361234560{number}", f"Nid de poule devant le {10 + 20 * number} rue Victor Hugo")

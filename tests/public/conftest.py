@@ -10,8 +10,8 @@ from sqlmodel import select
 
 from gateway.cases import change_status
 from store import cases as case_store
+from store.clock import aware
 from store.models import Case
-from store.public import aware
 
 RESIDENT = "+33612345678"
 NEIGHBOUR = "+33698765432"

@@ -18,7 +18,11 @@ from gateway.demo import DEMO_AGENTS
 from tests.gateway.test_processes import free_port, wait_for_http
 
 CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.processes,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)"),
+]
 
 PHONE, PLATE = "06 98 76 54 32", "AB-123-CD"
 REPORT = f"Nid de poule énorme devant le 30 rue Victor Hugo, ma voiture {PLATE} a crevé, rappelez-moi au {PHONE}"

@@ -10,6 +10,7 @@ from channels.twilio_voice import OfficeHours, spell_reference
 from gateway.cases import change_status
 from store.models import Call, Case, Follower, Identity
 from tests.channels.voice.conftest import LANDLINE, MOBILE
+from tests.conftest import PARIS, paris_at
 
 REPORT = "Il y a un nid de poule devant le 14 rue Victor Hugo"
 
@@ -251,7 +252,7 @@ def test_an_idea_is_filed_with_its_theme(phone, gateway):
     assert "votre idée" in answer.text
 
 
-def test_a_person_during_office_hours_else_the_hours_are_told(phone, gateway, voice_adapter, monkeypatch):
+def test_a_person_during_office_hours_else_the_hours_are_told(phone, gateway, voice_adapter, time_machine):
     adapter = voice_adapter(operator="+33247000000", office_hours=None)
     call = phone()
     call.dial()
@@ -261,7 +262,8 @@ def test_a_person_during_office_hours_else_the_hours_are_told(phone, gateway, vo
     assert "Personne n'est disponible" in voicemail.text and voicemail.record
 
     adapter.office_hours = OfficeHours.parse("mon-fri 09:00-12:00,13:30-17:00")
-    monkeypatch.setattr("gateway.ivr.utcnow", lambda: datetime(2026, 11, 29, 11, 0, tzinfo=UTC))  # a Sunday
+    weekday = datetime.now(UTC).astimezone(PARIS).weekday()
+    time_machine.move_to(paris_at(10, 0, days=(6 - weekday) % 7 or 7), tick=True)  # next Sunday, 10:00
     closed = phone()
     closed.dial()
     told = closed.press("4")
