@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gateway.cases import change_status, find_duplicate  # noqa: E402
+from gateway.cases.flows import change_status, find_duplicate  # noqa: E402
 from gateway.runtime import Runtime  # noqa: E402
 from gateway.settings import Settings  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""E-mail: mail received by the gateway's SMTP server (gateway/smtp.py) in, an SMTP relay out.
+"""E-mail: mail received by the gateway's SMTP server (gateway/inbound/smtp.py) in, an SMTP relay out.
 
 One e-mail thread per case. Every mail we send carries a Message-ID that embeds the case reference
 (`<GU-4827-3918.42.a1b2c3d4@valmont.example>`), `In-Reply-To`/`References` pointing at the resident's
@@ -134,7 +134,7 @@ class Email:
         )
 
     def acknowledgement(self) -> tuple[str, str]:
-        """Not used: the SMTP server answers `250` itself (gateway/smtp.py)."""
+        """Not used: the SMTP server answers `250` itself (gateway/inbound/smtp.py)."""
         return "", "text/plain"
 
     # -- in --------------------------------------------------------------------------------------

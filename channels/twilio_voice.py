@@ -1,6 +1,6 @@
 """The phone line through Twilio Voice: the voice webhooks in (TwiML answers), outbound calls out.
 
-The IVR (gateway/ivr.py) speaks in provider-neutral terms, a `VoiceReply`: what to say, then what to
+The IVR (gateway/engine/ivr.py) speaks in provider-neutral terms, a `VoiceReply`: what to say, then what to
 wait for (`Ask`, `Record`, `Dial`) or hang up. This adapter turns it into TwiML; nothing else
 knows TwiML. Updates to a caller without SMS consent leave as an outbound call reading them.
 """

@@ -78,9 +78,9 @@ def runtime(folder: Path):
 def seed(rt, folder: Path) -> str:
     """The demo's reports, and a few more moved along their timeline in the past; returns the one to track."""
     from channels.base import InboundMessage as Received
-    from gateway.cases import change_status
-    from gateway.conversation import ConversationEngine
-    from gateway.demo import seed as demo_seed
+    from gateway.cases.flows import change_status
+    from gateway.demo.run import seed as demo_seed
+    from gateway.engine.conversation import ConversationEngine
     from store import inbound
     from store.clock import utcnow
     from store.models import Case, CaseEvent, InboundMessage

@@ -1,4 +1,4 @@
-"""The Flask application factory."""
+"""The Flask application factory, and the one-process server (web, worker, scheduler, mail) around it."""
 
 from __future__ import annotations
 
@@ -11,29 +11,26 @@ from gateway.settings import Settings
 
 log = logging.getLogger(__name__)
 
+
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Flask:
     """Build the web application (webhooks, health); the worker runs elsewhere or beside it."""
     rt = runtime or Runtime(settings or Settings.from_env())
-    app = Flask(__name__)
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.config["SECRET_KEY"] = rt.settings.secret_key
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024  # webhooks are small; a huge body gets 413
     app.extensions["guichet"] = rt
 
-    from gateway import api, assets, backoffice, public, voice, webhooks, webhooks_telegram
+    from gateway.inbound import telegram, twilio, voice
+    from gateway.web import api, assets, backoffice, metrics, open311, public
 
-    for module in (assets, webhooks, webhooks_telegram, voice, public, backoffice, api):
+    for module in (assets, twilio, telegram, voice, public, backoffice, api, open311):
         app.register_blueprint(module.bp)
-
-    from gateway import metrics
-
     metrics.install(app)
 
     @app.context_processor
     def town():
         """What every page shows of the town."""
         return {"town_name": rt.settings.town_name}
-    from gateway.open311 import bp as open311_bp
-    app.register_blueprint(open311_bp)
 
     @app.get("/healthz")
     def healthz():
@@ -47,3 +44,25 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     return app
 
+
+def run_server(rt, port: int, *, blueprints=()) -> None:
+    """Apply migrations, start the worker in the background and serve the web app with waitress."""
+    from waitress import serve as waitress_serve
+
+    from gateway.inbound.smtp import start_smtp_server
+    from gateway.outbound.worker import Worker
+
+    rt.db.upgrade()
+    worker = Worker(rt)
+    _ = rt.understander, rt.router  # load spaCy and the gazetteer before the first message
+    scheduler = worker.start()
+    mail = start_smtp_server(rt, public=True)
+    print(f"Guichet listening on http://127.0.0.1:{port}, mail for {rt.settings.inbox} on port {mail.port}")
+    try:
+        app = create_app(runtime=rt)
+        for blueprint in blueprints:
+            app.register_blueprint(blueprint)
+        waitress_serve(app, host="0.0.0.0", port=port, threads=8, ident="guichet")
+    finally:
+        mail.stop()
+        scheduler.shutdown(wait=False)

@@ -42,31 +42,9 @@ def serve(port: int | None) -> None:
     """Web, worker and scheduler in one process; pending migrations applied first."""
     _logging()
     rt = _runtime()
+    from gateway.app import run_server
+
     run_server(rt, port or rt.settings.port)
-
-
-def run_server(rt, port: int, *, blueprints=()) -> None:
-    """Apply migrations, start the worker in the background and serve the web app with waitress."""
-    from waitress import serve as waitress_serve
-
-    from gateway.app import create_app
-    from gateway.smtp import start_smtp_server
-    from gateway.worker import Worker
-
-    rt.db.upgrade()
-    worker = Worker(rt)
-    _ = rt.understander, rt.router  # load spaCy and the gazetteer before the first message
-    scheduler = worker.start()
-    mail = start_smtp_server(rt, public=True)
-    click.echo(f"Guichet listening on http://127.0.0.1:{port}, mail for {rt.settings.inbox} on port {mail.port}")
-    try:
-        app = create_app(runtime=rt)
-        for blueprint in blueprints:
-            app.register_blueprint(blueprint)
-        waitress_serve(app, host="0.0.0.0", port=port, threads=8, ident="guichet")
-    finally:
-        mail.stop()
-        scheduler.shutdown(wait=False)
 
 
 @main.command()
@@ -75,7 +53,7 @@ def worker() -> None:
     import signal
     import threading
 
-    from gateway.worker import Worker
+    from gateway.outbound.worker import Worker
 
     _logging()
     rt = _runtime()
@@ -92,7 +70,7 @@ def worker() -> None:
 @main.command()
 def smtp() -> None:
     """The inbound mail server for GUICHET_INBOX on GUICHET_SMTP_PORT (the Procfile's `smtp`)."""
-    from gateway.smtp import run_smtp
+    from gateway.inbound.smtp import run_smtp
 
     _logging()
     run_smtp(_runtime())
@@ -108,8 +86,8 @@ def telegram_poll() -> None:
     """Fetch updates from Telegram instead of receiving the webhook (local use), with a worker beside it."""
     import threading
 
-    from gateway.webhooks_telegram import poll
-    from gateway.worker import Worker
+    from gateway.inbound.telegram import poll
+    from gateway.outbound.worker import Worker
 
     _logging()
     rt = _runtime()
@@ -157,7 +135,7 @@ def analyze(text: str | None, eval_file: Path | None) -> None:
     import nlu
 
     if eval_file is not None:
-        click.echo(nlu.evaluate(eval_file).render())
+        click.echo(nlu.evaluate(eval_file, nlu.default_understander()).render())
         return
     if text is not None:
         click.echo(json.dumps(nlu.analyze(text).to_json(), ensure_ascii=False))
@@ -180,7 +158,7 @@ def case() -> None:
 @click.option("--json", "as_json_flag", is_flag=True, help="One JSON array.")
 def case_list(status, service, category, limit, as_json_flag) -> None:
     """The newest cases, optionally filtered."""
-    from gateway.cases import as_json
+    from gateway.cases.flows import as_json
     from store import cases as case_store
 
     rt = _runtime()
@@ -200,7 +178,7 @@ def case_list(status, service, category, limit, as_json_flag) -> None:
 @click.option("--json", "as_json_flag", is_flag=True)
 def case_show(reference: str, as_json_flag: bool) -> None:
     """One case with its timeline."""
-    from gateway.cases import as_json
+    from gateway.cases.flows import as_json
     from store import cases as case_store
 
     rt = _runtime()
@@ -230,7 +208,7 @@ def case_show(reference: str, as_json_flag: bool) -> None:
 @click.option("--agent", default="cli", help="Who acts, for the timeline.")
 def case_update(reference, status, message, photo, target, agent) -> None:
     """Change a case's status; every follower is told on their own channel."""
-    from gateway.cases import CaseError, change_status
+    from gateway.cases.flows import CaseError, change_status
 
     rt = _runtime()
     if photo and not photo.startswith(("http://", "https://")):
@@ -258,7 +236,7 @@ def _keep_photo(rt, reference: str, path: Path) -> str:
 def templates() -> None:
     """What each SMS template costs: encoding, characters and segments."""
     from channels.sms import encoding, segments
-    from gateway.messages import Messages
+    from gateway.engine.messages import Messages
 
     messages = Messages(Settings.from_env().config_dir)
     for language in ("fr", "en"):
@@ -279,7 +257,8 @@ def templates() -> None:
               help="Where the demo writes its addresses for `guichet play` (default var/demo.json).")
 def demo(port, twilio_port, smtp_port, relay_port, telegram_port, fresh, database, state) -> None:
     """The demo: SQLite, the demo territory and cases, local providers; no network, no credentials."""
-    from gateway.demo import DEMO_DB, DEMO_STATE, run_demo
+    from gateway.demo import DEMO_DB, DEMO_STATE
+    from gateway.demo.run import run_demo
 
     _logging()
     run_demo(port=port, twilio_port=twilio_port, smtp_port=smtp_port, relay_port=relay_port,
@@ -296,7 +275,8 @@ def call(caller: str, inputs: tuple[str, ...], state: Path | None) -> None:
 
     With no INPUT, asks for each answer at the prompt.
     """
-    from gateway.demo import DEMO_STATE, play_call
+    from gateway.demo import DEMO_STATE
+    from gateway.demo.players import play_call
 
     if inputs:
         scripted = iter(inputs)
@@ -325,7 +305,7 @@ def play(channel, sender, text, location, subject, wait, state) -> None:
     SENDER is a phone number (sms, whatsapp), a chat id (telegram) or an e-mail address.
     """
     from gateway.demo import DEMO_STATE
-    from gateway.demo import play as play_resident
+    from gateway.demo.players import play as play_resident
 
     try:
         answers = play_resident(channel, sender, text, wait=wait, location=tuple(location) if location else None,
@@ -352,7 +332,7 @@ def user() -> None:
 @click.option("--token", "with_token", is_flag=True, help="Also create a JSON API token and print it (once).")
 def user_add(email, name, role, services, password, with_token) -> None:
     """Create a back-office account (argon2-hashed password), optionally with an API token."""
-    from gateway.backoffice import ActionError, add_agent, new_token
+    from gateway.cases.agents import ActionError, add_agent, new_token
     from store import agents as agent_store
 
     rt = _runtime()

@@ -7,7 +7,7 @@ from functools import cached_property
 
 from channels import build_channels
 from channels.base import ChannelAdapter
-from gateway.messages import Messages
+from gateway.engine.messages import Messages
 from gateway.settings import Settings
 from store.db import Database
 

@@ -150,10 +150,7 @@ def score(examples: list[Example], analyses: list[Analysis]) -> EvalReport:
     return report
 
 
-def evaluate(path: Path, understander: Understander | None = None) -> EvalReport:
-    """Score the understanding on the labelled corpus at `path`."""
-    from nlu import default_understander
-
+def evaluate(path: Path, understander: Understander) -> EvalReport:
+    """Score `understander` on the labelled corpus at `path`."""
     examples = read_corpus(path)
-    understander = understander or default_understander()
     return score(examples, understander.analyze_many([e.text for e in examples]))

@@ -40,7 +40,7 @@ class Identity(SQLModel, table=True):
 
 
 class Conversation(SQLModel, table=True):
-    """Where the conversation with one identity stands; see gateway/conversation.mmd."""
+    """Where the conversation with one identity stands; see gateway/engine/conversation.mmd."""
 
     id: int | None = Field(default=None, primary_key=True)
     identity_id: int = Field(foreign_key="identity.id", unique=True)

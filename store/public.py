@@ -2,7 +2,7 @@
 
 Plain SQL through SQLAlchemy that runs the same on SQLite and PostgreSQL. Medians are taken in Python
 over a bounded query (neither backend shares a median aggregate with the other). Nothing here masks
-text: the caller (gateway/public.py) masks every resident's word before it leaves.
+text: the caller (gateway/web/public.py) masks every resident's word before it leaves.
 """
 
 from __future__ import annotations

@@ -193,7 +193,7 @@ def _empty_tables(rt: Runtime) -> None:
 @pytest.fixture
 def worker(rt):
     """A worker on the test runtime; tests call `run_once()` to let it work."""
-    from gateway.worker import Worker
+    from gateway.outbound.worker import Worker
 
     return Worker(rt)
 

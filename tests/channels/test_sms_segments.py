@@ -3,7 +3,7 @@
 import pytest
 
 from channels.sms import encoding, segments, to_gsm7
-from gateway.messages import Messages
+from gateway.engine.messages import Messages
 from gateway.settings import REPO
 
 

@@ -9,9 +9,9 @@ from email.utils import make_msgid
 
 from sqlmodel import select
 
-from gateway.cases import change_status
-from gateway.smtp import start_smtp_server
-from gateway.worker import Worker
+from gateway.cases.flows import change_status
+from gateway.inbound.smtp import start_smtp_server
+from gateway.outbound.worker import Worker
 from standins.smtp_relay import SmtpRelayStandin, send_eml
 from standins.telegram import TelegramStandin, post_update, text_update
 from standins.twilio import inbound_sms_params, inbound_whatsapp_params

@@ -9,7 +9,7 @@ import pytest
 
 from channels.base import InboundMessage
 from channels.email import Email
-from gateway.smtp import start_smtp_server
+from gateway.inbound.smtp import start_smtp_server
 from standins.smtp_relay import SmtpRelayStandin, send_eml
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -49,7 +49,7 @@ class MailGateway:
         return send_eml("127.0.0.1", self.controller.port, raw, mail_from=mail_from, rcpt_to=rcpt_to)
 
     def worker(self):
-        from gateway.worker import Worker
+        from gateway.outbound.worker import Worker
 
         return Worker(self.rt)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from gateway.cases import change_status
+from gateway.cases.flows import change_status
 from store.models import Case, CaseEvent, Identity, InboundMessage, OutboundMessage
 from tests.channels.email.conftest import INBOX, RESIDENT, eml
 

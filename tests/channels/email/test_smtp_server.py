@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from gateway.smtp import start_smtp_server
+from gateway.inbound.smtp import start_smtp_server
 from standins.smtp_relay import send_eml
 from store.models import InboundMessage
 from tests.channels.email.conftest import INBOX, RESIDENT, eml

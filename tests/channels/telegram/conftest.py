@@ -79,7 +79,7 @@ class TelegramGateway:
 @pytest.fixture
 def tg(rt, make_runtime, standin, tmp_path) -> Iterator[TelegramGateway]:
     """A runtime on the test database and the local Telegram, its webhook served on a free port."""
-    from gateway.worker import Worker
+    from gateway.outbound.worker import Worker
 
     runtime = make_runtime(telegram_api_url=standin.url, telegram_bot_token=standin.token,
                            telegram_webhook_secret=SECRET, media_dir=tmp_path / "media")

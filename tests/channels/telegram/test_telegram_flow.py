@@ -11,7 +11,7 @@ import requests
 from sqlmodel import select
 
 from channels.telegram import LOCATION_BUTTON
-from gateway.webhooks_telegram import poll
+from gateway.inbound.telegram import poll
 from standins.telegram import location_update, start_update, text_update
 from store.clock import utcnow
 from store.models import Attachment, Case, Identity, InboundMessage, OutboundMessage

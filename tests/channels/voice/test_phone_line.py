@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlmodel import select
 
 from channels.twilio_voice import OfficeHours, spell_reference
-from gateway.cases import change_status
+from gateway.cases.flows import change_status
 from store.models import Call, Case, Follower, Identity
 from tests.channels.voice.conftest import LANDLINE, MOBILE
 from tests.conftest import PARIS, paris_at
@@ -273,7 +273,7 @@ def test_a_person_during_office_hours_else_the_hours_are_told(phone, gateway, vo
 
 
 def test_a_failure_inside_the_line_is_still_spoken_twiml_with_a_voicemail(phone, gateway, monkeypatch):
-    from gateway.ivr import PhoneLine
+    from gateway.engine.ivr import PhoneLine
 
     def broken(*args, **kwargs):
         raise RuntimeError("database on fire")

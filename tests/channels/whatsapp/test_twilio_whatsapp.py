@@ -13,7 +13,7 @@ from sqlmodel import select
 from channels.base import InboundMessage, Media
 from channels.twilio_sms import channel_of
 from channels.twilio_whatsapp import TwilioWhatsApp
-from gateway.cases import change_status
+from gateway.cases.flows import change_status
 from standins.twilio import inbound_whatsapp_params
 from store.clock import utcnow
 from store.models import Attachment, Case, Contact, Identity

@@ -1,0 +1,152 @@
+"""What an agent does to a case, the same from the back office's forms and from the JSON API.
+
+Each action checks that the agent may see the case, does it through the flows, and writes the audit log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session
+
+from gateway.cases import flows as case_service
+from gateway.cases.agents import ActionError, AgentUser
+from gateway.cases.privacy import mask_personal
+from gateway.runtime import Runtime
+from store import agents as agent_store
+from store import attachments, files
+from store import cases as case_store
+from store.models import Agent, Case
+
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+PHOTO_SIGNATURES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"GIF8": "image/gif",
+                    b"RIFF": "image/webp"}
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A photo an agent uploaded with a status change."""
+
+    data: bytes
+    content_type: str
+
+
+def visible_case(session: Session, who: AgentUser, reference: str, *, lock: bool = False) -> Case:
+    """The case if the agent may see it; otherwise 404, so that other services' references are not revealed."""
+    case = case_store.by_reference(session, reference.strip(), lock=lock)
+    if case is None or not who.can_see(case):
+        raise ActionError(f"aucun dossier {reference.strip().upper()} dans vos services", 404)
+    return case
+
+
+def act_status(rt: Runtime, session: Session, who: AgentUser, reference: str, *, status: str,
+               message: str | None, photo: Photo | None = None, via: str = "web") -> Case:
+    """Change the status with an optional public message and photo; everyone following is told."""
+    case = visible_case(session, who, reference)
+    allowed = case_service.TRANSITIONS[case.kind]
+    if status not in allowed:
+        raise ActionError(f"statut inconnu {status!r} pour ce dossier : {', '.join(allowed)}")
+    if status == "duplicate":
+        raise ActionError("pour un doublon, utilisez la fusion avec le dossier de référence")
+    message = (message or "").strip() or None
+    path = None
+    if photo is not None:
+        path = str(files.keep(rt.settings.media_dir, photo.data, content_type=photo.content_type, prefix="agent"))
+    try:
+        case_service.change_status(rt, session, reference=case.reference, status=status, message=message,
+                                   photo=path, actor=who.label)
+    except case_service.CaseError as err:
+        raise ActionError(str(err), 409) from err
+    if path is not None:
+        attachments.keep(session, path=path, content_type=photo.content_type, case_id=case.id, source="agent")
+    agent_store.audit(session, agent=agent_row(session, who), action="status", via=via, case=case,
+                      status=status, message=mask_personal(message) if message else None, photo=path is not None)
+    return case
+
+
+def act_message(rt: Runtime, session: Session, who: AgentUser, reference: str, *, text: str,
+                via: str = "web") -> Case:
+    """Write to the reporter on their channel."""
+    case = visible_case(session, who, reference)
+    if not (text or "").strip():
+        raise ActionError("le message est vide")
+    try:
+        identity = case_service.write_to_reporter(rt, session, reference=case.reference, text=text, actor=who.label)
+    except case_service.CaseError as err:
+        raise ActionError(str(err), 409) from err
+    agent_store.audit(session, agent=agent_row(session, who), action="message", via=via, case=case,
+                      channel=identity.channel, message=mask_personal(text.strip()))
+    return case
+
+
+def act_reroute(rt: Runtime, session: Session, who: AgentUser, reference: str, *, service: str,
+                reason: str | None = None, via: str = "web") -> Case:
+    """Hand the case to another service (the agent may lose sight of it)."""
+    case = visible_case(session, who, reference)
+    previous = case.service
+    if not service:
+        raise ActionError("choisissez le service qui reprend le dossier")
+    try:
+        rt.router.services.get(service)
+    except KeyError as err:
+        raise ActionError(f"service inconnu {service!r}") from err
+    try:
+        case_service.reroute(rt, session, reference=case.reference, service=service, actor=who.label,
+                             reason=(reason or "").strip() or None)
+    except case_service.CaseError as err:
+        raise ActionError(str(err), 409) from err
+    agent_store.audit(session, agent=agent_row(session, who), action="reroute", via=via, case=case,
+                      service_from=previous, service_to=service,
+                      reason=mask_personal(reason.strip()) if reason and reason.strip() else None)
+    return case
+
+
+def act_merge(rt: Runtime, session: Session, who: AgentUser, reference: str, *, target: str,
+              message: str | None = None, via: str = "web") -> Case:
+    """Merge the case into another one (status duplicate); its followers join the other case."""
+    case = visible_case(session, who, reference)
+    if not (target or "").strip():
+        raise ActionError("indiquez la référence du dossier qui regroupe celui-ci")
+    try:
+        into = visible_case(session, who, target)
+    except ActionError as err:
+        raise ActionError(str(err), 422) from err
+    if into.id == case.id:
+        raise ActionError("un dossier ne peut pas être fusionné avec lui-même")
+    message = (message or "").strip() or None
+    try:
+        case_service.change_status(rt, session, reference=case.reference, status="duplicate", target=into.reference,
+                                   message=message, actor=who.label)
+    except case_service.CaseError as err:
+        raise ActionError(str(err), 409) from err
+    agent_store.audit(session, agent=agent_row(session, who), action="merge", via=via, case=case,
+                      target=into.reference, message=mask_personal(message) if message else None)
+    return into
+
+
+def act_note(rt: Runtime, session: Session, who: AgentUser, reference: str, *, text: str,
+             via: str = "web") -> Case:
+    """An internal note: agents only."""
+    case = visible_case(session, who, reference)
+    if not (text or "").strip():
+        raise ActionError("la note est vide")
+    case_service.add_note(rt, session, reference=case.reference, text=text, actor=who.label)
+    agent_store.audit(session, agent=agent_row(session, who), action="note", via=via, case=case)
+    return case
+
+
+def agent_row(session: Session, who: AgentUser) -> Agent | None:
+    """The `agent` row behind the logged-in agent, for the audit log."""
+    return agent_store.by_id(session, who.id) if who.id is not None else None
+
+
+def queue_filters(args) -> dict[str, Any]:
+    """The queue filters from a query string (the same for the list, the map and the API)."""
+    return {
+        "status": args.get("status") or None,
+        "category": args.get("category") or None,
+        "territory": args.get("territory") or None,
+        "urgency": args.get("urgency") or None,
+        "overdue": args.get("overdue") in ("1", "true", "on", "oui"),
+    }

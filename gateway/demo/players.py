@@ -1,0 +1,141 @@
+"""Play a resident against the running demo: through the providers' real webhooks, the SMTP server and the
+phone line, as the stand-ins would deliver them; read back what the gateway sent."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from collections.abc import Callable
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+
+from gateway.demo import DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN, DEMO_NUMBER, DEMO_STATE, DEMO_TELEGRAM_SECRET
+from standins.smtp_relay import send_eml
+from standins.telegram import location_update, post_update, text_update
+from standins.twilio import inbound_sms_params, inbound_whatsapp_params, sign_and_post
+
+
+def play(channel: str, sender: str, text: str, *, wait: float = 5.0, location: tuple[float, float] | None = None,
+         subject: str | None = None, state_file: Path = DEMO_STATE) -> list[str]:
+    """Play a resident writing on `channel` to the running demo; returns the answers the gateway sent them."""
+    state = json.loads(state_file.read_text())
+    started = time.monotonic()
+    send_as_resident(state, channel, sender, text, location=location, subject=subject)
+    return _answers(state["database"], channel, sender, since=started, wait=wait)
+
+
+def send_as_resident(state: dict, channel: str, sender: str, text: str, *,
+                     location: tuple[float, float] | None = None, subject: str | None = None) -> None:
+    """Write to the demo as a resident would on `channel`: through the provider's real webhook or SMTP."""
+    if channel in ("sms", "whatsapp"):
+        if channel == "sms":
+            params = inbound_sms_params(from_=sender, to=DEMO_NUMBER, body=text, account_sid=DEMO_ACCOUNT_SID)
+        else:
+            params = inbound_whatsapp_params(from_=sender, to=DEMO_NUMBER, body=text, location=location,
+                                             account_sid=DEMO_ACCOUNT_SID)
+        response = sign_and_post(f"{state['gateway']}/webhooks/twilio/messages", params, DEMO_AUTH_TOKEN)
+        response.raise_for_status()
+    elif channel == "telegram":
+        update = (location_update(int(sender), *location) if location and not text
+                  else text_update(int(sender), text))
+        post_update(f"{state['gateway']}/webhooks/telegram", update, DEMO_TELEGRAM_SECRET).raise_for_status()
+    elif channel == "email":
+        mail = EmailMessage()
+        mail["From"], mail["To"] = sender, state["inbox"]
+        mail["Subject"] = subject or "Signalement"
+        mail["Message-ID"] = make_msgid(domain="demo.localhost")
+        mail.set_content(text)
+        code, reply = send_eml("127.0.0.1", state["smtp_port"], mail.as_bytes(), rcpt_to=state["inbox"])
+        if code != 250:
+            raise RuntimeError(f"the gateway refused the mail: {code} {reply}")
+    else:
+        raise ValueError(f"the demo plays sms, whatsapp, telegram and email, not {channel}")
+
+
+def play_call(caller: str, answer: Callable[[], str | None], *, state_file: Path = DEMO_STATE,
+              echo: Callable[[str], None] = print) -> list[str]:
+    """Call the running demo's phone line as Twilio would; returns everything the caller heard.
+
+    `answer()` gives the caller's next move: keys ("1"), words said, "" for silence, None to hang up;
+    `echo` shows what the caller hears.
+    """
+    state = json.loads(state_file.read_text())
+    step = call_step(state, caller)
+    heard = []
+    while True:
+        for said in step.says:
+            echo(f"« {said} »")
+        heard.extend(step.says)
+        entry = answer() if not step.ended else None
+        if entry is None:
+            return heard
+        step = call_step(state, caller, call_sid=step.call_sid, gather=step.gather, redirect=step.redirect,
+                         entry=entry)
+
+
+@dataclasses.dataclass(frozen=True)
+class CallStep:
+    """What a caller hears after one move, and where Twilio would go next."""
+
+    call_sid: str
+    says: list[str]
+    gather: str | None  # where keys or speech go
+    redirect: str | None  # where silence goes
+    ended: bool
+
+
+def call_step(state: dict, caller: str, *, call_sid: str | None = None, gather: str | None = None,
+              redirect: str | None = None, entry: str | None = None) -> CallStep:
+    """One request of a call as Twilio makes it: the ring (no `call_sid`), keys, words, or silence ("")."""
+    import xml.etree.ElementTree as ET
+
+    from standins.twilio import inbound_call_params
+
+    if call_sid is None:
+        path = "/webhooks/twilio/voice"
+        params = inbound_call_params(from_=caller, to=DEMO_NUMBER, account_sid=DEMO_ACCOUNT_SID)
+    else:
+        params = inbound_call_params(from_=caller, to=DEMO_NUMBER, call_sid=call_sid, call_status="in-progress",
+                                     account_sid=DEMO_ACCOUNT_SID)
+        move = (entry or "").strip()
+        if not move:
+            path = redirect
+        elif move.isdigit() or move in ("*", "#"):
+            path, params = gather, {**params, "Digits": move}
+        else:
+            path, params = gather, {**params, "SpeechResult": move, "Confidence": "0.92"}
+    response = sign_and_post(state["gateway"] + path, params, DEMO_AUTH_TOKEN)
+    response.raise_for_status()
+    says, next_gather, next_redirect = [], None, None
+    for verb in ET.fromstring(response.text):
+        says.extend(say.text or "" for say in ([verb] if verb.tag == "Say" else verb.iter("Say")))
+        if verb.tag in ("Gather", "Record"):
+            next_gather = verb.attrib["action"]
+        elif verb.tag == "Redirect":
+            next_redirect = verb.text
+        elif verb.tag == "Dial":
+            says.append(f"(la ligne appelle le {verb.text})")
+    return CallStep(params["CallSid"], says, next_gather, next_redirect,
+                    ended=next_gather is None and next_redirect is None)
+
+
+def _answers(database_url: str, channel: str, sender: str, *, since: float, wait: float) -> list[str]:
+    """What the gateway handed to the provider for this resident, waiting up to `wait` seconds for it."""
+    from store.contacts import normalise_phone
+    from store.db import Database
+    from store.outbox import sent_to
+
+    address = sender if channel in ("email", "telegram") else normalise_phone(sender) or sender
+    database = Database(database_url)
+    seen: list[str] = []
+    while time.monotonic() - since < wait:
+        with database.session() as session:
+            seen = sent_to(session, channel=channel, address=address.lower() if channel == "email" else address,
+                           since_seconds=time.monotonic() - since + 1)
+        if seen and time.monotonic() - since > 1.5:
+            break
+        time.sleep(0.2)
+    database.dispose()
+    return seen

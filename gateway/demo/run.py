@@ -1,0 +1,128 @@
+"""`guichet demo`: start the stand-ins, point the gateway at them, seed the demo's cases, serve."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from pathlib import Path
+
+from gateway.demo import (
+    DEMO_ACCOUNT_SID,
+    DEMO_AGENTS,
+    DEMO_AUTH_TOKEN,
+    DEMO_DB,
+    DEMO_INBOX,
+    DEMO_NUMBER,
+    DEMO_REPORTS,
+    DEMO_STATE,
+    DEMO_TELEGRAM_SECRET,
+    DEMO_TELEGRAM_TOKEN,
+)
+from gateway.runtime import Runtime
+from gateway.settings import Settings
+from standins.smtp_relay import SmtpRelayStandin
+from standins.telegram import TelegramStandin
+from standins.twilio import TwilioStandin
+
+log = logging.getLogger(__name__)
+
+def demo_settings(*, port: int, smtp_port: int, twilio_url: str, relay_url: str, telegram_url: str,
+                  database: Path) -> Settings:
+    """The demo's settings: its own SQLite file and the local stand-ins, whatever the environment says."""
+    return dataclasses.replace(
+        Settings.from_env(),
+        database_url=f"sqlite:///{database}",
+        public_url=f"http://127.0.0.1:{port}",
+        port=port,
+        smtp_port=smtp_port,
+        inbox=DEMO_INBOX,
+        smtp_relay_url=relay_url,
+        twilio_account_sid=DEMO_ACCOUNT_SID,
+        twilio_auth_token=DEMO_AUTH_TOKEN,
+        twilio_api_url=twilio_url,
+        twilio_sms_from=DEMO_NUMBER,
+        twilio_whatsapp_from=f"whatsapp:{DEMO_NUMBER}",
+        telegram_api_url=telegram_url,
+        telegram_bot_token=DEMO_TELEGRAM_TOKEN,
+        telegram_webhook_secret=DEMO_TELEGRAM_SECRET,
+        quiet_hours=None,
+    )
+
+
+def run_demo(*, port: int, twilio_port: int, smtp_port: int, relay_port: int, telegram_port: int, fresh: bool,
+             database: Path = DEMO_DB, state_file: Path = DEMO_STATE) -> None:
+    """Start the stand-ins, seed the demo data once, and serve until interrupted."""
+    from gateway.app import run_server
+    from gateway.demo.simulator import simulator_blueprint
+
+    if fresh:
+        for path in (database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")):
+            path.unlink(missing_ok=True)
+    twilio = TwilioStandin(account_sid=DEMO_ACCOUNT_SID, auth_token=DEMO_AUTH_TOKEN, port=twilio_port).start()
+    twilio.callbacks(enabled=True, delivered=True)
+    relay = SmtpRelayStandin(port=relay_port).start()
+    telegram = TelegramStandin(port=telegram_port).start()
+    settings = demo_settings(port=port, smtp_port=smtp_port, twilio_url=twilio.url, relay_url=relay.url,
+                             telegram_url=telegram.url, database=database)
+    rt = Runtime(settings)
+    rt.db.upgrade()
+    seed(rt)
+    rt.channels["telegram"].set_webhook(f"{settings.public_url}/webhooks/telegram")
+    state = {
+        "gateway": settings.public_url, "database": settings.database_url, "smtp_port": smtp_port,
+        "inbox": DEMO_INBOX, "twilio": twilio.url, "relay": relay.url, "telegram": telegram.url,
+    }
+    state_file.parent.mkdir(parents=True, exist_ok=True)
+    state_file.write_text(json.dumps(state, indent=2))
+    print(f"Local Twilio on {twilio.url} (what it sent: {twilio.url}/_standin/messages); "
+          f"SMTP relay on {relay.url}; mail for {DEMO_INBOX} on port {smtp_port}")
+    print(f"Back office: {settings.public_url}/agents/ — {DEMO_AGENTS[0][0]} / {DEMO_AGENTS[0][3]}")
+    print(f"Simulator: {settings.public_url}/simulateur — or from a terminal: "
+          '.venv/bin/guichet play sms +33612345678 "Nid de poule devant le 20 rue Victor Hugo"')
+    try:
+        run_server(rt, port, blueprints=[simulator_blueprint(state, twilio=twilio, telegram=telegram, relay=relay)])
+    finally:
+        telegram.stop()
+        relay.stop()
+        twilio.stop()
+
+
+def seed(rt: Runtime) -> int:
+    """Feed the demo reports through the conversation engine and move some along, once."""
+    from channels.base import InboundMessage as Received
+    from gateway.cases.flows import change_status
+    from gateway.engine.conversation import ConversationEngine
+    from store import cases as case_store
+    from store import inbound
+    from store.models import InboundMessage
+
+    with rt.db.session() as session:
+        if case_store.listing(session, limit=1):
+            return 0
+    _seed_agents(rt)
+    engine = ConversationEngine(rt)
+    for number, (sender, text, status) in enumerate(DEMO_REPORTS):
+        received = Received(channel="sms", provider_id=f"SMdemo{number:028d}", sender=sender,
+                            recipient=DEMO_NUMBER, text=text)
+        with rt.db.session() as session:
+            row = session.get(InboundMessage, inbound.record(session, received))
+            engine.handle(session, row)
+            inbound.mark_done(session, row)
+            newest = case_store.listing(session, limit=1)
+        if status and newest:
+            with rt.db.session() as session:
+                change_status(rt, session, reference=newest[0].reference, status=status, actor="demo",
+                              message="Merci, nous nous en occupons." if status == "validated" else None)
+    return len(DEMO_REPORTS)
+
+
+def _seed_agents(rt: Runtime) -> None:
+    """The demo's back-office accounts (DEMO_AGENTS), so a person can log in at /agents."""
+    from gateway.cases.agents import add_agent
+
+    known = {service.code for service in rt.router.services.all()}
+    with rt.db.session() as session:
+        for email, role, services, password in DEMO_AGENTS:
+            add_agent(session, email=email, name=email.split("@")[0].capitalize(), password=password, role=role,
+                      services=services, known_services=known)

@@ -1,0 +1,80 @@
+"""The demo's simulator: chat as a resident on any channel, through the real adapters and the providers'
+stand-ins, and watch what the stand-ins receive for you — answers and later updates alike.
+
+Mounted by `guichet demo` only (it holds the stand-ins); never part of a production app.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from flask import Blueprint, jsonify, render_template, request
+
+from gateway.demo.players import call_step, send_as_resident
+from standins.smtp_relay import SmtpRelayStandin
+from standins.telegram import TelegramStandin
+from standins.twilio import TwilioStandin
+
+CHANNELS = {
+    "sms": ("SMS", "+33612345678"),
+    "whatsapp": ("WhatsApp", "+33612345679"),
+    "telegram": ("Telegram", "424242"),
+    "email": ("E-mail", "camille@example.org"),
+    "voice": ("Téléphone", "+33612345670"),
+}
+
+
+def simulator_blueprint(state: dict, *, twilio: TwilioStandin, telegram: TelegramStandin,
+                        relay: SmtpRelayStandin) -> Blueprint:
+    """The simulator's pages and JSON, reading what each stand-in received."""
+    bp = Blueprint("simulator", __name__, url_prefix="/simulateur")
+
+    @bp.get("")
+    def page():
+        """The simulator page."""
+        return render_template("simulator.html", channels=CHANNELS)
+
+    @bp.post("/envoyer")
+    def send():
+        """A resident's message, sent the way its provider would deliver it."""
+        data = request.get_json(silent=True) or {}
+        channel, sender, text = data.get("channel"), str(data.get("sender", "")).strip(), str(data.get("text", ""))
+        if channel not in CHANNELS or channel == "voice" or not sender:
+            return jsonify(error="choisissez un canal et un expéditeur"), 400
+        location = None
+        if data.get("lat") not in (None, "") and data.get("lon") not in (None, ""):
+            location = (float(data["lat"]), float(data["lon"]))
+        if not text.strip() and location is None:
+            return jsonify(error="écrivez un message ou partagez une position"), 400
+        send_as_resident(state, channel, sender, text, location=location)
+        return jsonify(ok=True)
+
+    @bp.get("/fil")
+    def thread():
+        """What the provider's stand-in received for this resident: the gateway's answers and updates."""
+        channel, sender = request.args.get("channel", ""), request.args.get("sender", "").strip()
+        return jsonify(messages=received(channel, sender))
+
+    @bp.post("/appel")
+    def call():
+        """One move of a phone call: ring (no call_sid), keys, words, or silence."""
+        data = request.get_json(silent=True) or {}
+        step = call_step(state, str(data.get("caller") or CHANNELS["voice"][1]), call_sid=data.get("call_sid"),
+                         gather=data.get("gather"), redirect=data.get("redirect"), entry=data.get("input"))
+        return jsonify(asdict(step))
+
+    def received(channel: str, sender: str) -> list[str]:
+        if channel == "sms":
+            return [m["body"] for m in twilio.messages if m["to"] == sender]
+        if channel == "whatsapp":
+            return [m["body"] or f"[modèle {m['content_sid']}] {m['content_variables']}"
+                    for m in twilio.messages if m["to"] == f"whatsapp:{sender}"]
+        if channel == "telegram":
+            return [m["text"] for m in telegram.sent if str(m.get("chat_id")) == sender]
+        if channel == "email":
+            return [f"{mail['Subject']}\n{mail.get_content().strip()}" for mail in relay.to(sender)]
+        if channel == "voice":
+            return [f"(appel) {call['twiml']}" for call in twilio.calls if call["to"] == sender]
+        return []
+
+    return bp

@@ -1,0 +1,363 @@
+"""The conversation engine: one resident message in, the right answers queued, a case opened or followed.
+
+Channel-agnostic: it reads a stored `InboundMessage` and writes to the outbox.
+All state lives in the database (`Conversation.state` and `.draft`); the states
+and their transitions are drawn in conversation.mmd beside this module.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel import Session
+
+from channels.base import Media, PermanentSendError
+from gateway.cases.flows import Intake, delay_text, message_meta, open_or_join, status_label
+from gateway.runtime import Runtime
+from nlu.analysis import Analysis
+from routing.photos import gps_from_photo
+from store import attachments, contacts, files, outbox
+from store import cases as case_store
+from store import inbound as inbound_store
+from store.clock import utcnow
+from store.models import Case, Contact, Conversation, Identity, InboundMessage
+
+log = logging.getLogger(__name__)
+
+IDLE, AWAITING_WHAT, AWAITING_WHERE, AWAITING_CONFIRMATION = (
+    "idle", "awaiting_what", "awaiting_where", "awaiting_confirmation",
+)
+# Below this confidence in the category, the engine asks rather than guesses.
+CONFIRM_BELOW = 0.5
+# After this many unanswerable "where?", the case is opened anyway and an agent calls back.
+MAX_WHERE_QUESTIONS = 2
+URGENCY_ORDER = {"normal": 0, "high": 1, "emergency": 2}
+
+
+@dataclass
+class Turn:
+    """One message being handled."""
+
+    session: Session
+    identity: Identity
+    conversation: Conversation
+    inbound: InboundMessage
+    analysis: Analysis
+    language: str
+    unblocked: bool = False  # this message lifted a provider block (Telegram): the resident is reachable again
+    photo_point: tuple[float, float] | None = None  # GPS tags of a photo sent with the message
+
+    @property
+    def point(self) -> tuple[float, float] | None:
+        """A position shared with the message (WhatsApp or Telegram location, else a photo's GPS tags)."""
+        lat, lon = self.inbound.extra.get("lat"), self.inbound.extra.get("lon")
+        if lat is not None and lon is not None:
+            return float(lat), float(lon)
+        return self.photo_point
+
+    @property
+    def thread_id(self) -> str | None:
+        """The message's id in a threaded channel (e-mail), which answers refer to."""
+        return self.inbound.extra.get("thread_id")
+
+
+class ConversationEngine:
+    """Turns stored inbound messages into replies, cases and followers."""
+
+    def __init__(self, rt: Runtime):
+        self.rt = rt
+
+    # -- entry point ---------------------------------------------------------------------------
+
+    def handle(self, session: Session, inbound: InboundMessage) -> None:
+        """Handle one inbound message inside the caller's transaction."""
+        identity = inbound_store.sender_identity(session, inbound)
+        adapter = self.rt.channels.get(identity.channel)
+        unblocked = bool(identity.stop_reason and identity.stop_reason.startswith("provider") and getattr(
+            adapter, "inbound_lifts_block", False))
+        if unblocked:
+            # On Telegram a message from the resident proves they unblocked the bot.
+            contacts.resume(session, identity)
+        if inbound.extra.get("automatic"):
+            # Auto-replies, bounces and list mail are kept, never answered: no mail loops.
+            log.info("automatic message not answered", extra={"channel": identity.channel})
+            return
+        conversation = contacts.conversation_for(session, identity)
+        text = inbound.body.strip()
+        analysis = self.rt.understander.analyze(text) if text else Analysis()
+        language = _language(session, identity, conversation, analysis, text)
+        turn = Turn(session, identity, conversation, inbound, analysis, language, unblocked=unblocked)
+        self._remember_language(turn)
+        self._keep_photos(turn)
+
+        if analysis.intent == "stop":
+            return self._stop(turn)
+        if analysis.intent == "start":
+            return self._start(turn)
+        if analysis.urgency == "emergency":
+            # The emergency numbers go first, before any question or acknowledgement.
+            joiner = " ou le " if language == "fr" else " or "
+            numbers = joiner.join(analysis.emergency_numbers or ("112",))
+            self._reply(turn, "emergency", purpose="emergency", urgent=True, numbers=numbers)
+        if analysis.intent == "status" or (
+            (analysis.reference or analysis.mistyped_reference) and analysis.intent not in ("report", "idea")
+        ):
+            return self._status(turn)
+        if analysis.intent == "help":
+            return self._reply(turn, "help")
+        thread_case = self._thread_case(turn)
+        if thread_case is not None:
+            return self._comment(turn, thread_case)
+
+        state = conversation.state
+        if state == AWAITING_WHERE:
+            return self._where_answer(turn)
+        if state == AWAITING_WHAT:
+            return self._what_answer(turn)
+        if state == AWAITING_CONFIRMATION:
+            return self._confirmation_answer(turn)
+        return self._new_message(turn)
+
+    # -- states ----------------------------------------------------------------------------------
+
+    def _new_message(self, turn: Turn) -> None:
+        a = turn.analysis
+        has_place = bool(a.address) or turn.point is not None
+        if a.category is None and not has_place:
+            if a.intent == "greeting":
+                return self._reply(turn, "greeting")
+            if a.intent == "thanks":
+                return self._reply(turn, "thanks")
+        draft = {
+            "kind": "idea" if a.intent == "idea" else "problem",
+            "description": turn.inbound.body.strip(),
+            "category": a.category,
+            "urgency": a.urgency,
+            "confidence": a.confidence,
+            "address": a.address,
+            "language": turn.language,
+            "where_questions": 0,
+        }
+        self._advance(turn, self._with_turn_media(turn, draft))
+
+    def _what_answer(self, turn: Turn) -> None:
+        a, draft = turn.analysis, dict(turn.conversation.draft)
+        text = turn.inbound.body.strip()
+        draft["description"] = f"{draft['description']} {text}".strip() if draft.get("description") else text
+        draft["category"] = a.category or "autre"
+        draft["confidence"] = 1.0  # they answered our question: no need to check it again
+        draft["urgency"] = _max_urgency(draft.get("urgency", "normal"), a.urgency)
+        if a.intent == "idea":
+            draft["kind"] = "idea"
+        draft["address"] = draft.get("address") or a.address
+        self._advance(turn, self._with_turn_media(turn, draft))
+
+    def _where_answer(self, turn: Turn) -> None:
+        a, draft = turn.analysis, dict(turn.conversation.draft)
+        text = turn.inbound.body.strip()
+        if turn.point is None:
+            draft["address"] = a.address or text
+        if a.category and not draft.get("category"):
+            draft["category"] = a.category
+        draft["urgency"] = _max_urgency(draft.get("urgency", "normal"), a.urgency)
+        self._advance(turn, self._with_turn_media(turn, draft))
+
+    def _confirmation_answer(self, turn: Turn) -> None:
+        a, draft = turn.analysis, dict(turn.conversation.draft)
+        if a.answer is None:
+            # Neither yes nor no: a new description, handled afresh.
+            return self._new_message(turn)
+        draft["confidence"] = 1.0
+        if a.answer == "no":
+            draft["category"] = "autre"
+        self._advance(turn, draft)
+
+    def _advance(self, turn: Turn, draft: dict) -> None:
+        """Ask the next missing thing, one question at a time, or open the case."""
+        if not draft.get("category"):
+            return self._ask(turn, draft, AWAITING_WHAT, "ask_what")
+        if draft.get("confidence", 0.0) < CONFIRM_BELOW and draft.get("urgency") == "normal":
+            label = self.rt.category_label(draft["category"], turn.language)
+            return self._ask(turn, draft, AWAITING_CONFIRMATION, "confirm_category", category=label)
+        located = self._locate(turn, draft)
+        if located is None and draft["kind"] == "problem":
+            if draft.get("where_questions", 0) < MAX_WHERE_QUESTIONS:
+                key = "ask_where_again" if draft.get("address") else "ask_where"
+                draft["where_questions"] = draft.get("where_questions", 0) + 1
+                return self._ask(turn, draft, AWAITING_WHERE, key, ask_location=True)
+        self._open_case(turn, draft, located)
+
+    # -- actions ---------------------------------------------------------------------------------
+
+    def _locate(self, turn: Turn, draft: dict):
+        if draft.get("point"):
+            return self.rt.router.locate_point(*draft["point"], label=draft.get("address"))
+        if draft.get("address"):
+            return self.rt.router.locate_text(draft["address"])
+        if draft.get("description"):
+            # The gazetteer knows the town's streets: one the text analysis did not pick out
+            # ("dépôt sauvage 3 Grande Rue") is still found in the whole message.
+            return self.rt.router.locate_text(draft["description"])
+        return None
+
+    def _open_case(self, turn: Turn, draft: dict, located) -> None:
+        if located is not None and located.territory is None:
+            self._reset(turn)
+            names = " et ".join(c.name for c in self.rt.router.territories.communes())
+            return self._reply(turn, "outside_territory", territories=names)
+        intake = Intake(kind=draft["kind"], category=draft["category"], urgency=draft.get("urgency", "normal"),
+                        description=draft.get("description", ""), address=draft.get("address"), located=located)
+        result = open_or_join(self.rt, turn.session, turn.identity, intake, thread=turn.thread_id)
+        case = result.case
+        case_store.attach(turn.session, case, draft.get("attachments", []))
+        self._reset(turn)
+        if result.joined:
+            key = "already_following" if result.already_following else "duplicate_joined"
+            return self._reply(turn, key, case=case, reference=case.reference,
+                               status=status_label(self.rt, case, turn.language))
+        if draft["kind"] == "idea":
+            key = "idea_received"
+        elif located is None:
+            key = "acknowledged_unlocated"
+        else:
+            key = "acknowledged"
+        self._reply(turn, key, case=case, reference=case.reference,
+                    category=self.rt.category_label(case.category, turn.language),
+                    delay=delay_text(self.rt, case.category, turn.language),
+                    place=case.address or "", service=self.rt.service_name(case.service))
+
+    def _thread_case(self, turn: Turn) -> Case | None:
+        """The case a threaded message answers (an e-mail reply in a case's thread), if any."""
+        reference = turn.inbound.extra.get("thread_reference")
+        if not reference or turn.analysis.intent in ("idea",):
+            return None
+        return case_store.by_reference(turn.session, reference)
+
+    def _comment(self, turn: Turn, case: Case) -> None:
+        """A resident writing again about their case: kept on its timeline for the agents, answered with its status."""
+        session = turn.session
+        case_store.add_event(session, case, "resident_message", actor="resident", public=False,
+                             message=turn.inbound.body.strip())
+        case_store.add_follower(session, case, turn.identity, thread=turn.thread_id)
+        case_store.attach(session, case, turn.conversation.draft.get("attachments", []))
+        self._reset(turn)
+        self._send(turn, self._status_line(case, turn.language), case=case)
+
+    def _keep_photos(self, turn: Turn) -> None:
+        """Keep the photos that came with the message; the first with GPS tags gives the place."""
+        entries = turn.inbound.extra.get("media") or []
+        if not entries:
+            return
+        adapter = self.rt.channels.get(turn.identity.channel)
+        kept = []
+        for entry in entries:
+            path, data = entry.get("path"), None
+            if path is None and entry.get("url") and adapter is not None:
+                try:
+                    fetched = adapter.fetch_media(Media(content_type=entry.get("content_type"), url=entry["url"]))
+                except PermanentSendError:
+                    # A photo the provider will never give (too big, expired): the message still counts.
+                    log.warning("photo could not be fetched", extra={"channel": turn.identity.channel})
+                    continue
+                data = fetched.data
+                path = str(files.keep(self.rt.settings.media_dir, data, content_type=fetched.content_type,
+                                      prefix="inbound"))
+            if path is None:
+                continue
+            if data is None:
+                data = Path(path).read_bytes()
+            point = gps_from_photo(data)
+            if point and turn.photo_point is None:
+                turn.photo_point = point
+            kept.append(attachments.keep(turn.session, inbound_id=turn.inbound.id, path=path,
+                                         content_type=entry.get("content_type"), point=point))
+        turn.conversation.draft = {**turn.conversation.draft,
+                                   "attachments": turn.conversation.draft.get("attachments", []) + kept}
+
+    def _with_turn_media(self, turn: Turn, draft: dict) -> dict:
+        """The draft with this turn's place and photos (the conversation's draft is reset as cases open)."""
+        if turn.point is not None:
+            draft["point"] = list(turn.point)
+        draft["attachments"] = turn.conversation.draft.get("attachments", [])
+        return draft
+
+    def _status(self, turn: Turn) -> None:
+        a, session = turn.analysis, turn.session
+        if a.mistyped_reference and not a.reference:
+            return self._reply(turn, "reference_mistyped", written=a.mistyped_reference)
+        if a.reference:
+            case = case_store.by_reference(session, a.reference)
+            if case is None:
+                return self._reply(turn, "reference_unknown", reference=a.reference)
+            cases = [case]
+        else:
+            cases = case_store.of_contact(session, turn.identity.contact_id, limit=3)
+            if not cases:
+                return self._reply(turn, "status_none")
+        lines = [self._status_line(case, turn.language) for case in cases]
+        self._send(turn, "\n".join(lines), case=cases[0] if len(cases) == 1 else None)
+
+    def _status_line(self, case: Case, language: str) -> str:
+        """One case's reference, theme, place and status, in the resident's words."""
+        return self.rt.messages.render(
+            "status_line", language, reference=case.reference,
+            category=self.rt.category_label(case.category, language),
+            place=case.address or self.rt.messages.text("unknown_place", language),
+            status=status_label(self.rt, case, language),
+        )
+
+    def _stop(self, turn: Turn) -> None:
+        self._reset(turn)
+        if contacts.stop(turn.session, turn.identity, "STOP"):
+            self._reply(turn, "stopped", purpose="stop_confirmation")
+        log.info("identity stopped", extra={"channel": turn.identity.channel})
+
+    def _start(self, turn: Turn) -> None:
+        if contacts.resume(turn.session, turn.identity) or turn.unblocked:
+            return self._reply(turn, "resumed")
+        self._reply(turn, "help")
+
+    # -- plumbing --------------------------------------------------------------------------------
+
+    def _ask(self, turn: Turn, draft: dict, state: str, key: str, *, ask_location: bool = False, **values) -> None:
+        turn.conversation.state, turn.conversation.draft = state, draft
+        turn.conversation.updated_at = utcnow()
+        turn.session.add(turn.conversation)
+        self._reply(turn, key, ask_location=ask_location, **values)
+
+    def _reset(self, turn: Turn) -> None:
+        turn.conversation.state, turn.conversation.draft = IDLE, {"language": turn.language, "attachments": []}
+        turn.conversation.updated_at = utcnow()
+        turn.session.add(turn.conversation)
+
+    def _reply(self, turn: Turn, key: str, *, case: Case | None = None, purpose: str = "reply",
+               urgent: bool = False, ask_location: bool = False, **values) -> None:
+        self._send(turn, self.rt.messages.render(key, turn.language, **values), case=case,
+                   purpose=purpose, urgent=urgent, ask_location=ask_location)
+
+    def _send(self, turn: Turn, body: str, *, case: Case | None = None, purpose: str = "reply",
+              urgent: bool = False, ask_location: bool = False) -> None:
+        outbox.enqueue(turn.session, turn.identity, body, purpose=purpose, urgent=urgent,
+                       case_id=case.id if case else None, inbound_id=turn.inbound.id,
+                       meta=message_meta(case, in_reply_to=turn.thread_id, ask_location=ask_location))
+
+    def _remember_language(self, turn: Turn) -> None:
+        contact = turn.session.get(Contact, turn.identity.contact_id)
+        if contact is not None and contact.language != turn.language:
+            contact.language = turn.language
+            turn.session.add(contact)
+
+
+def _language(session: Session, identity: Identity, conversation: Conversation, analysis: Analysis,
+              text: str) -> str:
+    """The language to answer in: a new, worded message sets it; short answers keep the conversation's."""
+    if conversation.state == IDLE and len(text.split()) >= 3:
+        return analysis.language
+    contact = session.get(Contact, identity.contact_id)
+    return conversation.draft.get("language") or (contact.language if contact else "fr")
+
+
+def _max_urgency(first: str, second: str) -> str:
+    return first if URGENCY_ORDER.get(first, 0) >= URGENCY_ORDER.get(second, 0) else second

@@ -1,0 +1,103 @@
+"""Telegram in: the webhook (`POST /webhooks/telegram`) and, for local use, `getUpdates` polling.
+
+Both store each update exactly the same way (once per `update_id`) and wake the worker; understanding
+and replies happen there. Telegram repeats an update until it gets a 2xx, and holds a chat's next
+update until then, so the webhook only verifies, stores and answers.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import Blueprint, Response, current_app, request
+from sqlalchemy.exc import OperationalError
+from telegram.error import InvalidToken, TelegramError
+
+from channels.base import WebhookRejected
+from channels.telegram import Telegram
+from gateway.inbound.accept import accept, acknowledge, verified
+from gateway.settings import ConfigurationError
+
+log = logging.getLogger(__name__)
+bp = Blueprint("telegram", __name__, url_prefix="/webhooks")
+
+POLL_TIMEOUT_SECONDS = 25  # long polling: Telegram holds getUpdates open until an update or this timeout
+POLL_BACKOFF_SECONDS = (1, 2, 5, 10, 30)
+
+
+def adapter_for(rt) -> Telegram:
+    """The runtime's Telegram adapter."""
+    return rt.channels["telegram"]
+
+
+@bp.post("/telegram")
+@verified("telegram")
+def telegram_update(adapter: Telegram):
+    """A resident's Telegram message: stored (once per update_id) before Telegram gets its 200."""
+    received = adapter.parse(request)
+    try:
+        accept(current_app.extensions["guichet"], received)
+    except OperationalError:
+        # A 5xx makes Telegram deliver the update again later: nothing is lost.
+        log.exception("database unavailable, inbound message not stored", extra={"channel": received.channel})
+        return Response("storage unavailable", status=503, mimetype="text/plain")
+    return acknowledge(adapter)
+
+
+def poll(rt, *, once: bool = False, stop: threading.Event | None = None,
+         timeout: float = POLL_TIMEOUT_SECONDS) -> int:
+    """Fetch updates with `getUpdates` and store each like the webhook does, until `stop` is set; returns how many.
+
+    For local use without a public HTTPS address (`guichet telegram poll`). The webhook is removed first:
+    Telegram refuses `getUpdates` while one is set. Telegram keeps an update until a later `getUpdates`
+    asks from a higher offset, so an update is only confirmed once stored; `once` stops after one batch
+    (confirmed), long-polling up to `timeout` seconds for it.
+    """
+    adapter = adapter_for(rt)
+    try:
+        adapter.delete_webhook()
+    except InvalidToken as err:
+        raise ConfigurationError("Telegram rejects TELEGRAM_BOT_TOKEN: set the token BotFather gave the bot") from err
+    stop = stop or threading.Event()
+    offset: int | None = None
+    stored, failures = 0, 0
+    while not stop.is_set():
+        try:
+            updates = adapter.get_updates(offset=offset, timeout=timeout)
+        except InvalidToken as err:
+            raise ConfigurationError("Telegram rejects TELEGRAM_BOT_TOKEN: set the token BotFather gave the bot") from err
+        except TelegramError as err:  # network, 5xx, 409 Conflict (another poller): wait and ask again
+            if once:
+                raise
+            wait = POLL_BACKOFF_SECONDS[min(failures, len(POLL_BACKOFF_SECONDS) - 1)]
+            failures += 1
+            log.warning("telegram polling failed, retrying", extra={"channel": "telegram", "error": str(err),
+                                                                   "retry_in": wait})
+            stop.wait(wait)
+            continue
+        failures = 0
+        for update in updates:
+            stored += _store_polled(rt, adapter, update, stop)
+            offset = max(offset or 0, update.get("update_id", 0) + 1)
+        if once:
+            if offset is not None:
+                adapter.get_updates(offset=offset, timeout=0, limit=1)  # confirms what was stored
+            return stored
+    return stored
+
+
+def _store_polled(rt, adapter: Telegram, update: dict, stop: threading.Event) -> int:
+    try:
+        received = adapter.parse_update(update)
+    except WebhookRejected as err:
+        log.info("telegram update not stored", extra={"channel": adapter.name, "reason": str(err)})
+        return 0
+    while True:
+        try:
+            return 1 if accept(rt, received) is not None else 0
+        except OperationalError:
+            # Not confirmed to Telegram until stored: wait for the database rather than skip the update.
+            log.exception("database unavailable, retrying", extra={"channel": adapter.name})
+            if stop.wait(POLL_BACKOFF_SECONDS[-1]):
+                raise

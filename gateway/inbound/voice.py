@@ -1,0 +1,101 @@
+"""The 24/7 phone line's webhooks: verify, move the call's state machine (gateway/engine/ivr.py), answer TwiML.
+
+Every route answers TwiML: a forged request gets 403, anything else a caller can hear, never a 500
+(Twilio would play its own error message and drop the call).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import wraps
+
+from flask import Blueprint, Response, current_app, request
+
+from channels.base import WebhookRejected
+from gateway.engine.ivr import PhoneLine
+from store import outbox
+
+log = logging.getLogger(__name__)
+bp = Blueprint("voice", __name__, url_prefix="/webhooks/twilio")
+
+
+def _runtime():
+    return current_app.extensions["guichet"]
+
+
+def _line() -> PhoneLine:
+    """The phone line of this app, built once on the registry's `voice` channel."""
+    line = current_app.extensions.get("guichet.voice")
+    if line is None:
+        rt = _runtime()
+        line = current_app.extensions.setdefault("guichet.voice", PhoneLine(rt, rt.channels["voice"]))
+    return line
+
+
+def phone_webhook(view: Callable) -> Callable:
+    """Check Twilio's signature first (403, nothing stored), and turn any failure into spoken TwiML."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        line = _line()
+        try:
+            line.adapter.verify(request)
+            twiml = view(line, line.adapter.parse(request), *args, **kwargs)
+        except WebhookRejected as err:
+            if err.status < 400:
+                return _twiml(line.adapter.acknowledgement()[0])
+            log.warning("voice webhook rejected", extra={"channel": "voice", "status": err.status, "reason": str(err)})
+            return Response(str(err), status=err.status, mimetype="text/plain")
+        except Exception:
+            log.exception("voice webhook failed", extra={"channel": "voice"})
+            return _twiml(line.fallback())
+        return _twiml(twiml)
+
+    return wrapper
+
+
+@bp.post("/voice")
+@phone_webhook
+def voice_incoming(line: PhoneLine, call):
+    """A call comes in: welcome and menu; the call's row is created (once per CallSid)."""
+    with _runtime().db.session() as session:
+        return line.incoming(session, call)
+
+
+@bp.post("/voice/step")
+@phone_webhook
+def voice_step(line: PhoneLine, call):
+    """The caller's answer to a question, or their silence (`silence=1`, from the Redirect)."""
+    with _runtime().db.session() as session:
+        return line.step(session, call, turn=_turn(), silence=request.args.get("silence") == "1")
+
+
+@bp.post("/voice/recording")
+@phone_webhook
+def voice_recording(line: PhoneLine, call):
+    """A voicemail was recorded: it opens a case."""
+    with _runtime().db.session() as session:
+        return line.recording(session, call, turn=_turn())
+
+
+@bp.post("/voice/status")
+@phone_webhook
+def voice_status(line: PhoneLine, call):
+    """A call ended (or an outbound update call moved on): the call is closed, nothing it held is lost."""
+    with _runtime().db.session() as session:
+        if not line.status(session, call):
+            receipt = line.adapter.receipt(request)
+            if receipt is not None:
+                outbox.apply_receipt(session, provider_id=receipt.provider_id, status=receipt.status,
+                                     error_code=receipt.error_code, outbound_id=receipt.outbound_id)
+    return line.adapter.acknowledgement()[0]
+
+
+def _turn() -> int | None:
+    value = request.args.get("turn", "")
+    return int(value) if value.isdigit() else None
+
+
+def _twiml(body: str) -> Response:
+    return Response(body, mimetype="text/xml")

@@ -1,0 +1,165 @@
+"""The worker: hands inbound messages to the conversation engine and delivers the outbox.
+
+Any number of workers may share one PostgreSQL: inbound messages and outbound
+sends are claimed with `FOR UPDATE SKIP LOCKED`, so none is handled twice. A
+send is marked `sending` in its own transaction before the provider call; if the
+worker dies mid-send, the row stays `sending`, and after its lease another worker
+asks the provider whether the message arrived before sending it again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from channels.base import OutboundMessage as Outgoing
+from channels.base import PermanentSendError, RetryableSendError
+from gateway.cases.flows import escalate_overdue
+from gateway.engine.conversation import ConversationEngine
+from gateway.runtime import Runtime
+from store import contacts, inbound, outbox
+from store.models import Identity, OutboundMessage
+
+log = logging.getLogger(__name__)
+
+
+class Worker:
+    """One worker's jobs; `run_once` does a full pass (tests and the CLI use it directly)."""
+
+    def __init__(self, rt: Runtime):
+        self.rt = rt
+        self.engine = ConversationEngine(rt)
+        self._lock = threading.Lock()  # one pass at a time within a process
+        self._senders = ThreadPoolExecutor(max_workers=rt.settings.send_concurrency, thread_name_prefix="send")
+
+    def run_once(self, *, now: datetime | None = None) -> tuple[int, int]:
+        """Handle every pending inbound message, then send what is due (at `now`); returns (handled, sent)."""
+        with self._lock:
+            return self.handle_inbound(), self.send_due(now=now)
+
+    def handle_inbound(self, limit: int = 500) -> int:
+        """Hand pending inbound messages to the conversation engine, each in its own transaction."""
+        handled = 0
+        for _ in range(limit):
+            message_id = None
+            try:
+                with self.rt.db.session() as session:
+                    message = inbound.claim_next(session)
+                    if message is None:
+                        break
+                    message_id = message.id
+                    self.engine.handle(session, message)
+                    inbound.mark_done(session, message)
+                handled += 1
+            except Exception as err:  # one bad message must not stop the others
+                if message_id is None:
+                    raise
+                log.exception("inbound message failed", extra={"inbound": message_id})
+                with self.rt.db.session() as session:
+                    inbound.mark_failed_attempt(session, message_id, f"{type(err).__name__}: {err}")
+        return handled
+
+    def send_due(self, limit: int = 50, *, now: datetime | None = None) -> int:
+        """Send the outbox rows that are due (at `now`, default the present); returns how many went out."""
+        with self.rt.db.session() as session:
+            claimed = [(row.id, _outgoing(session, row)) for row in outbox.claim_due(session, limit=limit, now=now)]
+        # A provider call is mostly waiting (Twilio answers in a few hundred milliseconds): residents
+        # are served concurrently, but one resident's messages go one after the other, in order, so the
+        # emergency numbers always arrive before anything else.
+        by_resident: dict[tuple[str, str], list[tuple[int, Outgoing]]] = {}
+        for row_id, message in claimed:
+            by_resident.setdefault((message.channel, message.to), []).append((row_id, message))
+        return sum(self._senders.map(self._send_in_order, by_resident.values()))
+
+    def _send_in_order(self, messages: list[tuple[int, Outgoing]]) -> int:
+        return sum(self._send(row_id, message) for row_id, message in messages)
+
+    def _send(self, row_id: int, message: Outgoing) -> int:
+        adapter = self.rt.channels.get(message.channel)
+        settings = self.rt.settings
+        try:
+            if adapter is None:
+                raise PermanentSendError(f"no adapter for channel {message.channel}")
+            result = adapter.send(message)
+        except RetryableSendError as err:
+            with self.rt.db.session() as session:
+                row = session.get(OutboundMessage, row_id, with_for_update=True)
+                outbox.mark_retry(session, row, str(err), base_delay=settings.send_backoff_seconds,
+                                  max_attempts=settings.send_max_attempts, retry_after=err.retry_after,
+                                  deferred=err.retry_after is not None)
+            log.warning("send failed, will retry", extra={"outbound": row_id, "code": err.code})
+            return 0
+        except PermanentSendError as err:
+            with self.rt.db.session() as session:
+                row = session.get(OutboundMessage, row_id, with_for_update=True)
+                outbox.mark_failed(session, row, str(err), err.code)
+                if err.stops_identity:
+                    contacts.stop(session, session.get(Identity, row.identity_id), f"provider error {err.code}")
+            log.warning("send failed for good", extra={"outbound": row_id, "code": err.code})
+            return 0
+        with self.rt.db.session() as session:
+            row = session.get(OutboundMessage, row_id, with_for_update=True)
+            outbox.mark_wired(session, row, result.provider_id, result.status)
+        return 1
+
+    def reconcile_stale(self) -> int:
+        """Settle sends left `sending` by a dead worker: found at the provider → wired, else queued again."""
+        lease = timedelta(seconds=self.rt.settings.send_lease_seconds)
+        settled = 0
+        with self.rt.db.session() as session:
+            for row in outbox.claim_stale(session, lease=lease):
+                adapter = self.rt.channels.get(row.channel)
+                try:
+                    provider_id = adapter.find_sent(_outgoing(session, row), row.claimed_at) if adapter else None
+                except RetryableSendError:
+                    continue
+                if provider_id:
+                    outbox.mark_wired(session, row, provider_id)
+                else:
+                    outbox.requeue(session, row)
+                settled += 1
+        if settled:
+            log.warning("reconciled interrupted sends", extra={"count": settled})
+        return settled
+
+    def escalate(self) -> int:
+        """Escalate overdue cases."""
+        with self.rt.db.session() as session:
+            return escalate_overdue(self.rt, session)
+
+    def start(self) -> BackgroundScheduler:
+        """Run the jobs in the background with APScheduler; the outbox also wakes on `rt.wakeup`."""
+        scheduler = BackgroundScheduler(timezone="UTC")
+        poll = self.rt.settings.worker_poll_seconds
+        scheduler.add_job(self.run_once, "interval", seconds=poll, id="deliver", max_instances=1, coalesce=True)
+        scheduler.add_job(self.reconcile_stale, "interval", seconds=max(5.0, poll), id="reconcile",
+                          max_instances=1, coalesce=True)
+        scheduler.add_job(self.escalate, "interval", minutes=5, id="escalate", max_instances=1, coalesce=True)
+        scheduler.start()
+        threading.Thread(target=self._wake_loop, args=(scheduler,), daemon=True, name="worker-wakeup").start()
+        return scheduler
+
+    def _wake_loop(self, scheduler: BackgroundScheduler) -> None:
+        # A webhook in the same process sets the event: run a pass now instead of at the next tick.
+        while scheduler.running:
+            if self.rt.wakeup.wait(timeout=1.0):
+                self.rt.wakeup.clear()
+                try:
+                    self.run_once()
+                except Exception:
+                    log.exception("worker pass failed")
+
+
+def _outgoing(session, row: OutboundMessage) -> Outgoing:
+    meta = row.meta or {}
+    identity = session.get(Identity, row.identity_id)
+    return Outgoing(
+        id=row.id, channel=row.channel, to=row.to_address, from_=row.from_address, body=row.body,
+        purpose=row.purpose, reference=meta.get("reference"), case_status=meta.get("case_status"),
+        ask_location=bool(meta.get("ask_location")), in_reply_to=meta.get("in_reply_to"),
+        last_inbound_at=identity.last_inbound_at if identity else None,
+    )

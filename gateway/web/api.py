@@ -1,0 +1,217 @@
+"""The agents' JSON API: the back office's actions for other tools, with `Authorization: Bearer <token>`.
+
+Same permissions and audit log as the web back office (the `act_*` functions of gateway/actions.py).
+Tokens come from `guichet user add --token` or the admins' page; only their digest is stored.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+from functools import wraps
+
+from flask import Blueprint, current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from gateway.cases import actions
+from gateway.cases.actions import Photo
+from gateway.cases.agents import ActionError, AgentUser
+from gateway.cases.flows import as_json
+from gateway.runtime import Runtime
+from store import agents as agent_store
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+class ApiError(Exception):
+    """An API error with its HTTP status and a message for the caller."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
+def _rt() -> Runtime:
+    return current_app.extensions["guichet"]
+
+
+def _problem(message: str, status: int, **headers):
+    response = jsonify(error=message, status=status)
+    response.status_code = status
+    response.headers.update(headers)
+    return response
+
+
+@bp.errorhandler(ApiError)
+def _api_error(err: ApiError):
+    headers = {"WWW-Authenticate": 'Bearer realm="guichet"'} if err.status == 401 else {}
+    return _problem(str(err), err.status, **headers)
+
+
+@bp.errorhandler(ActionError)
+def _action_error(err: ActionError):
+    return _problem(str(err), err.status)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(err: HTTPException):
+    return _problem(err.description or err.name, err.code or 500)
+
+
+@bp.errorhandler(Exception)
+def _unexpected(err: Exception):
+    log.exception("API request failed", extra={"path": request.path})
+    return _problem("internal error; the request was not carried out", 500)
+
+
+def token_required(view):
+    """Resolve the bearer token to its agent (401 otherwise); the view gets `g.agent`."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiError("missing token: send 'Authorization: Bearer <token>'", 401)
+        with _rt().db.session() as session:
+            agent = agent_store.by_token(session, token.strip())
+            user = AgentUser(agent) if agent is not None else None
+        if user is None:
+            raise ApiError("invalid or revoked token", 401)
+        g.agent = user
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _payload() -> dict:
+    """The request's fields, from a JSON object or a form."""
+    if request.is_json:
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            raise ApiError("the body must be a JSON object", 422)
+        return data
+    return request.form.to_dict()
+
+
+def _text(data: dict, name: str, *, required: bool = True) -> str | None:
+    value = data.get(name)
+    if value is not None and not isinstance(value, str):
+        raise ApiError(f"'{name}' must be a string", 422)
+    if required and not (value or "").strip():
+        raise ApiError(f"'{name}' is required", 422)
+    return value
+
+
+def _photo(data: dict) -> Photo | None:
+    """A photo as a multipart file `photo`, or base64 in JSON (`photo_base64`)."""
+    upload = request.files.get("photo")
+    raw = None
+    if upload is not None and upload.filename:
+        raw = upload.read(actions.MAX_PHOTO_BYTES + 1)
+    elif data.get("photo_base64"):
+        try:
+            raw = base64.b64decode(str(data["photo_base64"]), validate=True)
+        except (binascii.Error, ValueError) as err:
+            raise ApiError("'photo_base64' is not valid base64", 422) from err
+    if raw is None:
+        return None
+    content_type = next((t for sig, t in actions.PHOTO_SIGNATURES.items() if raw.startswith(sig)), None)
+    if content_type is None or len(raw) > actions.MAX_PHOTO_BYTES:
+        raise ApiError("the photo must be a JPEG, PNG, GIF or WebP image under 10 MB", 422)
+    return Photo(data=raw, content_type=content_type)
+
+
+def _case_json(session, case) -> dict:
+    data = as_json(_rt(), session, case, with_timeline=True)
+    data["resident_messages"] = [
+        {"at": e.created_at.isoformat(), "kind": e.kind, "message": e.message}
+        for e in agent_store.resident_messages(session, case)
+    ]
+    return data
+
+
+@bp.get("/me")
+@token_required
+def me():
+    """Who the token belongs to, and what they see."""
+    return jsonify(email=g.agent.email, name=g.agent.name, role=g.agent.role, services=g.agent.scope)
+
+
+@bp.get("/cases")
+@token_required
+def cases():
+    """The queue of the agent's services: `status` (default open; `all`), `category`, `territory`, `urgency`, `overdue`."""
+    rt = _rt()
+    filters = actions.queue_filters(request.args)
+    try:
+        limit = min(max(int(request.args.get("limit", 200)), 1), 1000)
+    except ValueError as err:
+        raise ApiError("'limit' must be a number", 422) from err
+    with rt.db.session() as session:
+        rows = agent_store.queue(session, services=g.agent.scope, limit=limit, **filters)
+        data = [as_json(rt, session, case) for case in rows]
+    return jsonify(cases=data, count=len(data))
+
+
+@bp.get("/cases/<reference>")
+@token_required
+def case(reference: str):
+    """One case with its timeline and the residents' messages."""
+    with _rt().db.session() as session:
+        found = actions.visible_case(session, g.agent, reference)
+        return jsonify(_case_json(session, found))
+
+
+def _act(reference: str, action, code: int = 200, **fields):
+    rt = _rt()
+    with rt.db.session() as session:
+        result = action(rt, session, g.agent, reference, via="api", **fields)
+        data = as_json(rt, session, result)
+    return jsonify(data), code
+
+
+@bp.post("/cases/<reference>/status")
+@token_required
+def case_status(reference: str):
+    """Change the status: `status`, optional `message` (public) and photo."""
+    data = _payload()
+    return _act(reference, actions.act_status, status=_text(data, "status"),
+                message=_text(data, "message", required=False), photo=_photo(data))
+
+
+@bp.post("/cases/<reference>/messages")
+@token_required
+def case_message(reference: str):
+    """Write `text` to the reporter on their channel."""
+    data = _payload()
+    return _act(reference, actions.act_message, 202, text=_text(data, "text"))
+
+
+@bp.post("/cases/<reference>/reroute")
+@token_required
+def case_reroute(reference: str):
+    """Hand the case to `service` (a service code), with an optional internal `reason`."""
+    data = _payload()
+    return _act(reference, actions.act_reroute, service=_text(data, "service"),
+                reason=_text(data, "reason", required=False))
+
+
+@bp.post("/cases/<reference>/notes")
+@token_required
+def case_note(reference: str):
+    """Add an internal note `text`."""
+    data = _payload()
+    return _act(reference, actions.act_note, 201, text=_text(data, "text"))
+
+
+@bp.post("/cases/<reference>/merge")
+@token_required
+def case_merge(reference: str):
+    """Merge the case into `target` (a reference); answers with the target case."""
+    data = _payload()
+    return _act(reference, actions.act_merge, target=_text(data, "target"),
+                message=_text(data, "message", required=False))

@@ -1,0 +1,470 @@
+"""The agents' back office: login, the queue of their services (list and map), the case page and its actions.
+
+Every form carries a CSRF token (checked before any view runs); every action goes through `act_*`, which
+the JSON API (gateway/web/api.py) shares, so permissions and the audit log are the same on both.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
+from sqlmodel import Session
+from wtforms.validators import ValidationError
+
+from gateway.cases import flows as case_service
+from gateway.cases.actions import (
+    MAX_PHOTO_BYTES,
+    PHOTO_SIGNATURES,
+    Photo,
+    act_merge,
+    act_message,
+    act_note,
+    act_reroute,
+    act_status,
+    agent_row,
+    queue_filters,
+    visible_case,
+)
+from gateway.cases.agents import ActionError, AgentUser, add_agent, authenticate, new_token
+from gateway.runtime import Runtime
+from nlu.analysis import URGENCIES
+from store import agents as agent_store
+from store import attachments
+from store import cases as case_store
+from store.clock import utcnow
+from store.models import Attachment, Case
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("backoffice", __name__, url_prefix="/agents")
+login_manager = LoginManager()
+login_manager.login_view = "backoffice.login"
+login_manager.login_message = "Connectez-vous pour accéder au guichet des agents."
+login_manager.login_message_category = "info"
+
+# Map and badge colours (SPEC "Cases"): red = received, orange = validated or in progress, green = resolved.
+PROGRESS = {
+    "received": "red", "validated": "orange", "in_progress": "orange", "under_study": "orange", "go": "orange",
+    "resolved": "green", "done": "green", "rejected": "grey", "no_go": "grey", "duplicate": "grey",
+}
+BADGES = {"red": "fr-badge--error", "orange": "fr-badge--warning", "green": "fr-badge--success",
+          "grey": "fr-badge--info"}
+ROLE_LABELS = {"agent": "Agent", "supervisor": "Superviseur", "admin": "Administrateur"}
+ACTION_LABELS = {
+    "login": "Connexion", "login_failed": "Échec de connexion", "logout": "Déconnexion", "status": "Statut",
+    "message": "Message au déclarant", "reroute": "Réorientation", "merge": "Fusion", "note": "Note interne",
+    "user_add": "Utilisateur créé", "user_disable": "Utilisateur désactivé", "user_enable": "Utilisateur réactivé",
+    "token_add": "Jeton créé", "token_revoke": "Jeton révoqué",
+}
+
+
+def _rt() -> Runtime:
+    return current_app.extensions["guichet"]
+
+
+@bp.record_once
+def _setup(state) -> None:
+    login_manager.init_app(state.app)
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> AgentUser | None:
+    with _rt().db.session() as session:
+        agent = agent_store.by_id(session, int(user_id)) if user_id.isdigit() else None
+        return AgentUser(agent) if agent is not None and agent.active else None
+
+
+@bp.context_processor
+def _globals() -> dict[str, Any]:
+    return {"csrf_token": generate_csrf, "badge": badge, "status_text": status_text, "ROLE_LABELS": ROLE_LABELS,
+            "ACTION_LABELS": ACTION_LABELS}
+
+
+@bp.before_request
+def _check_csrf():
+    """Every POST of the back office carries the token of the agent's session, or is refused with 400."""
+    if request.method == "POST":
+        request.max_content_length = MAX_PHOTO_BYTES + 64 * 1024
+        try:
+            validate_csrf(request.form.get("csrf_token"))
+        except (ValidationError, CSRFError) as err:
+            log.warning("back office form without a valid CSRF token", extra={"path": request.path})
+            return render_template("backoffice/error.html", title="Formulaire expiré",
+                                   message=f"Le formulaire a expiré ou n'a pas été envoyé depuis le guichet "
+                                           f"({err}). Rechargez la page et recommencez."), 400
+    return None
+
+
+# --- what the pages show -------------------------------------------------------------------------------------
+
+
+def badge(status: str) -> str:
+    """The DSFR badge class of a status."""
+    return BADGES[PROGRESS.get(status, "grey")]
+
+
+def status_text(status: str) -> str:
+    """A status in plain French."""
+    return _rt().messages.text(f"status.{status}")
+
+
+def filter_choices(rt: Runtime) -> dict[str, list[tuple[str, str]]]:
+    """The options of the queue's filters."""
+    statuses = []
+    for kind in ("problem", "idea"):
+        for status in case_service.TRANSITIONS[kind]:
+            if status not in [s for s, _ in statuses]:
+                statuses.append((status, rt.messages.text(f"status.{status}")))
+    territories = []
+    for commune in rt.router.territories.communes():
+        territories.append((commune.code, commune.name))
+        territories.extend((code, f"{commune.name} – {name}") for code, name, _ in commune.districts)
+    return {
+        "statuses": statuses,
+        "categories": [(code, rt.category_label(code)) for code in rt.catalogue.categories],
+        "territories": territories,
+        "urgencies": [(u, {"normal": "Normale", "high": "Haute", "emergency": "Urgence"}.get(u, u)) for u in URGENCIES],
+        "services": [(s.code, s.name) for s in rt.router.services.all()],
+    }
+
+
+def _row(rt: Runtime, case: Case, followers: dict[int, int]) -> dict[str, Any]:
+    now = utcnow()
+    return {
+        "reference": case.reference, "status": case.status, "status_label": rt.messages.text(f"status.{case.status}"),
+        "colour": PROGRESS.get(case.status, "grey"), "category": rt.category_label(case.category),
+        "urgency": case.urgency, "service": rt.service_name(case.service), "address": case.address,
+        "territory": case.district or case.territory, "lat": case.lat, "lon": case.lon,
+        "created_at": case.created_at, "due_at": case.due_at, "followers": followers.get(case.id, 0),
+        "overdue": case.due_at is not None and case.due_at < now and case.status in case_store.OPEN_STATUSES,
+    }
+
+
+def _queue_rows(rt: Runtime, session: Session, who: AgentUser, filters: dict, **extra) -> list[dict[str, Any]]:
+    cases = agent_store.queue(session, services=who.scope, **filters, **extra)
+    followers = agent_store.follower_counts(session, [c.id for c in cases])
+    return [_row(rt, c, followers) for c in cases]
+
+
+def _fail(err: ActionError, reference: str | None = None):
+    if err.status == 404:
+        abort(404, description=str(err))
+    flash(f"Action impossible : {err}", "error")
+    return redirect(url_for(".case_page", reference=reference) if reference else url_for(".queue"), 303)
+
+
+def _done(text: str, reference: str):
+    flash(text, "success")
+    return redirect(url_for(".case_page", reference=reference), 303)
+
+
+# --- the pages -----------------------------------------------------------------------------------------------
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+def login():
+    """The login form (e-mail and password)."""
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(url_for(".queue"))
+    error = None
+    email = ""
+    if request.method == "POST":
+        rt = _rt()
+        email = request.form.get("email", "").strip()
+        with rt.db.session() as session:
+            agent = authenticate(session, email, request.form.get("password", ""))
+            known = agent_store.by_email(session, email) if agent is None else agent
+            agent_store.audit(session, agent=known, action="login" if agent else "login_failed", via="web",
+                              actor=known.email if known else "")
+            user = AgentUser(agent) if agent else None
+        if user is not None:
+            login_user(user)
+            target = request.args.get("next") or ""
+            # Only a path of this site: never an open redirect.
+            if not target.startswith("/") or target.startswith("//"):
+                target = url_for(".queue")
+            return redirect(target, 303)
+        error = "Identifiant ou mot de passe incorrect, ou compte verrouillé quelques minutes après des erreurs."
+    return render_template("backoffice/login.html", error=error, email=email), 401 if error else 200
+
+
+@bp.post("/deconnexion")
+@login_required
+def logout():
+    """Log out."""
+    with _rt().db.session() as session:
+        agent_store.audit(session, agent=agent_row(session, current_user), action="logout", via="web")
+    logout_user()
+    flash("Vous êtes déconnecté.", "info")
+    return redirect(url_for(".login"), 303)
+
+
+@bp.get("/")
+@login_required
+def queue():
+    """The queue of the agent's services, as a table with filters."""
+    rt = _rt()
+    filters = queue_filters(request.args)
+    with rt.db.session() as session:
+        rows = _queue_rows(rt, session, current_user, filters)
+    return render_template("backoffice/queue.html", rows=rows, filters=filters, choices=filter_choices(rt),
+                           query=request.args.to_dict())
+
+
+@bp.get("/carte")
+@login_required
+def map_page():
+    """The queue on a map, markers coloured by progress."""
+    rt = _rt()
+    filters = queue_filters(request.args)
+    return render_template("backoffice/map.html", filters=filters, choices=filter_choices(rt),
+                           query=request.args.to_dict(),
+                           tile_url=rt.settings.tile_url)
+
+
+@bp.get("/carte.json")
+@login_required
+def map_data():
+    """The located cases of the queue, for the map (the same filters as the list)."""
+    rt = _rt()
+    with rt.db.session() as session:
+        rows = _queue_rows(rt, session, current_user, queue_filters(request.args), located_only=True)
+    return jsonify(cases=[
+        {"reference": r["reference"], "lat": r["lat"], "lon": r["lon"], "status": r["status"],
+         "status_label": r["status_label"], "colour": r["colour"], "category": r["category"],
+         "address": r["address"], "overdue": r["overdue"],
+         "url": url_for(".case_page", reference=r["reference"])}
+        for r in rows
+    ])
+
+
+@bp.get("/dossiers/<reference>")
+@login_required
+def case_page(reference: str):
+    """One case: details, the resident's messages, the timeline, photos and the actions."""
+    rt = _rt()
+    with rt.db.session() as session:
+        try:
+            case = visible_case(session, current_user, reference)
+        except ActionError as err:
+            abort(404, description=str(err))
+        reporter = agent_store.reporter(session, case)
+        merged_into = session.get(Case, case.merged_into_id) if case.merged_into_id else None
+        context = {
+            "case": case,
+            "row": _row(rt, case, {case.id: case_store.follower_count(session, case)}),
+            "reporter": reporter,
+            "messages": agent_store.resident_messages(session, case),
+            "timeline": case_store.timeline(session, case),
+            "photos": attachments.of_case(session, case),
+            "audit": agent_store.audit_log(session, case=case, limit=50),
+            "next_statuses": sorted(s for s in case_service.TRANSITIONS[case.kind][case.status] if s != "duplicate"),
+            "can_merge": "duplicate" in case_service.TRANSITIONS[case.kind][case.status],
+            "merged_into": merged_into.reference if merged_into else None,
+        }
+    return render_template("backoffice/case.html", choices=filter_choices(rt), **context)
+
+
+def _form_action(reference: str, action, success: str, **fields):
+    rt = _rt()
+    try:
+        with rt.db.session() as session:
+            case = action(rt, session, current_user, reference, **fields)
+            shown = case.reference
+    except ActionError as err:
+        return _fail(err, reference)
+    if action is act_reroute and not current_user.can_see(case):
+        flash(success, "success")
+        return redirect(url_for(".queue"), 303)
+    return _done(success, shown)
+
+
+@bp.post("/dossiers/<reference>/statut")
+@login_required
+def case_status(reference: str):
+    """Change the status, with a public message and an optional photo."""
+    photo = None
+    upload = request.files.get("photo")
+    if upload is not None and upload.filename:
+        data = upload.read(MAX_PHOTO_BYTES + 1)
+        content_type = next((t for sig, t in PHOTO_SIGNATURES.items() if data.startswith(sig)), None)
+        if content_type is None or len(data) > MAX_PHOTO_BYTES:
+            return _fail(ActionError("la photo doit être une image JPEG, PNG, GIF ou WebP de moins de 10 Mo"),
+                         reference)
+        photo = Photo(data=data, content_type=content_type)
+    return _form_action(reference, act_status, "Statut modifié : les personnes qui suivent le dossier sont prévenues.",
+                        status=request.form.get("status", ""), message=request.form.get("message"), photo=photo)
+
+
+@bp.post("/dossiers/<reference>/message")
+@login_required
+def case_message(reference: str):
+    """Write to the reporter on their channel."""
+    return _form_action(reference, act_message, "Message envoyé au déclarant sur son canal.",
+                        text=request.form.get("text", ""))
+
+
+@bp.post("/dossiers/<reference>/reorienter")
+@login_required
+def case_reroute(reference: str):
+    """Hand the case to another service."""
+    return _form_action(reference, act_reroute, "Dossier réorienté.", service=request.form.get("service", ""),
+                        reason=request.form.get("reason"))
+
+
+@bp.post("/dossiers/<reference>/fusionner")
+@login_required
+def case_merge(reference: str):
+    """Merge the case into another one."""
+    return _form_action(reference, act_merge, "Dossier fusionné : ses abonnés suivent désormais ce dossier.",
+                        target=request.form.get("target", ""), message=request.form.get("message"))
+
+
+@bp.post("/dossiers/<reference>/note")
+@login_required
+def case_note(reference: str):
+    """Add an internal note."""
+    return _form_action(reference, act_note, "Note interne ajoutée.", text=request.form.get("text", ""))
+
+
+@bp.get("/photos/<int:attachment_id>")
+@login_required
+def photo(attachment_id: int):
+    """A photo of a case the agent may see."""
+    rt = _rt()
+    with rt.db.session() as session:
+        attachment = session.get(Attachment, attachment_id)
+        case = session.get(Case, attachment.case_id) if attachment and attachment.case_id else None
+        if case is None or not current_user.can_see(case):
+            abort(404)
+        path = Path(attachment.path)
+    media = Path(rt.settings.media_dir).resolve()
+    if not path.resolve().is_relative_to(media) or not path.is_file():
+        abort(404)
+    return send_file(path, mimetype=attachment.content_type or "application/octet-stream", max_age=0)
+
+
+@bp.get("/journal")
+@login_required
+def audit_page():
+    """The audit log: every action of the agents of one's services (everything for supervisors)."""
+    with _rt().db.session() as session:
+        entries = agent_store.audit_log(session, services=current_user.scope, limit=500)
+    return render_template("backoffice/audit.html", entries=entries)
+
+
+# --- users (admins) ------------------------------------------------------------------------------------------
+
+
+def _admin_only() -> None:
+    if not current_user.is_admin:
+        abort(403, description="Réservé aux administrateurs.")
+
+
+@bp.get("/utilisateurs")
+@login_required
+def users():
+    """Agents and their tokens."""
+    _admin_only()
+    rt = _rt()
+    with rt.db.session() as session:
+        people = [(agent, agent_store.tokens_of(session, agent)) for agent in agent_store.everyone(session)]
+    return render_template("backoffice/users.html", people=people, choices=filter_choices(rt),
+                           roles=agent_store.ROLES, new_token=None)
+
+
+@bp.post("/utilisateurs")
+@login_required
+def users_add():
+    """Create an agent."""
+    _admin_only()
+    rt = _rt()
+    try:
+        with rt.db.session() as session:
+            agent = add_agent(session, email=request.form.get("email", ""), name=request.form.get("name", ""),
+                              password=request.form.get("password", ""), role=request.form.get("role", "agent"),
+                              services=request.form.getlist("services"),
+                              known_services={s.code for s in rt.router.services.all()})
+            agent_store.audit(session, agent=agent_row(session, current_user), action="user_add", via="web",
+                              user=agent.email, role=agent.role, services=agent.services)
+    except ActionError as err:
+        flash(f"Création impossible : {err}", "error")
+        return redirect(url_for(".users"), 303)
+    flash(f"Compte créé pour {agent.email}.", "success")
+    return redirect(url_for(".users"), 303)
+
+
+@bp.post("/utilisateurs/<int:agent_id>/jeton")
+@login_required
+def users_token(agent_id: int):
+    """Create an API token for an agent; it is shown once, on this page."""
+    _admin_only()
+    rt = _rt()
+    token = new_token()
+    with rt.db.session() as session:
+        agent = agent_store.by_id(session, agent_id)
+        if agent is None:
+            abort(404)
+        agent_store.add_token(session, agent, token, label=request.form.get("label", "").strip())
+        agent_store.audit(session, agent=agent_row(session, current_user), action="token_add", via="web",
+                          user=agent.email)
+        people = [(a, agent_store.tokens_of(session, a)) for a in agent_store.everyone(session)]
+    response = render_template("backoffice/users.html", people=people, choices=filter_choices(rt),
+                               roles=agent_store.ROLES, new_token=(agent.email, token))
+    return response, 201, {"Cache-Control": "no-store"}
+
+
+@bp.post("/utilisateurs/<int:agent_id>/actif")
+@login_required
+def users_active(agent_id: int):
+    """Deactivate or reactivate an agent."""
+    _admin_only()
+    with _rt().db.session() as session:
+        agent = agent_store.by_id(session, agent_id)
+        if agent is None:
+            abort(404)
+        if agent.id == current_user.id:
+            flash("Vous ne pouvez pas désactiver votre propre compte.", "error")
+            return redirect(url_for(".users"), 303)
+        agent.active = not agent.active
+        session.add(agent)
+        agent_store.audit(session, agent=agent_row(session, current_user),
+                          action="user_enable" if agent.active else "user_disable", via="web", user=agent.email)
+    return redirect(url_for(".users"), 303)
+
+
+@bp.post("/jetons/<int:token_id>/revoquer")
+@login_required
+def token_revoke(token_id: int):
+    """Revoke an API token."""
+    _admin_only()
+    with _rt().db.session() as session:
+        row = agent_store.revoke_token(session, token_id)
+        if row is None:
+            abort(404)
+        agent_store.audit(session, agent=agent_row(session, current_user), action="token_revoke", via="web",
+                          token=row.hint)
+    return redirect(url_for(".users"), 303)
+
+
+@bp.errorhandler(403)
+@bp.errorhandler(404)
+def _error(err):
+    titles = {403: "Accès refusé", 404: "Dossier ou page introuvable"}
+    return render_template("backoffice/error.html", title=titles[err.code], message=err.description), err.code
