@@ -9,10 +9,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from nlu.references import new_reference
+from store import statuses
 from store.clock import utcnow
 from store.models import Attachment, Case, CaseEvent, Follower, Identity
 
-OPEN_STATUSES = ("received", "validated", "in_progress", "under_study", "go")
+OPEN_STATUSES = statuses.OPEN  # kept by name: the queries below and store/agents read it
 
 
 def create(session: Session, *, prefix: str, **fields) -> Case:

@@ -11,6 +11,7 @@ from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from store.clock import utcnow
+from store.statuses import ProblemStatus
 
 
 class Contact(SQLModel, table=True):
@@ -86,7 +87,7 @@ class Case(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(unique=True)
     kind: str = "problem"  # problem, idea
-    status: str = "received"
+    status: str = ProblemStatus.RECEIVED.value  # the vocabulary, per kind: store/statuses.py
     category: str = "autre"
     urgency: str = "normal"
     description: str = Field(default="", sa_column=Column(Text, nullable=False))

@@ -6,11 +6,12 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from store import statuses
 from store.models import Case, CaseEvent
 
 # Timeline events the public may read, and the statuses a resolution photo comes with.
 PUBLIC_KINDS = ("created", "status")
-RESOLVED_STATUSES = ("resolved", "done")
+RESOLVED_STATUSES = statuses.SOLVED
 
 
 def requests_page(

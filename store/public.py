@@ -14,21 +14,13 @@ from statistics import median
 from sqlalchemy import and_, case, func, or_
 from sqlmodel import Session, select
 
+from store import statuses
 from store.clock import aware
 from store.models import Case, CaseEvent, Follower
 
-# Statuses the map shows, with their colour (SPEC "Cases": red received, orange under way, green resolved).
-MAP_COLOURS = {
-    "received": "red",
-    "validated": "orange",
-    "in_progress": "orange",
-    "under_study": "orange",
-    "go": "orange",
-    "resolved": "green",
-    "done": "green",
-}
-SOLVED_STATUSES = ("resolved", "done")
-OPEN_ON_MAP = tuple(status for status, colour in MAP_COLOURS.items() if colour != "green")
+MAP_COLOURS = statuses.ON_MAP  # statuses the map shows, with their colour
+SOLVED_STATUSES = statuses.SOLVED
+OPEN_ON_MAP = tuple(status for status, colour in MAP_COLOURS.items() if colour != statuses.Colour.GREEN)
 PUBLIC_KINDS = ("created", "status")  # timeline events the public may read (never notes, never followers)
 RESOLUTION_SAMPLE = 20_000  # the latest resolutions the medians are taken over
 
@@ -103,7 +95,7 @@ def counts_by_category_and_status(session: Session) -> list[tuple[str, str, int]
     """(category, status, number of cases) for every pair that has cases; merged duplicates left out."""
     rows = session.exec(
         select(Case.category, Case.status, func.count())
-        .where(Case.status != "duplicate")
+        .where(Case.status != statuses.ProblemStatus.DUPLICATE)
         .group_by(Case.category, Case.status)
         .order_by(Case.category, Case.status)
     ).all()
@@ -180,5 +172,5 @@ def reference_of(session: Session, case_id: int | None) -> str | None:
 def latest(session: Session, *, limit: int = 10) -> list[Case]:
     """The latest cases the public may see (merged duplicates left out), newest first."""
     return list(session.exec(
-        select(Case).where(Case.status != "duplicate").order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)
+        select(Case).where(Case.status != statuses.ProblemStatus.DUPLICATE).order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)
     ).all())

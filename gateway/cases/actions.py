@@ -18,6 +18,7 @@ from store import agents as agent_store
 from store import attachments, files
 from store import cases as case_store
 from store.models import Agent, Case
+from store.statuses import TRANSITIONS, ProblemStatus
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 PHOTO_SIGNATURES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"GIF8": "image/gif",
@@ -44,10 +45,10 @@ def act_status(rt: Runtime, session: Session, who: AgentUser, reference: str, *,
                message: str | None, photo: Photo | None = None, via: str = "web") -> Case:
     """Change the status with an optional public message and photo; everyone following is told."""
     case = visible_case(session, who, reference)
-    allowed = case_service.TRANSITIONS[case.kind]
+    allowed = TRANSITIONS[case.kind]
     if status not in allowed:
         raise ActionError(f"statut inconnu {status!r} pour ce dossier : {', '.join(allowed)}")
-    if status == "duplicate":
+    if status == ProblemStatus.DUPLICATE:
         raise ActionError("pour un doublon, utilisez la fusion avec le dossier de référence")
     message = (message or "").strip() or None
     path = None
@@ -116,7 +117,7 @@ def act_merge(rt: Runtime, session: Session, who: AgentUser, reference: str, *, 
         raise ActionError("un dossier ne peut pas être fusionné avec lui-même")
     message = (message or "").strip() or None
     try:
-        case_service.change_status(rt, session, reference=case.reference, status="duplicate", target=into.reference,
+        case_service.change_status(rt, session, reference=case.reference, status=ProblemStatus.DUPLICATE, target=into.reference,
                                    message=message, actor=who.label)
     except case_service.CaseError as err:
         raise ActionError(str(err), 409) from err

@@ -21,29 +21,10 @@ from store import cases as case_store
 from store import contacts, outbox
 from store.clock import utcnow
 from store.models import Case, Follower, Identity
+from store.statuses import SOLVED, TRANSITIONS, ProblemStatus
 
 log = logging.getLogger(__name__)
 
-# Which status may follow which, per kind of case (SPEC "Cases").
-TRANSITIONS: dict[str, dict[str, set[str]]] = {
-    "problem": {
-        "received": {"validated", "in_progress", "resolved", "rejected", "duplicate"},
-        "validated": {"in_progress", "resolved", "rejected", "duplicate"},
-        "in_progress": {"resolved", "rejected"},
-        "resolved": {"in_progress"},
-        "rejected": {"received"},
-        "duplicate": set(),
-    },
-    "idea": {
-        "received": {"under_study", "go", "no_go", "duplicate"},
-        "under_study": {"go", "no_go", "duplicate"},
-        "go": {"in_progress", "done"},
-        "no_go": {"under_study"},
-        "in_progress": {"done"},
-        "done": set(),
-        "duplicate": set(),
-    },
-}
 URGENT_LEVELS = {"high", "emergency"}
 
 
@@ -107,7 +88,7 @@ def open_or_join(rt: Runtime, session: Session, identity: Identity, intake: Inta
         due_at=now + timedelta(days=rt.delay_days(intake.category)),
     )
     case_store.add_follower(session, case, identity, role="reporter", thread=thread)
-    case_store.add_event(session, case, "created", status_to="received", actor="resident", public=True,
+    case_store.add_event(session, case, "created", status_to=ProblemStatus.RECEIVED, actor="resident", public=True,
                          created_at=now)
     log.info("case opened", extra={"case": case.reference, "channel": case.channel, "service": case.service})
     return IntakeResult(case, joined=False)
@@ -171,13 +152,13 @@ def change_status(
         choices = ", ".join(sorted(allowed[case.status])) or "none"
         raise CaseError(f"{case.reference} is {case.status}: it can move to {choices}, not {status}")
     target_case = None
-    if status == "duplicate":
+    if status == ProblemStatus.DUPLICATE:
         target_case = case_store.by_reference(session, target or "", lock=True)
         if target_case is None or target_case.id == case.id:
             raise CaseError("a duplicate needs --target, the reference of the case it joins")
     previous = case.status
     case.status, case.updated_at = status, now
-    if status in ("resolved", "done"):
+    if status in SOLVED:
         case.resolved_at = now
     if target_case is not None:
         case.merged_into_id = target_case.id

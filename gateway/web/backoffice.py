@@ -27,7 +27,6 @@ from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from sqlmodel import Session
 from wtforms.validators import ValidationError
 
-from gateway.cases import flows as case_service
 from gateway.cases.actions import (
     MAX_PHOTO_BYTES,
     PHOTO_SIGNATURES,
@@ -49,6 +48,7 @@ from store import attachments
 from store import cases as case_store
 from store.clock import utcnow
 from store.models import Attachment, Case
+from store.statuses import OPEN, TRANSITIONS, ProblemStatus, colour
 
 log = logging.getLogger(__name__)
 
@@ -58,11 +58,6 @@ login_manager.login_view = "backoffice.login"
 login_manager.login_message = "Connectez-vous pour accéder au guichet des agents."
 login_manager.login_message_category = "info"
 
-# Map and badge colours (SPEC "Cases"): red = received, orange = validated or in progress, green = resolved.
-PROGRESS = {
-    "received": "red", "validated": "orange", "in_progress": "orange", "under_study": "orange", "go": "orange",
-    "resolved": "green", "done": "green", "rejected": "grey", "no_go": "grey", "duplicate": "grey",
-}
 BADGES = {"red": "fr-badge--error", "orange": "fr-badge--warning", "green": "fr-badge--success",
           "grey": "fr-badge--info"}
 ROLE_LABELS = {"agent": "Agent", "supervisor": "Superviseur", "admin": "Administrateur"}
@@ -116,7 +111,7 @@ def _check_csrf():
 
 def badge(status: str) -> str:
     """The DSFR badge class of a status."""
-    return BADGES[PROGRESS.get(status, "grey")]
+    return BADGES[colour(status)]
 
 
 def status_text(status: str) -> str:
@@ -128,7 +123,7 @@ def filter_choices(rt: Runtime) -> dict[str, list[tuple[str, str]]]:
     """The options of the queue's filters."""
     statuses = []
     for kind in ("problem", "idea"):
-        for status in case_service.TRANSITIONS[kind]:
+        for status in TRANSITIONS[kind]:
             if status not in [s for s, _ in statuses]:
                 statuses.append((status, rt.messages.text(f"status.{status}")))
     territories = []
@@ -148,11 +143,11 @@ def _row(rt: Runtime, case: Case, followers: dict[int, int]) -> dict[str, Any]:
     now = utcnow()
     return {
         "reference": case.reference, "status": case.status, "status_label": rt.messages.text(f"status.{case.status}"),
-        "colour": PROGRESS.get(case.status, "grey"), "category": rt.category_label(case.category),
+        "colour": colour(case.status), "category": rt.category_label(case.category),
         "urgency": case.urgency, "service": rt.service_name(case.service), "address": case.address,
         "territory": case.district or case.territory, "lat": case.lat, "lon": case.lon,
         "created_at": case.created_at, "due_at": case.due_at, "followers": followers.get(case.id, 0),
-        "overdue": case.due_at is not None and case.due_at < now and case.status in case_store.OPEN_STATUSES,
+        "overdue": case.due_at is not None and case.due_at < now and case.status in OPEN,
     }
 
 
@@ -274,8 +269,8 @@ def case_page(reference: str):
             "timeline": case_store.timeline(session, case),
             "photos": attachments.of_case(session, case),
             "audit": agent_store.audit_log(session, case=case, limit=50),
-            "next_statuses": sorted(s for s in case_service.TRANSITIONS[case.kind][case.status] if s != "duplicate"),
-            "can_merge": "duplicate" in case_service.TRANSITIONS[case.kind][case.status],
+            "next_statuses": sorted(s for s in TRANSITIONS[case.kind][case.status] if s != ProblemStatus.DUPLICATE),
+            "can_merge": ProblemStatus.DUPLICATE in TRANSITIONS[case.kind][case.status],
             "merged_into": merged_into.reference if merged_into else None,
         }
     return render_template("backoffice/case.html", choices=filter_choices(rt), **context)

@@ -27,7 +27,7 @@ from flask import Blueprint, Response, current_app, request, send_from_directory
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from gateway.cases.flows import TRANSITIONS, Intake, delay_text, open_or_join
+from gateway.cases.flows import Intake, delay_text, open_or_join
 from gateway.cases.privacy import mask_personal
 from gateway.runtime import Runtime
 from store import cases as case_store
@@ -35,6 +35,7 @@ from store import contacts
 from store import open311 as queries
 from store.clock import utcnow
 from store.models import Case, CaseEvent
+from store.statuses import OPEN, TRANSITIONS, IdeaStatus, ProblemStatus
 
 log = logging.getLogger(__name__)
 
@@ -63,16 +64,16 @@ ITEM_TAGS = {
 
 # mySociety's extended status of each of our statuses, for servicerequestupdates.
 EXTENDED_STATUS = {
-    "received": "open",
-    "validated": "action_scheduled",
-    "in_progress": "in_progress",
-    "resolved": "fixed",
-    "rejected": "no_further_action",
-    "duplicate": "duplicate",
-    "under_study": "investigating",
-    "go": "planned",
-    "no_go": "no_further_action",
-    "done": "fixed",
+    ProblemStatus.RECEIVED: "open",
+    ProblemStatus.VALIDATED: "action_scheduled",
+    ProblemStatus.IN_PROGRESS: "in_progress",
+    ProblemStatus.RESOLVED: "fixed",
+    ProblemStatus.REJECTED: "no_further_action",
+    ProblemStatus.DUPLICATE: "duplicate",
+    IdeaStatus.UNDER_STUDY: "investigating",
+    IdeaStatus.GO: "planned",
+    IdeaStatus.NO_GO: "no_further_action",
+    IdeaStatus.DONE: "fixed",
 }
 
 _HTML = re.compile(r"<\s*/?\s*[A-Za-z!][^>]*>")
@@ -271,7 +272,7 @@ def _status_notes(rt: Runtime, case: Case, event: CaseEvent | None) -> str:
 
 
 def request_entry(rt: Runtime, case: Case, event: CaseEvent | None, photo: str | None) -> dict[str, Any]:
-    closed = case.status not in case_store.OPEN_STATUSES
+    closed = case.status not in OPEN
     return {
         "service_request_id": case.reference,
         "status": "closed" if closed else "open",
@@ -368,8 +369,8 @@ def _internal_statuses(statuses: list[str] | None) -> list[str] | None:
         return None
     every = {status for kind in TRANSITIONS.values() for status in kind}
     if set(statuses) == {"open"}:
-        return sorted(case_store.OPEN_STATUSES)
-    return sorted(every - set(case_store.OPEN_STATUSES))
+        return sorted(OPEN)
+    return sorted(every - set(OPEN))
 
 
 @bp.get("/requests/<service_request_id>.<fmt>")

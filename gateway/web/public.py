@@ -28,6 +28,7 @@ from store import cases as case_store
 from store import public as queries
 from store.clock import aware, utcnow
 from store.models import Case
+from store.statuses import ProblemStatus
 
 log = logging.getLogger(__name__)
 
@@ -321,7 +322,7 @@ def statistics(rt: Runtime) -> dict[str, Any]:
     with rt.db.session() as session:
         pairs = queries.counts_by_category_and_status(session)
         delays = queries.delays_by_service(session)
-    statuses = [s for s in (*queries.MAP_COLOURS, "rejected") if any(p[1] == s for p in pairs)]
+    statuses = [s for s in (*queries.MAP_COLOURS, ProblemStatus.REJECTED) if any(p[1] == s for p in pairs)]
     statuses += sorted({p[1] for p in pairs} - set(statuses))
     by_category: dict[str, dict[str, int]] = {}
     for category, status, count in pairs:
