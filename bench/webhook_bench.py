@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from standins.twilio import TwilioStandin, inbound_sms_params  # noqa: E402
 from store.db import Database  # noqa: E402
-from store.models import InboundMessage, OutboundMessage  # noqa: E402
+from store.models import OutboxEntry, ReceivedMessage  # noqa: E402
 
 ACCOUNT_SID = "AC" + "b" * 32
 TOKEN = "bench-token"
@@ -183,7 +183,7 @@ def main() -> None:
             return
 
         with database.session() as s:
-            stored = s.exec(select(func.count()).select_from(InboundMessage)).one()[0]
+            stored = s.exec(select(func.count()).select_from(ReceivedMessage)).one()[0]
         print(f"full pipeline: {stored} stored messages understood, routed, answered by "
               f"{args.pipeline_workers} worker processes")
         started = time.perf_counter()
@@ -193,10 +193,10 @@ def main() -> None:
         load_until = None
         while True:
             with database.session() as s:
-                pending = s.exec(select(func.count()).select_from(InboundMessage)
-                                 .where(InboundMessage.status == "pending")).one()[0]
-                unsent = s.exec(select(func.count()).select_from(OutboundMessage)
-                                .where(OutboundMessage.status.in_(("queued", "sending")))).one()[0]
+                pending = s.exec(select(func.count()).select_from(ReceivedMessage)
+                                 .where(ReceivedMessage.status == "pending")).one()[0]
+                unsent = s.exec(select(func.count()).select_from(OutboxEntry)
+                                .where(OutboxEntry.status.in_(("queued", "sending")))).one()[0]
             if load_until is None and pending < stored:
                 load_until = time.perf_counter()  # the first message handled: the model is loaded
             if pending == 0 and unsent == 0:
@@ -204,7 +204,7 @@ def main() -> None:
             time.sleep(0.2)
         done = time.perf_counter()
         with database.session() as s:
-            answered = s.exec(select(func.count()).select_from(OutboundMessage)).one()[0]
+            answered = s.exec(select(func.count()).select_from(OutboxEntry)).one()[0]
         print(f"  model load and start-up       {load_until - started:6.1f} s")
         print(f"  handled and answered          {stored / (done - load_until):8.0f} msg/s "
               f"({answered} answers sent to the local Twilio, {len(twilio.messages)} received)")

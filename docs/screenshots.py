@@ -83,7 +83,7 @@ def seed(rt, folder: Path) -> str:
     from gateway.engine.conversation import ConversationEngine
     from store import inbound
     from store.clock import utcnow
-    from store.models import Case, CaseEvent, InboundMessage
+    from store.models import Case, CaseEvent, ReceivedMessage
 
     demo_seed(rt)
     engine = ConversationEngine(rt)
@@ -92,7 +92,7 @@ def seed(rt, folder: Path) -> str:
         received = Received(channel="sms", provider_id=f"SMshot{number:028d}", sender=sender, recipient=NUMBER,
                             text=text)
         with rt.db.session() as session:
-            row = session.get(InboundMessage, inbound.record(session, received))
+            row = session.get(ReceivedMessage, inbound.record(session, received))
             engine.handle(session, row)
             inbound.mark_done(session, row)
             case = session.exec(select(Case).order_by(Case.id.desc())).first()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from channels.base import Media
 from store import files
 from store.clock import utcnow
 from store.contacts import identity_for
-from store.models import Identity, InboundMessage
+from store.models import Identity, ReceivedMessage
 
 MAX_ATTEMPTS = 5
 
@@ -32,46 +33,60 @@ def record(session: Session, received: Received, *, media_dir: Path | None = Non
         "sender": received.sender,
         "recipient": received.recipient,
         "body": received.text,
-        "extra": {
-            "lat": received.lat,
-            "lon": received.lon,
-            "media": [_media_entry(media, media_dir) for media in received.media],
-            "profile_name": received.profile_name,
-            "thread_id": received.thread_id,
-            "thread_reference": received.thread_reference,
-            "automatic": received.automatic,
-            "raw": received.raw,
-        },
+        "lat": received.lat,
+        "lon": received.lon,
+        "media": [dataclasses.asdict(_kept(media, media_dir)) for media in received.media],
+        "profile_name": received.profile_name,
+        "thread_id": received.thread_id,
+        "thread_reference": received.thread_reference,
+        "automatic": received.automatic,
+        "raw": received.raw,
         "status": "pending",
         "attempts": 0,
         "received_at": now,
         "next_attempt_at": now,
     }
-    statement = _insert_ignoring_duplicates(session, values).returning(InboundMessage.id)
+    statement = _insert_ignoring_duplicates(session, values).returning(ReceivedMessage.id)
     return session.exec(statement).scalar()
 
 
-def _media_entry(media: Media, media_dir: Path | None) -> dict:
+@dataclasses.dataclass(frozen=True)
+class KeptMedia:
+    """A photo or file of a received message: kept under the media directory (`path`) when its bytes came
+    with it, else where the channel's adapter fetches it (`url`)."""
+
+    content_type: str | None = None
+    url: str | None = None
+    path: str | None = None
+    filename: str | None = None
+
+
+def media_of(message: ReceivedMessage) -> list[KeptMedia]:
+    """The media of a stored message, typed."""
+    return [KeptMedia(**entry) for entry in message.media or []]
+
+
+def _kept(media: Media, media_dir: Path | None) -> KeptMedia:
     path = None
     if media.data is not None:
         if media_dir is None:
             raise ValueError("media with bytes need a media_dir to be kept")
         path = str(files.keep(media_dir, media.data, content_type=media.content_type, prefix="inbound"))
-    return {"content_type": media.content_type, "url": media.url, "path": path, "filename": media.filename}
+    return KeptMedia(content_type=media.content_type, url=media.url, path=path, filename=media.filename)
 
 
 def _insert_ignoring_duplicates(session: Session, values: dict):
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        return postgresql.insert(InboundMessage).values(**values).on_conflict_do_nothing(
+        return postgresql.insert(ReceivedMessage).values(**values).on_conflict_do_nothing(
             index_elements=["channel", "provider_id"])
     if dialect == "sqlite":
-        return sqlite.insert(InboundMessage).values(**values).on_conflict_do_nothing(
+        return sqlite.insert(ReceivedMessage).values(**values).on_conflict_do_nothing(
             index_elements=["channel", "provider_id"])
-    return insert(InboundMessage).values(**values)
+    return insert(ReceivedMessage).values(**values)
 
 
-def claim_next(session: Session, *, window: int = 64) -> InboundMessage | None:
+def claim_next(session: Session, *, window: int = 64) -> ReceivedMessage | None:
     """Lock the oldest pending message whose sender has nothing older pending, so turns keep their order.
 
     The oldest `window` pending messages are looked at first, which an index answers at once; the whole
@@ -82,34 +97,34 @@ def claim_next(session: Session, *, window: int = 64) -> InboundMessage | None:
 
 
 def _claim_query(window: int | None):
-    earlier = aliased(InboundMessage)
+    earlier = aliased(ReceivedMessage)
     older_pending = exists().where(
         and_(
-            earlier.channel == InboundMessage.channel,
-            earlier.sender == InboundMessage.sender,
+            earlier.channel == ReceivedMessage.channel,
+            earlier.sender == ReceivedMessage.sender,
             earlier.status == "pending",
-            earlier.id < InboundMessage.id,
+            earlier.id < ReceivedMessage.id,
         )
     )
-    due = and_(InboundMessage.status == "pending", InboundMessage.next_attempt_at <= utcnow())
-    query = select(InboundMessage).where(due, ~older_pending)
+    due = and_(ReceivedMessage.status == "pending", ReceivedMessage.next_attempt_at <= utcnow())
+    query = select(ReceivedMessage).where(due, ~older_pending)
     if window is not None:
-        oldest = select(InboundMessage.id).where(due).order_by(InboundMessage.id).limit(window)
-        query = query.where(InboundMessage.id.in_(oldest.scalar_subquery()))
-    return query.order_by(InboundMessage.id).limit(1).with_for_update(skip_locked=True)
+        oldest = select(ReceivedMessage.id).where(due).order_by(ReceivedMessage.id).limit(window)
+        query = query.where(ReceivedMessage.id.in_(oldest.scalar_subquery()))
+    return query.order_by(ReceivedMessage.id).limit(1).with_for_update(skip_locked=True)
 
 
-def sender_identity(session: Session, message: InboundMessage) -> Identity:
+def sender_identity(session: Session, message: ReceivedMessage) -> Identity:
     """The identity that wrote `message` (created on first contact), remembered on the message."""
     identity = identity_for(session, channel=message.channel, address=message.sender,
                             gateway_address=message.recipient or None, seen_at=message.received_at,
-                            name=message.extra.get("profile_name"))
+                            name=message.profile_name)
     message.identity_id = identity.id
     session.add(message)
     return identity
 
 
-def mark_done(session: Session, message: InboundMessage) -> None:
+def mark_done(session: Session, message: ReceivedMessage) -> None:
     """The conversation engine has handled this message."""
     message.status, message.processed_at, message.error = "done", utcnow(), None
     message.attempts += 1
@@ -118,7 +133,7 @@ def mark_done(session: Session, message: InboundMessage) -> None:
 
 def mark_failed_attempt(session: Session, message_id: int, error: str) -> None:
     """Count a failed handling; after a few, park the message as failed for a person to look at."""
-    message = session.get(InboundMessage, message_id, with_for_update=True)
+    message = session.get(ReceivedMessage, message_id, with_for_update=True)
     if message is None or message.status != "pending":
         return
     message.attempts += 1

@@ -50,7 +50,7 @@ class Conversation(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-class InboundMessage(SQLModel, table=True):
+class ReceivedMessage(SQLModel, table=True):
     """One message as received, stored before the provider gets its 2xx; unique per provider id.
 
     The webhook writes this row and nothing else (one INSERT); who wrote it is resolved by the worker.
@@ -70,7 +70,15 @@ class InboundMessage(SQLModel, table=True):
     recipient: str = ""
     identity_id: int | None = Field(default=None, foreign_key="identity.id", index=True)
     body: str = Field(default="", sa_column=Column(Text, nullable=False))
-    extra: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # What the channel's InboundMessage carried besides the text, in typed columns (channels/base.py).
+    lat: float | None = None
+    lon: float | None = None
+    profile_name: str | None = None
+    thread_id: str | None = None  # its id in a threaded channel (an e-mail's Message-ID)
+    thread_reference: str | None = None  # the case reference its thread is about
+    automatic: bool = False  # an auto-reply, bounce or list mail: kept, never answered
+    media: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # store.inbound.KeptMedia
+    raw: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # the provider's payload
     status: str = "pending"  # pending, done, failed
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow)
@@ -138,7 +146,7 @@ class Follower(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class OutboundMessage(SQLModel, table=True):
+class OutboxEntry(SQLModel, table=True):
     """The outbox: every message we send is a row first; the worker sends it."""
 
     __tablename__ = "outbound_message"

@@ -13,7 +13,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from store.clock import utcnow
-from store.models import DeliveryEvent, Identity, OutboundMessage
+from store.models import DeliveryEvent, Identity, OutboxEntry
 
 RANK = {"queued": 0, "sending": 1, "wired": 2, "sent": 3, "delivered": 4, "read": 5}
 FINAL = {"failed", "undelivered", "canceled"}
@@ -32,10 +32,10 @@ def enqueue(
     inbound_id: int | None = None,
     not_before: datetime | None = None,
     meta: dict | None = None,
-) -> OutboundMessage:
+) -> OutboxEntry:
     """Queue a message to one identity, from the gateway address they wrote to; canceled if they said STOP."""
     now = utcnow()
-    message = OutboundMessage(
+    message = OutboxEntry(
         identity_id=identity.id,
         channel=identity.channel,
         to_address=identity.address,
@@ -72,29 +72,29 @@ def enqueue_many(session: Session, messages: list[tuple[Identity, str, dict]], *
             "last_error": f"identity stopped ({identity.stop_reason})" if stopped else None,
             "attempts": 0, "next_attempt_at": due, "created_at": now, "updated_at": now,
         })
-    session.execute(insert(OutboundMessage), rows)
+    session.execute(insert(OutboxEntry), rows)
     return len(rows)
 
 
-def pending_updates(session: Session, *, case_id: int) -> dict[int, OutboundMessage]:
+def pending_updates(session: Session, *, case_id: int) -> dict[int, OutboxEntry]:
     """Not-yet-sent updates of a case by identity: a newer update replaces them rather than adding one."""
     rows = session.exec(
-        select(OutboundMessage).where(
-            OutboundMessage.case_id == case_id,
-            OutboundMessage.purpose == "update",
-            OutboundMessage.status == "queued",
+        select(OutboxEntry).where(
+            OutboxEntry.case_id == case_id,
+            OutboxEntry.purpose == "update",
+            OutboxEntry.status == "queued",
         )
     ).all()
     return {row.identity_id: row for row in rows}
 
 
-def claim_due(session: Session, *, limit: int = 20, now: datetime | None = None) -> list[OutboundMessage]:
+def claim_due(session: Session, *, limit: int = 20, now: datetime | None = None) -> list[OutboxEntry]:
     """Lock due messages and mark them `sending`: no other worker will pick them (SKIP LOCKED)."""
     now = now or utcnow()
     rows = session.exec(
-        select(OutboundMessage)
-        .where(OutboundMessage.status == "queued", OutboundMessage.next_attempt_at <= now)
-        .order_by(OutboundMessage.urgent.desc(), OutboundMessage.id)
+        select(OutboxEntry)
+        .where(OutboxEntry.status == "queued", OutboxEntry.next_attempt_at <= now)
+        .order_by(OutboxEntry.urgent.desc(), OutboxEntry.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
@@ -105,20 +105,20 @@ def claim_due(session: Session, *, limit: int = 20, now: datetime | None = None)
     return list(rows)
 
 
-def claim_stale(session: Session, *, lease: timedelta, limit: int = 20) -> list[OutboundMessage]:
+def claim_stale(session: Session, *, lease: timedelta, limit: int = 20) -> list[OutboxEntry]:
     """Messages left `sending` by a worker that died mid-send, locked for reconciliation."""
     cutoff = utcnow() - lease
     rows = session.exec(
-        select(OutboundMessage)
-        .where(OutboundMessage.status == "sending", OutboundMessage.claimed_at < cutoff)
-        .order_by(OutboundMessage.id)
+        select(OutboxEntry)
+        .where(OutboxEntry.status == "sending", OutboxEntry.claimed_at < cutoff)
+        .order_by(OutboxEntry.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
     return list(rows)
 
 
-def mark_wired(session: Session, message: OutboundMessage, provider_id: str, status: str = "wired") -> None:
+def mark_wired(session: Session, message: OutboxEntry, provider_id: str, status: str = "wired") -> None:
     """The provider has the message (`status` further when its answer says so: Telegram's means delivered)."""
     now = utcnow()
     message.provider_id = provider_id
@@ -129,7 +129,7 @@ def mark_wired(session: Session, message: OutboundMessage, provider_id: str, sta
     session.add(message)
 
 
-def mark_retry(session: Session, message: OutboundMessage, error: str, *, base_delay: float,
+def mark_retry(session: Session, message: OutboxEntry, error: str, *, base_delay: float,
                max_attempts: int, retry_after: float | None = None, deferred: bool = False) -> None:
     """Back off exponentially (with jitter), or give up after `max_attempts`.
 
@@ -149,28 +149,28 @@ def mark_retry(session: Session, message: OutboundMessage, error: str, *, base_d
     session.add(message)
 
 
-def mark_failed(session: Session, message: OutboundMessage, error: str, code: str | None) -> None:
+def mark_failed(session: Session, message: OutboxEntry, error: str, code: str | None) -> None:
     """A final failure."""
     message.status, message.last_error, message.error_code = "failed", error[:500], code
     message.updated_at = utcnow()
     session.add(message)
 
 
-def requeue(session: Session, message: OutboundMessage) -> None:
+def requeue(session: Session, message: OutboxEntry) -> None:
     """Put a message back in the queue (its provider never got it)."""
     message.status, message.claimed_at, message.updated_at = "queued", None, utcnow()
     session.add(message)
 
 
 def apply_receipt(session: Session, *, provider_id: str, status: str, error_code: str | None,
-                  outbound_id: int | None) -> OutboundMessage | None:
+                  outbound_id: int | None) -> OutboxEntry | None:
     """Record a delivery receipt; the status only moves forward, whatever order receipts arrive in."""
     message = None
     if outbound_id is not None:
-        message = session.get(OutboundMessage, outbound_id, with_for_update=True)
+        message = session.get(OutboxEntry, outbound_id, with_for_update=True)
     if message is None:
         message = session.exec(
-            select(OutboundMessage).where(OutboundMessage.provider_id == provider_id).with_for_update()
+            select(OutboxEntry).where(OutboxEntry.provider_id == provider_id).with_for_update()
         ).first()
     session.add(DeliveryEvent(outbound_id=message.id if message else None, provider_id=provider_id,
                               status=status, error_code=error_code))
@@ -192,9 +192,9 @@ def sent_to(session: Session, *, channel: str, address: str, since_seconds: floa
     """Bodies handed to the provider for one address in the last seconds (the demo's resident view)."""
     since = utcnow() - timedelta(seconds=since_seconds)
     rows = session.exec(
-        select(OutboundMessage.body)
-        .where(OutboundMessage.channel == channel, OutboundMessage.to_address == address,
-               OutboundMessage.created_at >= since, OutboundMessage.status.in_(tuple(RANK)[2:]))
-        .order_by(OutboundMessage.id)
+        select(OutboxEntry.body)
+        .where(OutboxEntry.channel == channel, OutboxEntry.to_address == address,
+               OutboxEntry.created_at >= since, OutboxEntry.status.in_(tuple(RANK)[2:]))
+        .order_by(OutboxEntry.id)
     ).all()
     return list(rows)

@@ -95,7 +95,7 @@ def seed(rt: Runtime) -> int:
     from gateway.engine.conversation import ConversationEngine
     from store import cases as case_store
     from store import inbound
-    from store.models import InboundMessage
+    from store.models import ReceivedMessage
 
     with rt.db.session() as session:
         if case_store.listing(session, limit=1):
@@ -106,7 +106,7 @@ def seed(rt: Runtime) -> int:
         received = Received(channel="sms", provider_id=f"SMdemo{number:028d}", sender=sender,
                             recipient=DEMO_NUMBER, text=text)
         with rt.db.session() as session:
-            row = session.get(InboundMessage, inbound.record(session, received))
+            row = session.get(ReceivedMessage, inbound.record(session, received))
             engine.handle(session, row)
             inbound.mark_done(session, row)
             newest = case_store.listing(session, limit=1)

@@ -1,6 +1,6 @@
 """The conversation engine: one resident message in, the right answers queued, a case opened or followed.
 
-Channel-agnostic: it reads a stored `InboundMessage` and writes to the outbox.
+Channel-agnostic: it reads a stored `ReceivedMessage` and writes to the outbox.
 All state lives in the database (`Conversation.state` and `.draft`); the states
 and their transitions are drawn in conversation.mmd beside this module.
 """
@@ -22,7 +22,7 @@ from store import attachments, contacts, files, outbox
 from store import cases as case_store
 from store import inbound as inbound_store
 from store.clock import utcnow
-from store.models import Case, Contact, Conversation, Identity, InboundMessage
+from store.models import Case, Contact, Conversation, Identity, ReceivedMessage
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class Turn:
     session: Session
     identity: Identity
     conversation: Conversation
-    inbound: InboundMessage
+    inbound: ReceivedMessage
     analysis: Analysis
     language: str
     unblocked: bool = False  # this message lifted a provider block (Telegram): the resident is reachable again
@@ -52,15 +52,14 @@ class Turn:
     @property
     def point(self) -> tuple[float, float] | None:
         """A position shared with the message (WhatsApp or Telegram location, else a photo's GPS tags)."""
-        lat, lon = self.inbound.extra.get("lat"), self.inbound.extra.get("lon")
-        if lat is not None and lon is not None:
-            return float(lat), float(lon)
+        if self.inbound.lat is not None and self.inbound.lon is not None:
+            return self.inbound.lat, self.inbound.lon
         return self.photo_point
 
     @property
     def thread_id(self) -> str | None:
         """The message's id in a threaded channel (e-mail), which answers refer to."""
-        return self.inbound.extra.get("thread_id")
+        return self.inbound.thread_id
 
 
 class ConversationEngine:
@@ -71,7 +70,7 @@ class ConversationEngine:
 
     # -- entry point ---------------------------------------------------------------------------
 
-    def handle(self, session: Session, inbound: InboundMessage) -> None:
+    def handle(self, session: Session, inbound: ReceivedMessage) -> None:
         """Handle one inbound message inside the caller's transaction."""
         identity = inbound_store.sender_identity(session, inbound)
         adapter = self.rt.channels.get(identity.channel)
@@ -80,7 +79,7 @@ class ConversationEngine:
         if unblocked:
             # On Telegram a message from the resident proves they unblocked the bot.
             contacts.resume(session, identity)
-        if inbound.extra.get("automatic"):
+        if inbound.automatic:
             # Auto-replies, bounces and list mail are kept, never answered: no mail loops.
             log.info("automatic message not answered", extra={"channel": identity.channel})
             return
@@ -230,7 +229,7 @@ class ConversationEngine:
 
     def _thread_case(self, turn: Turn) -> Case | None:
         """The case a threaded message answers (an e-mail reply in a case's thread), if any."""
-        reference = turn.inbound.extra.get("thread_reference")
+        reference = turn.inbound.thread_reference
         if not reference or turn.analysis.intent in ("idea",):
             return None
         return case_store.by_reference(turn.session, reference)
@@ -247,16 +246,16 @@ class ConversationEngine:
 
     def _keep_photos(self, turn: Turn) -> None:
         """Keep the photos that came with the message; the first with GPS tags gives the place."""
-        entries = turn.inbound.extra.get("media") or []
+        entries = inbound_store.media_of(turn.inbound)
         if not entries:
             return
         adapter = self.rt.channels.get(turn.identity.channel)
         kept = []
         for entry in entries:
-            path, data = entry.get("path"), None
-            if path is None and entry.get("url") and adapter is not None:
+            path, data = entry.path, None
+            if path is None and entry.url and adapter is not None:
                 try:
-                    fetched = adapter.fetch_media(Media(content_type=entry.get("content_type"), url=entry["url"]))
+                    fetched = adapter.fetch_media(Media(content_type=entry.content_type, url=entry.url))
                 except PermanentSendError:
                     # A photo the provider will never give (too big, expired): the message still counts.
                     log.warning("photo could not be fetched", extra={"channel": turn.identity.channel})
@@ -272,7 +271,7 @@ class ConversationEngine:
             if point and turn.photo_point is None:
                 turn.photo_point = point
             kept.append(attachments.keep(turn.session, inbound_id=turn.inbound.id, path=path,
-                                         content_type=entry.get("content_type"), point=point))
+                                         content_type=entry.content_type, point=point))
         turn.conversation.draft = {**turn.conversation.draft,
                                    "attachments": turn.conversation.draft.get("attachments", []) + kept}
 

@@ -22,7 +22,7 @@ from gateway.cases.flows import escalate_overdue
 from gateway.engine.conversation import ConversationEngine
 from gateway.runtime import Runtime
 from store import contacts, inbound, outbox
-from store.models import Identity, OutboundMessage
+from store.models import Identity, OutboxEntry
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ class Worker:
             result = adapter.send(message)
         except RetryableSendError as err:
             with self.rt.db.session() as session:
-                row = session.get(OutboundMessage, row_id, with_for_update=True)
+                row = session.get(OutboxEntry, row_id, with_for_update=True)
                 outbox.mark_retry(session, row, str(err), base_delay=settings.send_backoff_seconds,
                                   max_attempts=settings.send_max_attempts, retry_after=err.retry_after,
                                   deferred=err.retry_after is not None)
@@ -95,14 +95,14 @@ class Worker:
             return 0
         except PermanentSendError as err:
             with self.rt.db.session() as session:
-                row = session.get(OutboundMessage, row_id, with_for_update=True)
+                row = session.get(OutboxEntry, row_id, with_for_update=True)
                 outbox.mark_failed(session, row, str(err), err.code)
                 if err.stops_identity:
                     contacts.stop(session, session.get(Identity, row.identity_id), f"provider error {err.code}")
             log.warning("send failed for good", extra={"outbound": row_id, "code": err.code})
             return 0
         with self.rt.db.session() as session:
-            row = session.get(OutboundMessage, row_id, with_for_update=True)
+            row = session.get(OutboxEntry, row_id, with_for_update=True)
             outbox.mark_wired(session, row, result.provider_id, result.status)
         return 1
 
@@ -154,7 +154,7 @@ class Worker:
                     log.exception("worker pass failed")
 
 
-def _outgoing(session, row: OutboundMessage) -> Outgoing:
+def _outgoing(session, row: OutboxEntry) -> Outgoing:
     meta = row.meta or {}
     identity = session.get(Identity, row.identity_id)
     return Outgoing(

@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from channels.base import InboundMessage as Received
 from store import contacts, inbound, outbox
-from store.models import Identity, OutboundMessage
+from store.models import Identity, OutboxEntry
 
 
 def _identity(rt, number: str = "+33612345678") -> Identity:
@@ -64,7 +64,7 @@ def test_receipts_move_forward_only_and_keep_every_event(rt):
             outbox.apply_receipt(session, provider_id="SM" + "c" * 32, status=status, error_code=None,
                                  outbound_id=None)
     with rt.db.session() as session:
-        assert session.get(OutboundMessage, row.id).status == "delivered"
+        assert session.get(OutboxEntry, row.id).status == "delivered"
         from store.models import DeliveryEvent
 
         assert [e.status for e in session.exec(select(DeliveryEvent).order_by(DeliveryEvent.id))] == [

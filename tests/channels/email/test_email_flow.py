@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from gateway.cases.flows import change_status
-from store.models import Case, CaseEvent, Identity, InboundMessage, OutboundMessage
+from store.models import Case, CaseEvent, Identity, OutboxEntry, ReceivedMessage
 from tests.channels.email.conftest import INBOX, RESIDENT, eml
 
 PHOTO_MESSAGE_ID = "<photo-7f3a2c@mail.example.org>"
@@ -72,8 +72,8 @@ def test_an_out_of_office_reply_and_a_bounce_get_no_answer(mail_gateway, relay):
     assert len(relay.messages) == 1
     assert len(cases(mail_gateway.rt)) == 1
     with mail_gateway.rt.db.session() as session:
-        handled = session.exec(select(InboundMessage.status)).all()
-        queued = session.exec(select(OutboundMessage)).all()
+        handled = session.exec(select(ReceivedMessage.status)).all()
+        queued = session.exec(select(OutboxEntry)).all()
     assert handled == ["done"] * 4
     assert len(queued) == 1
 
@@ -121,7 +121,7 @@ def test_a_hard_bounce_at_the_relay_stops_mail_to_that_address(mail_gateway, rel
 
     assert relay.messages == []
     with mail_gateway.rt.db.session() as session:
-        [sent] = session.exec(select(OutboundMessage)).all()
+        [sent] = session.exec(select(OutboxEntry)).all()
         identity = session.exec(select(Identity).where(Identity.address == RESIDENT)).one()
     assert (sent.status, sent.error_code) == ("failed", "550")
     assert identity.stopped_at is not None
@@ -133,7 +133,7 @@ def test_a_relay_deferring_mail_gets_it_again_later(mail_gateway, relay):
     worker = mail_gateway.worker()
     worker.run_once()
     with mail_gateway.rt.db.session() as session:
-        [queued] = session.exec(select(OutboundMessage)).all()
+        [queued] = session.exec(select(OutboxEntry)).all()
     assert (queued.status, queued.attempts) == ("queued", 1)
 
     relay.defer(False)

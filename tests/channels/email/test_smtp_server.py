@@ -9,13 +9,13 @@ from sqlmodel import select
 
 from gateway.inbound.smtp import start_smtp_server
 from standins.smtp_relay import send_eml
-from store.models import InboundMessage
+from store.models import ReceivedMessage
 from tests.channels.email.conftest import INBOX, RESIDENT, eml
 
 
-def stored(rt) -> list[InboundMessage]:
+def stored(rt) -> list[ReceivedMessage]:
     with rt.db.session() as session:
-        return list(session.exec(select(InboundMessage).order_by(InboundMessage.id)).all())
+        return list(session.exec(select(ReceivedMessage).order_by(ReceivedMessage.id)).all())
 
 
 def test_a_mail_is_stored_before_250_and_wakes_the_worker(mail_gateway):
@@ -27,7 +27,7 @@ def test_a_mail_is_stored_before_250_and_wakes_the_worker(mail_gateway):
     assert (message.channel, message.provider_id, message.sender, message.recipient, message.status) == (
         "email", "<20261103091240.4b1e@mail.example.org>", RESIDENT, INBOX, "pending")
     assert message.body.startswith("Nid de poule\nBonjour,")
-    assert message.extra["thread_id"] == "<20261103091240.4b1e@mail.example.org>"
+    assert message.thread_id == "<20261103091240.4b1e@mail.example.org>"
     assert mail_gateway.rt.wakeup.is_set()
 
 
@@ -98,7 +98,7 @@ def test_a_photo_is_kept_under_the_media_dir_before_250(mail_gateway):
 
     assert code == 250
     [message] = stored(mail_gateway.rt)
-    [media] = message.extra["media"]
+    [media] = message.media
     assert (media["content_type"], media["filename"]) == ("image/jpeg", "IMG_2041.jpg")
     path = Path(media["path"])
     assert path.is_relative_to(mail_gateway.rt.settings.media_dir)
@@ -110,8 +110,8 @@ def test_a_bounce_with_a_null_sender_is_stored_as_automatic(mail_gateway):
 
     assert code == 250
     [message] = stored(mail_gateway.rt)
-    assert message.extra["automatic"] is True
-    assert message.extra["raw"]["mail_from"] == ""
+    assert message.automatic is True
+    assert message.raw["mail_from"] == ""
 
 
 def test_an_unavailable_database_gets_451_so_the_sender_retries(make_runtime, tmp_path):

@@ -14,7 +14,7 @@ from channels.telegram import LOCATION_BUTTON
 from gateway.inbound.telegram import poll
 from standins.telegram import location_update, start_update, text_update
 from store.clock import utcnow
-from store.models import Attachment, Case, Identity, InboundMessage, OutboundMessage
+from store.models import Attachment, Case, Identity, OutboxEntry, ReceivedMessage
 from tests.channels.telegram.conftest import CHAT, SECRET
 
 POTHOLE = "Nid de poule devant le 14 rue Victor Hugo"
@@ -44,7 +44,7 @@ def test_a_wrong_or_missing_secret_gets_403_and_nothing_is_stored(tg):
     tg.worker.run_once()
 
     assert (wrong.status_code, missing.status_code) == (403, 403)
-    assert rows(tg.rt, InboundMessage) == []
+    assert rows(tg.rt, ReceivedMessage) == []
     assert tg.standin.sent == []
 
 
@@ -60,7 +60,7 @@ def test_the_same_update_id_twice_at_once_makes_one_case_and_one_answer(tg):
     tg.worker.run_once()
 
     assert [r.status_code for r in responses] == [200] * 4
-    assert len(rows(tg.rt, InboundMessage)) == 1
+    assert len(rows(tg.rt, ReceivedMessage)) == 1
     assert len(rows(tg.rt, Case)) == 1
     assert len(tg.answers()) == 1
 
@@ -106,7 +106,7 @@ def test_a_blocked_bot_fails_the_message_and_stops_the_identity_until_start(tg):
     tg.standin.block(CHAT)
     tg.turn(text_update(CHAT, POTHOLE))
 
-    [failed] = rows(tg.rt, OutboundMessage)
+    [failed] = rows(tg.rt, OutboxEntry)
     assert (failed.status, failed.error_code) == ("failed", "403")
     [identity] = rows(tg.rt, Identity)
     assert identity.stopped_at is not None
@@ -122,7 +122,7 @@ def test_too_many_requests_is_retried_after_the_delay_and_sent_once(tg):
     tg.standin.throttle(3)
     tg.turn(text_update(CHAT, POTHOLE))
 
-    [row] = rows(tg.rt, OutboundMessage)
+    [row] = rows(tg.rt, OutboxEntry)
     assert (row.status, row.attempts) == ("queued", 0)  # a deferral is not a failed attempt
     assert row.next_attempt_at >= utcnow() + timedelta(seconds=2)
     assert tg.standin.sent == []
@@ -132,7 +132,7 @@ def test_too_many_requests_is_retried_after_the_delay_and_sent_once(tg):
     assert tg.worker.send_due(now=utcnow() + timedelta(seconds=60)) == 0
     [answer] = tg.answers()
     assert "GU-" in answer["text"]
-    [row] = rows(tg.rt, OutboundMessage)
+    [row] = rows(tg.rt, OutboxEntry)
     assert (row.status, row.provider_id) == ("delivered", str(answer["message_id"]))
 
 
@@ -142,7 +142,7 @@ def test_updates_guichet_does_not_read_get_200_and_store_nothing(tg):
     response = tg.post(edited)
 
     assert response.status_code == 200
-    assert rows(tg.rt, InboundMessage) == []
+    assert rows(tg.rt, ReceivedMessage) == []
 
 
 @pytest.mark.parametrize("body", [b"{not json", b'{"update_id": "x"}', b"\xff\xfe\x00"])
@@ -152,7 +152,7 @@ def test_a_malformed_body_gets_a_clear_400(tg, body):
 
     assert response.status_code == 400
     assert "update" in response.text
-    assert rows(tg.rt, InboundMessage) == []
+    assert rows(tg.rt, ReceivedMessage) == []
 
 
 def test_a_webhook_registered_with_the_secret_receives_telegrams_posts(tg):
@@ -173,7 +173,7 @@ def test_polling_stores_updates_like_the_webhook_and_confirms_them(tg):
     assert poll(tg.rt, once=True, timeout=0) == 0  # confirmed: Telegram does not send them again
     tg.worker.run_once()
 
-    assert len(rows(tg.rt, InboundMessage)) == 2
+    assert len(rows(tg.rt, ReceivedMessage)) == 2
     assert len(rows(tg.rt, Case)) == 1
     assert tg.rt.channels["telegram"].get_updates(offset=None) == []
 
@@ -191,14 +191,14 @@ def test_polling_runs_until_stopped(tg):
     try:
         tg.standin.deliver(text_update(CHAT, POTHOLE))
         for _ in range(100):
-            if rows(tg.rt, InboundMessage):
+            if rows(tg.rt, ReceivedMessage):
                 break
             threading.Event().wait(0.02)
     finally:
         stop.set()
         poller.join(timeout=5)
     assert not poller.is_alive()
-    assert len(rows(tg.rt, InboundMessage)) == 1
+    assert len(rows(tg.rt, ReceivedMessage)) == 1
 
 
 def test_the_registry_builds_the_adapter_from_the_settings(tg):

@@ -13,7 +13,7 @@ from gateway.cli import main
 from gateway.outbound.worker import Worker
 from gateway.settings import parse_quiet_hours
 from store.clock import aware
-from store.models import Case, OutboundMessage
+from store.models import Case, OutboxEntry
 from tests.conftest import PARIS, gateway_env, paris_at
 
 RESIDENT, NEIGHBOUR = "+33612345678", "+33698765432"
@@ -114,7 +114,7 @@ def test_an_update_queued_the_night_the_clocks_go_back_leaves_at_8h_local(gatewa
     night_worker = Worker(update_tonight(make_runtime, case.reference, "validated"))
 
     with gateway.rt.db.session() as session:
-        held = session.exec(select(OutboundMessage).where(OutboundMessage.status == "queued")).all()
+        held = session.exec(select(OutboxEntry).where(OutboxEntry.status == "queued")).all()
     assert {aware(m.next_attempt_at).astimezone(PARIS).isoformat() for m in held} == {"2027-10-31T08:00:00+01:00"}
     for local_hour in (7, 7.99):  # 07:00 CET is 08:00 in summer time: still the night
         time_machine.move_to(datetime(2027, 10, 31, 6, 0, tzinfo=UTC) + timedelta(hours=local_hour - 7), tick=False)
@@ -146,7 +146,7 @@ def test_close_updates_are_merged_into_the_latest(gateway, worker, twilio, make_
 
     night_rt = update_tonight(make_runtime, case.reference, "validated", "in_progress")
     with night_rt.db.session() as session:
-        queued = session.exec(select(OutboundMessage).where(OutboundMessage.status == "queued")).all()
+        queued = session.exec(select(OutboxEntry).where(OutboxEntry.status == "queued")).all()
 
     assert len(queued) == 2  # one per follower, not two each
     assert all("en cours" in m.body for m in queued)

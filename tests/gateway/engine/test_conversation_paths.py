@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from store.models import Conversation, InboundMessage
+from store.models import Conversation, ReceivedMessage
 from tests.gateway.inbound.test_sms_flow import RESIDENT, all_cases, answers
 
 
@@ -70,7 +70,7 @@ def test_a_webhook_without_message_sid_is_a_clear_400_and_nothing_is_stored(gate
     assert response.status_code == 400
     assert "MessageSid" in response.text
     with gateway.rt.db.session() as session:
-        assert session.exec(select(InboundMessage)).all() == []
+        assert session.exec(select(ReceivedMessage)).all() == []
 
 
 def test_a_huge_body_is_refused_with_413(gateway):

@@ -7,7 +7,7 @@ import time
 
 from sqlmodel import select
 
-from store.models import Case, Follower, InboundMessage, OutboundMessage
+from store.models import Case, Follower, OutboxEntry, ReceivedMessage
 
 RESIDENT = "+33612345678"
 NEIGHBOUR = "+33698765432"
@@ -88,7 +88,7 @@ def test_the_same_message_sid_four_times_three_at_once_makes_one_case_and_one_an
     assert len(all_cases(gateway.rt)) == 1
     assert len(answers(twilio, RESIDENT)) == 1
     with gateway.rt.db.session() as session:
-        assert len(session.exec(select(InboundMessage)).all()) == 1
+        assert len(session.exec(select(ReceivedMessage)).all()) == 1
 
 
 def test_a_forged_signature_gets_403_and_nothing_is_stored(gateway, worker, twilio):
@@ -97,7 +97,7 @@ def test_a_forged_signature_gets_403_and_nothing_is_stored(gateway, worker, twil
 
     assert response.status_code == 403
     with gateway.rt.db.session() as session:
-        assert session.exec(select(InboundMessage)).all() == []
+        assert session.exec(select(ReceivedMessage)).all() == []
     assert all_cases(gateway.rt) == []
     assert twilio.messages == []
 
@@ -125,7 +125,7 @@ def test_gas_smell_gives_112_and_18_in_the_very_first_reply(gateway, worker, twi
     assert first.startswith("URGENCE")
     assert "112" in first and "18" in first
     with gateway.rt.db.session() as session:
-        first_queued = session.exec(select(OutboundMessage).order_by(OutboundMessage.id)).first()
+        first_queued = session.exec(select(OutboxEntry).order_by(OutboxEntry.id)).first()
     assert first_queued.purpose == "emergency"
 
 

@@ -11,15 +11,15 @@ import time
 import pytest
 from sqlmodel import select
 
-from store.models import OutboundMessage
+from store.models import OutboxEntry
 from tests.conftest import gateway_env
 
 RESIDENT = "+33612345678"
 
 
-def outbox_rows(rt) -> list[OutboundMessage]:
+def outbox_rows(rt) -> list[OutboxEntry]:
     with rt.db.session() as session:
-        return list(session.exec(select(OutboundMessage).order_by(OutboundMessage.id)).all())
+        return list(session.exec(select(OutboxEntry).order_by(OutboxEntry.id)).all())
 
 
 def test_twilio_failing_for_a_while_is_retried_with_backoff_and_delivered_once(gateway, worker, twilio):

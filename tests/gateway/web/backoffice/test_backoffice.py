@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from store.models import Attachment, AuditEntry, Case, CaseEvent, Follower, OutboundMessage
+from store.models import Attachment, AuditEntry, Case, CaseEvent, Follower, OutboxEntry
 from tests.gateway.web.backoffice.conftest import NEIGHBOUR, OTHER, RESIDENT, Browser, make_agent, report
 
 
@@ -165,7 +165,7 @@ def test_writing_to_the_reporter_sends_on_their_channel_to_them_only(gateway, wo
     assert "Pouvez-vous dire de quel cote de la rue ?" in sent and voirie.reference in sent
     assert answers(twilio, NEIGHBOUR) == []
     with gateway.rt.db.session() as session:
-        message = session.exec(select(OutboundMessage).where(OutboundMessage.purpose == "agent_message")).one()
+        message = session.exec(select(OutboxEntry).where(OutboxEntry.purpose == "agent_message")).one()
         entry = session.exec(select(AuditEntry).where(AuditEntry.action == "message")).one()
     assert message.meta["reference"] == voirie.reference
     assert entry.detail["channel"] == "sms"
