@@ -6,10 +6,11 @@ import hashlib
 from datetime import datetime
 
 from sqlalchemy import func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from store.cases import OPEN_STATUSES
 from store.clock import utcnow
+from store.db import key
 from store.models import Agent, ApiToken, AuditEntry, Case, CaseEvent, Follower, Identity
 
 ROLES = ("agent", "supervisor", "admin")
@@ -32,7 +33,7 @@ def create(session: Session, *, email: str, name: str, password_hash: str, role:
 
 def by_email(session: Session, email: str) -> Agent | None:
     """The agent who logs in with this e-mail."""
-    return session.exec(select(Agent).where(Agent.email == email.strip().lower())).first()
+    return session.exec(select(Agent).where(col(Agent.email) == email.strip().lower())).first()
 
 
 def by_id(session: Session, agent_id: int) -> Agent | None:
@@ -42,12 +43,12 @@ def by_id(session: Session, agent_id: int) -> Agent | None:
 
 def everyone(session: Session) -> list[Agent]:
     """Every agent, by e-mail."""
-    return list(session.exec(select(Agent).order_by(Agent.email)).all())
+    return list(session.exec(select(Agent).order_by(col(Agent.email))).all())
 
 
 def add_token(session: Session, agent: Agent, token: str, *, label: str = "") -> ApiToken:
     """Record a new API token of `agent` (its digest only)."""
-    row = ApiToken(agent_id=agent.id, label=label, token_hash=token_digest(token), hint=token[:7])
+    row = ApiToken(agent_id=key(agent), label=label, token_hash=token_digest(token), hint=token[:7])
     session.add(row)
     session.flush()
     return row
@@ -56,7 +57,7 @@ def add_token(session: Session, agent: Agent, token: str, *, label: str = "") ->
 def by_token(session: Session, token: str) -> Agent | None:
     """The active agent holding this unrevoked token; marks the token used."""
     row = session.exec(
-        select(ApiToken).where(ApiToken.token_hash == token_digest(token), ApiToken.revoked_at.is_(None))
+        select(ApiToken).where(col(ApiToken.token_hash) == token_digest(token), col(ApiToken.revoked_at).is_(None))
     ).first()
     if row is None:
         return None
@@ -71,7 +72,7 @@ def by_token(session: Session, token: str) -> Agent | None:
 def tokens_of(session: Session, agent: Agent) -> list[ApiToken]:
     """An agent's tokens, newest first."""
     return list(session.exec(
-        select(ApiToken).where(ApiToken.agent_id == agent.id).order_by(ApiToken.id.desc())).all())
+        select(ApiToken).where(col(ApiToken.agent_id) == agent.id).order_by(col(ApiToken.id).desc())).all())
 
 
 def revoke_token(session: Session, token_id: int) -> ApiToken | None:
@@ -96,11 +97,11 @@ def audit(session: Session, *, agent: Agent | None, action: str, via: str, case:
 def audit_log(session: Session, *, case: Case | None = None, services: list[str] | None = None,
               limit: int = 200) -> list[AuditEntry]:
     """Audit lines, newest first: of one case, or of the cases of some services (None: everything)."""
-    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    query = select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit)
     if case is not None:
-        query = query.where(AuditEntry.case_id == case.id)
+        query = query.where(col(AuditEntry.case_id) == case.id)
     elif services is not None:
-        query = query.join(Case, Case.id == AuditEntry.case_id).where(Case.service.in_(services or [""]))
+        query = query.join(Case, col(Case.id) == col(AuditEntry.case_id)).where(col(Case.service).in_(services or [""]))
     return list(session.exec(query).all())
 
 
@@ -113,26 +114,26 @@ def queue(session: Session, *, services: list[str] | None, status: str | None = 
     `status` None means the open statuses; "all" means every status. `territory` is a commune or district code.
     """
     now = now or utcnow()
-    query = select(Case).where(Case.merged_into_id.is_(None))
+    query = select(Case).where(col(Case.merged_into_id).is_(None))
     if services is not None:
-        query = query.where(Case.service.in_(services or [""]))
+        query = query.where(col(Case.service).in_(services or [""]))
     if status == "all":
         pass
     elif status:
-        query = query.where(Case.status == status)
+        query = query.where(col(Case.status) == status)
     else:
-        query = query.where(Case.status.in_(OPEN_STATUSES))
+        query = query.where(col(Case.status).in_(OPEN_STATUSES))
     if category:
-        query = query.where(Case.category == category)
+        query = query.where(col(Case.category) == category)
     if territory:
-        query = query.where(or_(Case.territory == territory, Case.district == territory))
+        query = query.where(or_(col(Case.territory) == territory, col(Case.district) == territory))
     if urgency:
-        query = query.where(Case.urgency == urgency)
+        query = query.where(col(Case.urgency) == urgency)
     if overdue:
-        query = query.where(Case.status.in_(OPEN_STATUSES), Case.due_at < now)
+        query = query.where(col(Case.status).in_(OPEN_STATUSES), col(Case.due_at) < now)
     if located_only:
-        query = query.where(Case.lat.is_not(None), Case.lon.is_not(None))
-    query = query.order_by(Case.due_at.is_(None), Case.due_at, Case.id).limit(limit)
+        query = query.where(col(Case.lat).is_not(None), col(Case.lon).is_not(None))
+    query = query.order_by(col(Case.due_at).is_(None), col(Case.due_at), col(Case.id)).limit(limit)
     return list(session.exec(query).all())
 
 
@@ -141,9 +142,9 @@ def follower_counts(session: Session, case_ids: list[int]) -> dict[int, int]:
     if not case_ids:
         return {}
     rows = session.exec(
-        select(Follower.case_id, func.count())
-        .where(Follower.case_id.in_(case_ids), Follower.role != "reporter")
-        .group_by(Follower.case_id)
+        select(col(Follower.case_id), func.count())
+        .where(col(Follower.case_id).in_(case_ids), col(Follower.role) != "reporter")
+        .group_by(col(Follower.case_id))
     ).all()
     return dict(rows)
 
@@ -151,15 +152,15 @@ def follower_counts(session: Session, case_ids: list[int]) -> dict[int, int]:
 def reporter(session: Session, case: Case) -> Identity | None:
     """The identity the case was reported from (its first follower with the reporter role)."""
     return session.exec(
-        select(Identity).join(Follower, Follower.identity_id == Identity.id)
-        .where(Follower.case_id == case.id, Follower.role == "reporter").order_by(Follower.id)
+        select(Identity).join(Follower, col(Follower.identity_id) == col(Identity.id))
+        .where(col(Follower.case_id) == case.id, col(Follower.role) == "reporter").order_by(col(Follower.id))
     ).first()
 
 
 def resident_messages(session: Session, case: Case) -> list[CaseEvent]:
     """What residents wrote about the case after the report: comments and reports of the same problem."""
     return list(session.exec(
-        select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.actor == "resident",
-                                CaseEvent.kind.in_(("resident_message", "follower")), CaseEvent.message.is_not(None))
-        .order_by(CaseEvent.id)
+        select(CaseEvent).where(col(CaseEvent.case_id) == case.id, col(CaseEvent.actor) == "resident",
+                                col(CaseEvent.kind).in_(("resident_message", "follower")), col(CaseEvent.message).is_not(None))
+        .order_by(col(CaseEvent.id))
     ).all())

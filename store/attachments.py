@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from store.db import key
 from store.models import Attachment, Case
 
 
@@ -14,9 +15,9 @@ def keep(session: Session, *, path: str, content_type: str | None, inbound_id: i
                             source=source, lat=point[0] if point else None, lon=point[1] if point else None)
     session.add(attachment)
     session.flush()
-    return attachment.id
+    return key(attachment)
 
 
 def of_case(session: Session, case: Case) -> list[Attachment]:
     """A case's photos, oldest first."""
-    return list(session.exec(select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)).all())
+    return list(session.exec(select(Attachment).where(col(Attachment.case_id) == case.id).order_by(col(Attachment.id))).all())

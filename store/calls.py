@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from store.models import Call
 
 
 def locked(session: Session, call_sid: str) -> Call | None:
     """The call's row, locked for this transaction, or None."""
-    return session.exec(select(Call).where(Call.call_sid == call_sid).with_for_update()).first()
+    return session.exec(select(Call).where(col(Call.call_sid) == call_sid).with_for_update()).first()
 
 
 def locked_or_new(session: Session, *, call_sid: str, caller: str, called: str, status: str,
@@ -26,5 +26,8 @@ def locked_or_new(session: Session, *, call_sid: str, caller: str, called: str, 
             session.add(call)
             session.flush()
     except IntegrityError:
-        return locked(session, call_sid), False
+        winner = locked(session, call_sid)
+        if winner is None:
+            raise
+        return winner, False
     return call, True

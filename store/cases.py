@@ -6,11 +6,12 @@ from datetime import datetime
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from nlu.references import new_reference
 from store import statuses
 from store.clock import utcnow
+from store.db import key
 from store.models import Attachment, Case, CaseEvent, Follower, Identity
 
 OPEN_STATUSES = statuses.OPEN  # kept by name: the queries below and store/agents read it
@@ -32,7 +33,7 @@ def create(session: Session, *, prefix: str, **fields) -> Case:
 
 def by_reference(session: Session, reference: str, *, lock: bool = False) -> Case | None:
     """The case with this reference."""
-    query = select(Case).where(Case.reference == reference.upper())
+    query = select(Case).where(col(Case.reference) == reference.upper())
     if lock:
         query = query.with_for_update()
     return session.exec(query).first()
@@ -46,11 +47,11 @@ def open_in_box(
     return list(
         session.exec(
             select(Case).where(
-                Case.category == category,
-                Case.status.in_(OPEN_STATUSES),
-                Case.lat.between(min_lat, max_lat),
-                Case.lon.between(min_lon, max_lon),
-                Case.created_at >= since,
+                col(Case.category) == category,
+                col(Case.status).in_(OPEN_STATUSES),
+                col(Case.lat).between(min_lat, max_lat),
+                col(Case.lon).between(min_lon, max_lon),
+                col(Case.created_at) >= since,
             )
         ).all()
     )
@@ -58,7 +59,7 @@ def open_in_box(
 
 def add_event(session: Session, case: Case, kind: str, **fields) -> CaseEvent:
     """Append a line to the case's timeline."""
-    event = CaseEvent(case_id=case.id, kind=kind, **fields)
+    event = CaseEvent(case_id=key(case), kind=kind, **fields)
     session.add(event)
     return event
 
@@ -67,13 +68,13 @@ def add_follower(session: Session, case: Case, identity: Identity, *, role: str 
                  thread: str | None = None) -> bool:
     """Subscribe an identity to the case (in its message thread, if any); False if it already follows it."""
     existing = session.exec(
-        select(Follower).where(Follower.case_id == case.id, Follower.identity_id == identity.id)
+        select(Follower).where(col(Follower.case_id) == case.id, col(Follower.identity_id) == identity.id)
     ).first()
     if existing:
         return False
     try:
         with session.begin_nested():
-            session.add(Follower(case_id=case.id, identity_id=identity.id, role=role, thread=thread))
+            session.add(Follower(case_id=key(case), identity_id=key(identity), role=role, thread=thread))
             session.flush()
     except IntegrityError:
         return False
@@ -85,9 +86,9 @@ def subscriptions(session: Session, case: Case) -> list[tuple[Identity, Follower
     return list(
         session.exec(
             select(Identity, Follower)
-            .join(Follower, Follower.identity_id == Identity.id)
-            .where(Follower.case_id == case.id)
-            .order_by(Follower.id)
+            .join(Follower, col(Follower.identity_id) == col(Identity.id))
+            .where(col(Follower.case_id) == case.id)
+            .order_by(col(Follower.id))
         ).all()
     )
 
@@ -95,7 +96,7 @@ def subscriptions(session: Session, case: Case) -> list[tuple[Identity, Follower
 def follower_count(session: Session, case: Case) -> int:
     """How many people follow the case, its reporter excluded."""
     return session.exec(
-        select(func.count()).select_from(Follower).where(Follower.case_id == case.id, Follower.role != "reporter")
+        select(func.count()).select_from(Follower).where(col(Follower.case_id) == case.id, col(Follower.role) != "reporter")
     ).one()
 
 
@@ -104,10 +105,10 @@ def of_contact(session: Session, contact_id: int, *, limit: int = 5) -> list[Cas
     return list(
         session.exec(
             select(Case)
-            .join(Follower, Follower.case_id == Case.id)
-            .join(Identity, Identity.id == Follower.identity_id)
-            .where(Identity.contact_id == contact_id)
-            .order_by(Case.created_at.desc(), Case.id.desc())
+            .join(Follower, col(Follower.case_id) == col(Case.id))
+            .join(Identity, col(Identity.id) == col(Follower.identity_id))
+            .where(col(Identity.contact_id) == contact_id)
+            .order_by(col(Case.created_at).desc(), col(Case.id).desc())
             .limit(limit)
         ).unique().all()
     )
@@ -116,19 +117,19 @@ def of_contact(session: Session, contact_id: int, *, limit: int = 5) -> list[Cas
 def listing(session: Session, *, status: str | None = None, service: str | None = None,
             category: str | None = None, limit: int = 100) -> list[Case]:
     """Cases for agents, newest first, optionally filtered."""
-    query = select(Case).order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)
+    query = select(Case).order_by(col(Case.created_at).desc(), col(Case.id).desc()).limit(limit)
     if status:
-        query = query.where(Case.status == status)
+        query = query.where(col(Case.status) == status)
     if service:
-        query = query.where(Case.service == service)
+        query = query.where(col(Case.service) == service)
     if category:
-        query = query.where(Case.category == category)
+        query = query.where(col(Case.category) == category)
     return list(session.exec(query).all())
 
 
 def timeline(session: Session, case: Case) -> list[CaseEvent]:
     """The case's events in order."""
-    return list(session.exec(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)).all())
+    return list(session.exec(select(CaseEvent).where(col(CaseEvent.case_id) == case.id).order_by(col(CaseEvent.id))).all())
 
 
 def overdue(session: Session, *, limit: int = 200) -> list[Case]:
@@ -136,7 +137,7 @@ def overdue(session: Session, *, limit: int = 200) -> list[Case]:
     return list(
         session.exec(
             select(Case)
-            .where(Case.status.in_(OPEN_STATUSES), Case.due_at < utcnow(), Case.escalated_at.is_(None))
+            .where(col(Case.status).in_(OPEN_STATUSES), col(Case.due_at) < utcnow(), col(Case.escalated_at).is_(None))
             .limit(limit)
             .with_for_update(skip_locked=True)
         ).all()
@@ -145,6 +146,6 @@ def overdue(session: Session, *, limit: int = 200) -> list[Case]:
 
 def attach(session: Session, case: Case, attachment_ids: list[int]) -> None:
     """Link photos received in a conversation to the case it opened or joined."""
-    for attachment in session.exec(select(Attachment).where(Attachment.id.in_(attachment_ids))).all():
+    for attachment in session.exec(select(Attachment).where(col(Attachment.id).in_(attachment_ids))).all():
         attachment.case_id = case.id
         session.add(attachment)

@@ -11,6 +11,7 @@ drifting clock changes nothing.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import overload
 
 
 def utcnow() -> datetime:
@@ -18,6 +19,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@overload
+def aware(moment: datetime) -> datetime: ...
+@overload
+def aware(moment: None) -> None: ...
 def aware(moment: datetime | None) -> datetime | None:
     """A datetime read back from the database, as aware UTC (SQLite gives them back naive)."""
     if moment is None or moment.tzinfo is not None:

@@ -6,9 +6,10 @@ from datetime import datetime
 
 import phonenumbers
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from store.clock import utcnow
+from store.db import key
 from store.models import Contact, Conversation, Identity
 
 PHONE_CHANNELS = {"sms", "whatsapp", "voice"}
@@ -32,7 +33,7 @@ def identity_for(session: Session, *, channel: str, address: str, gateway_addres
     if channel in PHONE_CHANNELS:
         address = normalise_phone(address) or address
     identity = session.exec(
-        select(Identity).where(Identity.channel == channel, Identity.address == address)
+        select(Identity).where(col(Identity.channel) == channel, col(Identity.address) == address)
     ).first()
     if identity is None:
         phone = address if channel in PHONE_CHANNELS and address.startswith("+") else None
@@ -55,19 +56,19 @@ def _create_identity(session: Session, *, channel: str, address: str, phone: str
     try:
         with session.begin_nested():
             contact = _contact_for_phone(session, phone)
-            identity = Identity(contact_id=contact.id, channel=channel, address=address)
+            identity = Identity(contact_id=key(contact), channel=channel, address=address)
             session.add(identity)
             session.flush()
             return identity
     except IntegrityError:
         return session.exec(
-            select(Identity).where(Identity.channel == channel, Identity.address == address)
+            select(Identity).where(col(Identity.channel) == channel, col(Identity.address) == address)
         ).one()
 
 
 def _contact_for_phone(session: Session, phone: str | None) -> Contact:
     if phone:
-        contact = session.exec(select(Contact).where(Contact.phone == phone)).first()
+        contact = session.exec(select(Contact).where(col(Contact.phone) == phone)).first()
         if contact:
             return contact
     contact = Contact(phone=phone)
@@ -78,12 +79,12 @@ def _contact_for_phone(session: Session, phone: str | None) -> Contact:
 
 def conversation_for(session: Session, identity: Identity, *, lock: bool = True) -> Conversation:
     """The identity's conversation, locked for this transaction so turns never interleave."""
-    query = select(Conversation).where(Conversation.identity_id == identity.id)
+    query = select(Conversation).where(col(Conversation.identity_id) == identity.id)
     if lock:
         query = query.with_for_update()
     conversation = session.exec(query).first()
     if conversation is None:
-        conversation = Conversation(identity_id=identity.id)
+        conversation = Conversation(identity_id=key(identity))
         session.add(conversation)
         session.flush()
     return conversation
@@ -111,4 +112,5 @@ def languages(session: Session, contact_ids: set[int]) -> dict[int, str]:
     """The language each contact writes in, by contact id."""
     if not contact_ids:
         return {}
-    return dict(session.exec(select(Contact.id, Contact.language).where(Contact.id.in_(contact_ids))).all())
+    rows = session.exec(select(col(Contact.id), col(Contact.language)).where(col(Contact.id).in_(contact_ids))).all()
+    return {contact_id: language for contact_id, language in rows if contact_id is not None}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -87,3 +88,10 @@ def alembic_config(url: str) -> Config:
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
+
+
+def key(row: Any) -> int:
+    """The primary key of a row that is in the database (added and flushed, or read back)."""
+    if row.id is None:
+        raise ValueError(f"this {type(row).__name__} has no id yet: add and flush it first")
+    return int(row.id)

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import and_, exists, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from channels.base import InboundMessage as Received
 from channels.base import Media
@@ -46,7 +46,7 @@ def record(session: Session, received: Received, *, media_dir: Path | None = Non
         "received_at": now,
         "next_attempt_at": now,
     }
-    statement = _insert_ignoring_duplicates(session, values).returning(ReceivedMessage.id)
+    statement = _insert_ignoring_duplicates(session, values).returning(col(ReceivedMessage.id))
     return session.exec(statement).scalar()
 
 
@@ -100,18 +100,18 @@ def _claim_query(window: int | None):
     earlier = aliased(ReceivedMessage)
     older_pending = exists().where(
         and_(
-            earlier.channel == ReceivedMessage.channel,
-            earlier.sender == ReceivedMessage.sender,
-            earlier.status == "pending",
-            earlier.id < ReceivedMessage.id,
+            col(earlier.channel) == col(ReceivedMessage.channel),
+            col(earlier.sender) == col(ReceivedMessage.sender),
+            col(earlier.status) == "pending",
+            col(earlier.id) < col(ReceivedMessage.id),
         )
     )
-    due = and_(ReceivedMessage.status == "pending", ReceivedMessage.next_attempt_at <= utcnow())
+    due = and_(col(ReceivedMessage.status) == "pending", col(ReceivedMessage.next_attempt_at) <= utcnow())
     query = select(ReceivedMessage).where(due, ~older_pending)
     if window is not None:
-        oldest = select(ReceivedMessage.id).where(due).order_by(ReceivedMessage.id).limit(window)
-        query = query.where(ReceivedMessage.id.in_(oldest.scalar_subquery()))
-    return query.order_by(ReceivedMessage.id).limit(1).with_for_update(skip_locked=True)
+        oldest = select(col(ReceivedMessage.id)).where(due).order_by(col(ReceivedMessage.id)).limit(window)
+        query = query.where(col(ReceivedMessage.id).in_(oldest.scalar_subquery()))
+    return query.order_by(col(ReceivedMessage.id)).limit(1).with_for_update(skip_locked=True)
 
 
 def sender_identity(session: Session, message: ReceivedMessage) -> Identity:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from store import statuses
 from store.models import Case, CaseEvent
@@ -26,18 +26,18 @@ def requests_page(
     limit: int = 50,
 ) -> list[Case]:
     """Cases newest first; `references` (when given) overrides every other filter, as GeoReport says."""
-    query = select(Case).order_by(Case.created_at.desc(), Case.id.desc())
+    query = select(Case).order_by(col(Case.created_at).desc(), col(Case.id).desc())
     if references is not None:
-        query = query.where(Case.reference.in_([r.upper() for r in references]))
+        query = query.where(col(Case.reference).in_([r.upper() for r in references]))
     else:
         if categories:
-            query = query.where(Case.category.in_(categories))
+            query = query.where(col(Case.category).in_(categories))
         if statuses:
-            query = query.where(Case.status.in_(statuses))
+            query = query.where(col(Case.status).in_(statuses))
         if start is not None:
-            query = query.where(Case.created_at >= start)
+            query = query.where(col(Case.created_at) >= start)
         if end is not None:
-            query = query.where(Case.created_at <= end)
+            query = query.where(col(Case.created_at) <= end)
     return list(session.exec(query.offset(offset).limit(limit)).all())
 
 
@@ -47,8 +47,8 @@ def last_public_events(session: Session, case_ids: list[int]) -> dict[int, CaseE
         return {}
     events = session.exec(
         select(CaseEvent)
-        .where(CaseEvent.case_id.in_(case_ids), CaseEvent.public.is_(True), CaseEvent.kind.in_(PUBLIC_KINDS))
-        .order_by(CaseEvent.id)
+        .where(col(CaseEvent.case_id).in_(case_ids), col(CaseEvent.public).is_(True), col(CaseEvent.kind).in_(PUBLIC_KINDS))
+        .order_by(col(CaseEvent.id))
     ).all()
     return {event.case_id: event for event in events}
 
@@ -60,34 +60,34 @@ def resolution_photos(session: Session, case_ids: list[int]) -> dict[int, str]:
     events = session.exec(
         select(CaseEvent)
         .where(
-            CaseEvent.case_id.in_(case_ids),
-            CaseEvent.public.is_(True),
-            CaseEvent.status_to.in_(RESOLVED_STATUSES),
-            CaseEvent.photo.is_not(None),
+            col(CaseEvent.case_id).in_(case_ids),
+            col(CaseEvent.public).is_(True),
+            col(CaseEvent.status_to).in_(RESOLVED_STATUSES),
+            col(CaseEvent.photo).is_not(None),
         )
-        .order_by(CaseEvent.id)
+        .order_by(col(CaseEvent.id))
     ).all()
-    return {event.case_id: event.photo for event in events}
+    return {event.case_id: event.photo for event in events if event.photo is not None}
 
 
 def public_updates(session: Session, *, start: datetime | None, end: datetime | None, offset: int = 0,
                    limit: int = 1000) -> list[tuple[CaseEvent, str]]:
     """Public status events across all cases in a window, oldest first, with their case's reference."""
     query = (
-        select(CaseEvent, Case.reference)
-        .join(Case, Case.id == CaseEvent.case_id)
-        .where(CaseEvent.public.is_(True), CaseEvent.kind.in_(PUBLIC_KINDS), CaseEvent.status_to.is_not(None))
-        .order_by(CaseEvent.created_at, CaseEvent.id)
+        select(CaseEvent, col(Case.reference))
+        .join(Case, col(Case.id) == col(CaseEvent.case_id))
+        .where(col(CaseEvent.public).is_(True), col(CaseEvent.kind).in_(PUBLIC_KINDS), col(CaseEvent.status_to).is_not(None))
+        .order_by(col(CaseEvent.created_at), col(CaseEvent.id))
     )
     if start is not None:
-        query = query.where(CaseEvent.created_at >= start)
+        query = query.where(col(CaseEvent.created_at) >= start)
     if end is not None:
-        query = query.where(CaseEvent.created_at <= end)
+        query = query.where(col(CaseEvent.created_at) <= end)
     return [(event, reference) for event, reference in session.exec(query.offset(offset).limit(limit)).all()]
 
 
 def is_public_photo(session: Session, path: str) -> bool:
     """Whether a kept photo was published on a case's timeline (so the public may see it)."""
     return session.exec(
-        select(CaseEvent.id).where(CaseEvent.photo == path, CaseEvent.public.is_(True)).limit(1)
+        select(col(CaseEvent.id)).where(col(CaseEvent.photo) == path, col(CaseEvent.public).is_(True)).limit(1)
     ).first() is not None

@@ -10,9 +10,10 @@ import random
 from datetime import datetime, timedelta
 
 from sqlalchemy import insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from store.clock import utcnow
+from store.db import key
 from store.models import DeliveryEvent, Identity, OutboxEntry
 
 RANK = {"queued": 0, "sending": 1, "wired": 2, "sent": 3, "delivered": 4, "read": 5}
@@ -36,7 +37,7 @@ def enqueue(
     """Queue a message to one identity, from the gateway address they wrote to; canceled if they said STOP."""
     now = utcnow()
     message = OutboxEntry(
-        identity_id=identity.id,
+        identity_id=key(identity),
         channel=identity.channel,
         to_address=identity.address,
         from_address=identity.gateway_address,
@@ -80,9 +81,9 @@ def pending_updates(session: Session, *, case_id: int) -> dict[int, OutboxEntry]
     """Not-yet-sent updates of a case by identity: a newer update replaces them rather than adding one."""
     rows = session.exec(
         select(OutboxEntry).where(
-            OutboxEntry.case_id == case_id,
-            OutboxEntry.purpose == "update",
-            OutboxEntry.status == "queued",
+            col(OutboxEntry.case_id) == case_id,
+            col(OutboxEntry.purpose) == "update",
+            col(OutboxEntry.status) == "queued",
         )
     ).all()
     return {row.identity_id: row for row in rows}
@@ -93,8 +94,8 @@ def claim_due(session: Session, *, limit: int = 20, now: datetime | None = None)
     now = now or utcnow()
     rows = session.exec(
         select(OutboxEntry)
-        .where(OutboxEntry.status == "queued", OutboxEntry.next_attempt_at <= now)
-        .order_by(OutboxEntry.urgent.desc(), OutboxEntry.id)
+        .where(col(OutboxEntry.status) == "queued", col(OutboxEntry.next_attempt_at) <= now)
+        .order_by(col(OutboxEntry.urgent).desc(), col(OutboxEntry.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
@@ -110,8 +111,8 @@ def claim_stale(session: Session, *, lease: timedelta, limit: int = 20) -> list[
     cutoff = utcnow() - lease
     rows = session.exec(
         select(OutboxEntry)
-        .where(OutboxEntry.status == "sending", OutboxEntry.claimed_at < cutoff)
-        .order_by(OutboxEntry.id)
+        .where(col(OutboxEntry.status) == "sending", col(OutboxEntry.claimed_at) < cutoff)
+        .order_by(col(OutboxEntry.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
@@ -170,7 +171,7 @@ def apply_receipt(session: Session, *, provider_id: str, status: str, error_code
         message = session.get(OutboxEntry, outbound_id, with_for_update=True)
     if message is None:
         message = session.exec(
-            select(OutboxEntry).where(OutboxEntry.provider_id == provider_id).with_for_update()
+            select(OutboxEntry).where(col(OutboxEntry.provider_id) == provider_id).with_for_update()
         ).first()
     session.add(DeliveryEvent(outbound_id=message.id if message else None, provider_id=provider_id,
                               status=status, error_code=error_code))
@@ -192,9 +193,9 @@ def sent_to(session: Session, *, channel: str, address: str, since_seconds: floa
     """Bodies handed to the provider for one address in the last seconds (the demo's resident view)."""
     since = utcnow() - timedelta(seconds=since_seconds)
     rows = session.exec(
-        select(OutboxEntry.body)
-        .where(OutboxEntry.channel == channel, OutboxEntry.to_address == address,
-               OutboxEntry.created_at >= since, OutboxEntry.status.in_(tuple(RANK)[2:]))
-        .order_by(OutboxEntry.id)
+        select(col(OutboxEntry.body))
+        .where(col(OutboxEntry.channel) == channel, col(OutboxEntry.to_address) == address,
+               col(OutboxEntry.created_at) >= since, col(OutboxEntry.status).in_(tuple(RANK)[2:]))
+        .order_by(col(OutboxEntry.id))
     ).all()
     return list(rows)

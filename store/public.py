@@ -12,10 +12,11 @@ from datetime import datetime
 from statistics import median
 
 from sqlalchemy import and_, case, func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from store import statuses
 from store.clock import aware
+from store.db import key
 from store.models import Case, CaseEvent, Follower
 
 MAP_COLOURS = statuses.ON_MAP  # statuses the map shows, with their colour
@@ -56,7 +57,7 @@ class ServiceDelays:
 
 def _people():
     """How many people reported or back each case: its reporter and its followers."""
-    return select(Follower.case_id, func.count().label("people")).group_by(Follower.case_id).subquery()
+    return select(col(Follower.case_id), func.count().label("people")).group_by(col(Follower.case_id)).subquery()
 
 
 def map_cases(session: Session, *, resolved_since: datetime, category: str | None = None,
@@ -65,60 +66,63 @@ def map_cases(session: Session, *, resolved_since: datetime, category: str | Non
     people = _people()
     query = (
         select(Case, func.coalesce(people.c.people, 0))
-        .outerjoin(people, people.c.case_id == Case.id)
+        .outerjoin(people, people.c.case_id == col(Case.id))
         .where(
-            Case.lat.is_not(None),
-            Case.lon.is_not(None),
+            col(Case.lat).is_not(None),
+            col(Case.lon).is_not(None),
             or_(
-                Case.status.in_(OPEN_ON_MAP),
-                and_(Case.status.in_(SOLVED_STATUSES), Case.resolved_at >= resolved_since),
+                col(Case.status).in_(OPEN_ON_MAP),
+                and_(col(Case.status).in_(SOLVED_STATUSES), col(Case.resolved_at) >= resolved_since),
             ),
         )
-        .order_by(Case.created_at.desc(), Case.id.desc())
+        .order_by(col(Case.created_at).desc(), col(Case.id).desc())
         .limit(limit)
     )
     if category:
-        query = query.where(Case.category == category)
+        query = query.where(col(Case.category) == category)
     if status:
-        query = query.where(Case.status == status)
+        query = query.where(col(Case.status) == status)
     if territory:
-        query = query.where(Case.territory == territory)
+        query = query.where(col(Case.territory) == territory)
     return [
         MapCase(reference=c.reference, kind=c.kind, status=c.status, category=c.category,
                 description=c.description, address=c.address, lat=c.lat, lon=c.lon, territory=c.territory,
                 created_at=aware(c.created_at), resolved_at=aware(c.resolved_at), people=count)
         for c, count in session.exec(query).all()
+        if c.lat is not None and c.lon is not None  # the query keeps located cases only
     ]
 
 
 def counts_by_category_and_status(session: Session) -> list[tuple[str, str, int]]:
     """(category, status, number of cases) for every pair that has cases; merged duplicates left out."""
     rows = session.exec(
-        select(Case.category, Case.status, func.count())
-        .where(Case.status != statuses.ProblemStatus.DUPLICATE)
-        .group_by(Case.category, Case.status)
-        .order_by(Case.category, Case.status)
+        select(col(Case.category), col(Case.status), func.count())
+        .where(col(Case.status) != statuses.ProblemStatus.DUPLICATE)
+        .group_by(col(Case.category), col(Case.status))
+        .order_by(col(Case.category), col(Case.status))
     ).all()
     return [(category, status, count) for category, status, count in rows]
 
 
 def delays_by_service(session: Session) -> list[ServiceDelays]:
     """Per service: resolutions, median time to resolution (days) and how many came within the expected delay."""
-    within = func.sum(case((Case.resolved_at <= Case.due_at, 1), else_=0))
-    with_delay = func.sum(case((Case.due_at.is_not(None), 1), else_=0))
+    within = func.sum(case((col(Case.resolved_at) <= col(Case.due_at), 1), else_=0))
+    with_delay = func.sum(case((col(Case.due_at).is_not(None), 1), else_=0))
     totals = session.exec(
-        select(Case.service, func.count(), with_delay, within)
-        .where(Case.status.in_(SOLVED_STATUSES), Case.resolved_at.is_not(None))
-        .group_by(Case.service)
+        select(col(Case.service), func.count(), with_delay, within)
+        .where(col(Case.status).in_(SOLVED_STATUSES), col(Case.resolved_at).is_not(None))
+        .group_by(col(Case.service))
     ).all()
     durations: dict[str | None, list[float]] = {}
     sample = session.exec(
-        select(Case.service, Case.created_at, Case.resolved_at)
-        .where(Case.status.in_(SOLVED_STATUSES), Case.resolved_at.is_not(None))
-        .order_by(Case.resolved_at.desc())
+        select(col(Case.service), col(Case.created_at), col(Case.resolved_at))
+        .where(col(Case.status).in_(SOLVED_STATUSES), col(Case.resolved_at).is_not(None))
+        .order_by(col(Case.resolved_at).desc())
         .limit(RESOLUTION_SAMPLE)
     ).all()
     for service, created_at, resolved_at in sample:
+        if resolved_at is None:  # the query keeps resolved cases only
+            continue
         seconds = (aware(resolved_at) - aware(created_at)).total_seconds()
         durations.setdefault(service, []).append(max(seconds, 0.0) / 86400)
     return [
@@ -132,45 +136,45 @@ def resolved_feed(session: Session, *, limit: int = 50) -> list[tuple[Case, Case
     """The latest resolved cases, newest resolution first, each with its public resolution event."""
     cases = list(session.exec(
         select(Case)
-        .where(Case.status.in_(SOLVED_STATUSES), Case.resolved_at.is_not(None))
-        .order_by(Case.resolved_at.desc(), Case.id.desc())
+        .where(col(Case.status).in_(SOLVED_STATUSES), col(Case.resolved_at).is_not(None))
+        .order_by(col(Case.resolved_at).desc(), col(Case.id).desc())
         .limit(limit)
     ).all())
     if not cases:
         return []
     events = session.exec(
         select(CaseEvent)
-        .where(CaseEvent.case_id.in_([c.id for c in cases]), CaseEvent.public.is_(True),
-               CaseEvent.kind == "status", CaseEvent.status_to.in_(SOLVED_STATUSES))
-        .order_by(CaseEvent.id)
+        .where(col(CaseEvent.case_id).in_([c.id for c in cases]), col(CaseEvent.public).is_(True),
+               col(CaseEvent.kind) == "status", col(CaseEvent.status_to).in_(SOLVED_STATUSES))
+        .order_by(col(CaseEvent.id))
     ).all()
     latest = {event.case_id: event for event in events}
-    return [(c, latest.get(c.id)) for c in cases]
+    return [(c, latest.get(key(c))) for c in cases]
 
 
 def public_timeline(session: Session, case_id: int) -> list[CaseEvent]:
     """The events of a case the public may read, oldest first."""
     return list(session.exec(
         select(CaseEvent)
-        .where(CaseEvent.case_id == case_id, CaseEvent.public.is_(True), CaseEvent.kind.in_(PUBLIC_KINDS))
-        .order_by(CaseEvent.created_at, CaseEvent.id)
+        .where(col(CaseEvent.case_id) == case_id, col(CaseEvent.public).is_(True), col(CaseEvent.kind).in_(PUBLIC_KINDS))
+        .order_by(col(CaseEvent.created_at), col(CaseEvent.id))
     ).all())
 
 
 def people_on(session: Session, case_id: int) -> int:
     """How many people reported or back a case (its reporter included)."""
-    return session.exec(select(func.count()).select_from(Follower).where(Follower.case_id == case_id)).one()
+    return session.exec(select(func.count()).select_from(Follower).where(col(Follower.case_id) == case_id)).one()
 
 
 def reference_of(session: Session, case_id: int | None) -> str | None:
     """The reference of a case by id (where a duplicate was merged)."""
     if case_id is None:
         return None
-    return session.exec(select(Case.reference).where(Case.id == case_id)).first()
+    return session.exec(select(col(Case.reference)).where(col(Case.id) == case_id)).first()
 
 
 def latest(session: Session, *, limit: int = 10) -> list[Case]:
     """The latest cases the public may see (merged duplicates left out), newest first."""
     return list(session.exec(
-        select(Case).where(Case.status != statuses.ProblemStatus.DUPLICATE).order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)
+        select(Case).where(col(Case.status) != statuses.ProblemStatus.DUPLICATE).order_by(col(Case.created_at).desc(), col(Case.id).desc()).limit(limit)
     ).all())
