@@ -11,14 +11,14 @@ import binascii
 import logging
 from functools import wraps
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from gateway.cases import actions
 from gateway.cases.actions import Photo
 from gateway.cases.agents import ActionError, AgentUser
 from gateway.cases.flows import as_json
-from gateway.runtime import Runtime
+from gateway.runtime import current_runtime
 from store import agents as agent_store
 
 log = logging.getLogger(__name__)
@@ -32,10 +32,6 @@ class ApiError(Exception):
     def __init__(self, message: str, status: int):
         super().__init__(message)
         self.status = status
-
-
-def _rt() -> Runtime:
-    return current_app.extensions["guichet"]
 
 
 def _problem(message: str, status: int, **headers):
@@ -76,7 +72,7 @@ def token_required(view):
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise ApiError("missing token: send 'Authorization: Bearer <token>'", 401)
-        with _rt().db.session() as session:
+        with current_runtime().db.session() as session:
             agent = agent_store.by_token(session, token.strip())
             user = AgentUser(agent) if agent is not None else None
         if user is None:
@@ -126,7 +122,7 @@ def _photo(data: dict) -> Photo | None:
 
 
 def _case_json(session, case) -> dict:
-    data = as_json(_rt(), session, case, with_timeline=True)
+    data = as_json(current_runtime(), session, case, with_timeline=True)
     data["resident_messages"] = [
         {"at": e.created_at.isoformat(), "kind": e.kind, "message": e.message}
         for e in agent_store.resident_messages(session, case)
@@ -145,7 +141,7 @@ def me():
 @token_required
 def cases():
     """The queue of the agent's services: `status` (default open; `all`), `category`, `territory`, `urgency`, `overdue`."""
-    rt = _rt()
+    rt = current_runtime()
     filters = actions.queue_filters(request.args)
     try:
         limit = min(max(int(request.args.get("limit", 200)), 1), 1000)
@@ -161,13 +157,13 @@ def cases():
 @token_required
 def case(reference: str):
     """One case with its timeline and the residents' messages."""
-    with _rt().db.session() as session:
+    with current_runtime().db.session() as session:
         found = actions.visible_case(session, g.agent, reference)
         return jsonify(_case_json(session, found))
 
 
 def _act(reference: str, action, code: int = 200, **fields):
-    rt = _rt()
+    rt = current_runtime()
     with rt.db.session() as session:
         result = action(rt, session, g.agent, reference, via="api", **fields)
         data = as_json(rt, session, result)

@@ -13,7 +13,6 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -42,7 +41,7 @@ from gateway.cases.actions import (
     visible_case,
 )
 from gateway.cases.agents import ActionError, AgentUser, add_agent, authenticate, new_token
-from gateway.runtime import Runtime
+from gateway.runtime import Runtime, current_runtime
 from nlu.analysis import URGENCIES
 from store import agents as agent_store
 from store import attachments
@@ -74,10 +73,6 @@ ACTION_LABELS = {
 }
 
 
-def _rt() -> Runtime:
-    return current_app.extensions["guichet"]
-
-
 @bp.record_once
 def _setup(state) -> None:
     login_manager.init_app(state.app)
@@ -85,7 +80,7 @@ def _setup(state) -> None:
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> AgentUser | None:
-    with _rt().db.session() as session:
+    with current_runtime().db.session() as session:
         agent = agent_store.by_id(session, int(user_id)) if user_id.isdigit() else None
         return AgentUser(agent) if agent is not None and agent.active else None
 
@@ -121,7 +116,7 @@ def badge(status: str) -> str:
 
 def status_text(status: str) -> str:
     """A status in plain French."""
-    return _rt().messages.text(f"status.{status}")
+    return current_runtime().messages.text(f"status.{status}")
 
 
 def filter_choices(rt: Runtime) -> dict[str, list[tuple[str, str]]]:
@@ -185,7 +180,7 @@ def login():
     error = None
     email = ""
     if request.method == "POST":
-        rt = _rt()
+        rt = current_runtime()
         email = request.form.get("email", "").strip()
         with rt.db.session() as session:
             agent = authenticate(session, email, request.form.get("password", ""))
@@ -208,7 +203,7 @@ def login():
 @login_required
 def logout():
     """Log out."""
-    with _rt().db.session() as session:
+    with current_runtime().db.session() as session:
         agent_store.audit(session, agent=agent_row(session, current_user), action="logout", via="web")
     logout_user()
     flash("Vous êtes déconnecté.", "info")
@@ -219,7 +214,7 @@ def logout():
 @login_required
 def queue():
     """The queue of the agent's services, as a table with filters."""
-    rt = _rt()
+    rt = current_runtime()
     filters = queue_filters(request.args)
     with rt.db.session() as session:
         rows = _queue_rows(rt, session, current_user, filters)
@@ -231,7 +226,7 @@ def queue():
 @login_required
 def map_page():
     """The queue on a map, markers coloured by progress."""
-    rt = _rt()
+    rt = current_runtime()
     filters = queue_filters(request.args)
     return render_template("backoffice/map.html", filters=filters, choices=filter_choices(rt),
                            query=request.args.to_dict(),
@@ -242,7 +237,7 @@ def map_page():
 @login_required
 def map_data():
     """The located cases of the queue, for the map (the same filters as the list)."""
-    rt = _rt()
+    rt = current_runtime()
     with rt.db.session() as session:
         rows = _queue_rows(rt, session, current_user, queue_filters(request.args), located_only=True)
     return jsonify(cases=[
@@ -258,7 +253,7 @@ def map_data():
 @login_required
 def case_page(reference: str):
     """One case: details, the resident's messages, the timeline, photos and the actions."""
-    rt = _rt()
+    rt = current_runtime()
     with rt.db.session() as session:
         try:
             case = visible_case(session, current_user, reference)
@@ -282,7 +277,7 @@ def case_page(reference: str):
 
 
 def _form_action(reference: str, action, success: str, **fields):
-    rt = _rt()
+    rt = current_runtime()
     try:
         with rt.db.session() as session:
             case = action(rt, session, current_user, reference, **fields)
@@ -347,7 +342,7 @@ def case_note(reference: str):
 @login_required
 def photo(attachment_id: int):
     """A photo of a case the agent may see."""
-    rt = _rt()
+    rt = current_runtime()
     with rt.db.session() as session:
         attachment = session.get(Attachment, attachment_id)
         case = session.get(Case, attachment.case_id) if attachment and attachment.case_id else None
@@ -364,7 +359,7 @@ def photo(attachment_id: int):
 @login_required
 def audit_page():
     """The audit log: every action of the agents of one's services (everything for supervisors)."""
-    with _rt().db.session() as session:
+    with current_runtime().db.session() as session:
         entries = agent_store.audit_log(session, services=current_user.scope, limit=500)
     return render_template("backoffice/audit.html", entries=entries)
 
@@ -382,7 +377,7 @@ def _admin_only() -> None:
 def users():
     """Agents and their tokens."""
     _admin_only()
-    rt = _rt()
+    rt = current_runtime()
     with rt.db.session() as session:
         people = [(agent, agent_store.tokens_of(session, agent)) for agent in agent_store.everyone(session)]
     return render_template("backoffice/users.html", people=people, choices=filter_choices(rt),
@@ -394,7 +389,7 @@ def users():
 def users_add():
     """Create an agent."""
     _admin_only()
-    rt = _rt()
+    rt = current_runtime()
     try:
         with rt.db.session() as session:
             agent = add_agent(session, email=request.form.get("email", ""), name=request.form.get("name", ""),
@@ -415,7 +410,7 @@ def users_add():
 def users_token(agent_id: int):
     """Create an API token for an agent; it is shown once, on this page."""
     _admin_only()
-    rt = _rt()
+    rt = current_runtime()
     token = new_token()
     with rt.db.session() as session:
         agent = agent_store.by_id(session, agent_id)
@@ -435,7 +430,7 @@ def users_token(agent_id: int):
 def users_active(agent_id: int):
     """Deactivate or reactivate an agent."""
     _admin_only()
-    with _rt().db.session() as session:
+    with current_runtime().db.session() as session:
         agent = agent_store.by_id(session, agent_id)
         if agent is None:
             abort(404)
@@ -454,7 +449,7 @@ def users_active(agent_id: int):
 def token_revoke(token_id: int):
     """Revoke an API token."""
     _admin_only()
-    with _rt().db.session() as session:
+    with current_runtime().db.session() as session:
         row = agent_store.revoke_token(session, token_id)
         if row is None:
             abort(404)

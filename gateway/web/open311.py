@@ -23,13 +23,13 @@ from typing import Any
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, current_app, request, send_from_directory
+from flask import Blueprint, Response, request, send_from_directory
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from gateway.cases.flows import TRANSITIONS, Intake, delay_text, open_or_join
 from gateway.cases.privacy import mask_personal
-from gateway.runtime import Runtime
+from gateway.runtime import Runtime, current_runtime
 from store import cases as case_store
 from store import contacts
 from store import open311 as queries
@@ -86,10 +86,6 @@ class Open311Error(Exception):
     def __init__(self, status: int, description: str):
         super().__init__(description)
         self.status, self.description = status, description
-
-
-def _rt() -> Runtime:
-    return current_app.extensions["guichet"]
 
 
 # ---- rendering -----------------------------------------------------------------------------------------------
@@ -306,7 +302,7 @@ def _request_entries(rt: Runtime, session, cases: list[Case]) -> list[dict[str, 
 @bp.get("/discovery.<fmt>")
 def discovery(fmt: str) -> Response:
     """Where the endpoint is, in which formats, and how to get a key."""
-    fmt, rt = _format(fmt), _rt()
+    fmt, rt = _format(fmt), current_runtime()
     config = Path(rt.settings.config_dir)
     changed = max((p.stat().st_mtime for p in config.glob("*.yaml")), default=0.0)
     changeset = datetime.fromtimestamp(changed, ZoneInfo(rt.settings.timezone)).strftime("%Y-%m-%d %H:%M")
@@ -327,14 +323,14 @@ def discovery(fmt: str) -> Response:
 @bp.get("/services.<fmt>")
 def services(fmt: str) -> Response:
     """The catalogue's categories."""
-    fmt, rt = _format(fmt), _rt()
+    fmt, rt = _format(fmt), current_runtime()
     return render(fmt, "services", [service_entry(rt, c) for c in rt.catalogue.categories.values()])
 
 
 @bp.get("/services/<code>.<fmt>")
 def service_definition(code: str, fmt: str) -> Response:
     """A category's extra questions: none (every service has `metadata` false)."""
-    fmt, rt = _format(fmt), _rt()
+    fmt, rt = _format(fmt), current_runtime()
     if code not in rt.catalogue.categories:
         raise Open311Error(404, f"Unknown service_code {code!r}.")
     return render(fmt, "service_definition", {"service_code": code, "attributes": []})
@@ -343,7 +339,7 @@ def service_definition(code: str, fmt: str) -> Response:
 @bp.get("/requests.<fmt>")
 def requests_list(fmt: str) -> Response:
     """Cases, filtered as GeoReport says, newest first, paged."""
-    fmt, rt = _format(fmt), _rt()
+    fmt, rt = _format(fmt), current_runtime()
     zone = ZoneInfo(rt.settings.timezone)
     offset, limit = _paging()
     references = _list_argument("service_request_id")
@@ -375,7 +371,7 @@ def _internal_statuses(statuses: list[str] | None) -> list[str] | None:
 @bp.get("/requests/<service_request_id>.<fmt>")
 def request_one(service_request_id: str, fmt: str) -> Response:
     """One case, in a list of one."""
-    fmt, rt = _format(fmt), _rt()
+    fmt, rt = _format(fmt), current_runtime()
     with rt.db.session() as session:
         case = case_store.by_reference(session, service_request_id)
         if case is None:
@@ -387,7 +383,7 @@ def request_one(service_request_id: str, fmt: str) -> Response:
 @bp.get("/tokens/<token>.<fmt>")
 def token(token: str, fmt: str) -> Response:
     """The request a token stands for; services are realtime, so a token is the request's own id."""
-    fmt, rt = _format(fmt), _rt()
+    fmt, rt = _format(fmt), current_runtime()
     with rt.db.session() as session:
         case = case_store.by_reference(session, token)
     if case is None:
@@ -398,7 +394,7 @@ def token(token: str, fmt: str) -> Response:
 @bp.post("/requests.<fmt>")
 def request_create(fmt: str) -> Response:
     """File a case for an app or another system: api_key, service_code, a place, a description."""
-    fmt, rt = _format(fmt), _rt()
+    fmt, rt = _format(fmt), current_runtime()
     form = request.form
     _check_api_key(rt, _argument("api_key", form))
     code = _argument("service_code", form)
@@ -474,7 +470,7 @@ def _reporter_name(form) -> str | None:
 @bp.get("/servicerequestupdates.<fmt>")
 def request_updates(fmt: str) -> Response:
     """mySociety's extension: public status changes across all cases between `start_date` and `end_date`."""
-    fmt, rt = _format(fmt), _rt()
+    fmt, rt = _format(fmt), current_runtime()
     start, end = _window(ZoneInfo(rt.settings.timezone))
     offset, limit = _paging()
     with rt.db.session() as session:
@@ -495,7 +491,7 @@ def request_updates(fmt: str) -> Response:
 @bp.get("/media/<name>")
 def media(name: str) -> Response:
     """A photo published on a case's timeline (a resolution photo); nothing else from the media folder."""
-    rt = _rt()
+    rt = current_runtime()
     media_dir = Path(rt.settings.media_dir)
     with rt.db.session() as session:
         published = queries.is_public_photo(session, str(media_dir / name))
