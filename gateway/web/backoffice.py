@@ -41,6 +41,7 @@ from gateway.cases.actions import (
     visible_case,
 )
 from gateway.cases.agents import ActionError, AgentUser, add_agent, authenticate, new_token
+from gateway.errors import GuichetError, NotFound
 from gateway.runtime import Runtime, current_runtime
 from nlu.analysis import URGENCIES
 from store import agents as agent_store
@@ -157,7 +158,8 @@ def _queue_rows(rt: Runtime, session: Session, who: AgentUser, filters: dict, **
     return [_row(rt, c, followers) for c in cases]
 
 
-def _fail(err: ActionError, reference: str | None = None):
+def _fail(err: GuichetError, reference: str | None = None):
+    """A refused action: the error page for a case the agent may not see, else back to the form with why."""
     if err.status == 404:
         abort(404, description=str(err))
     flash(f"Action impossible : {err}", "error")
@@ -257,7 +259,7 @@ def case_page(reference: str):
     with rt.db.session() as session:
         try:
             case = visible_case(session, current_user, reference)
-        except ActionError as err:
+        except NotFound as err:
             abort(404, description=str(err))
         reporter = agent_store.reporter(session, case)
         merged_into = session.get(Case, case.merged_into_id) if case.merged_into_id else None
@@ -282,7 +284,7 @@ def _form_action(reference: str, action, success: str, **fields):
         with rt.db.session() as session:
             case = action(rt, session, current_user, reference, **fields)
             shown = case.reference
-    except ActionError as err:
+    except GuichetError as err:
         return _fail(err, reference)
     if action is act_reroute and not current_user.can_see(case):
         flash(success, "success")
@@ -398,7 +400,7 @@ def users_add():
                               known_services={s.code for s in rt.router.services.all()})
             agent_store.audit(session, agent=agent_row(session, current_user), action="user_add", via="web",
                               user=agent.email, role=agent.role, services=agent.services)
-    except ActionError as err:
+    except GuichetError as err:
         flash(f"Création impossible : {err}", "error")
         return redirect(url_for(".users"), 303)
     flash(f"Compte créé pour {agent.email}.", "success")
