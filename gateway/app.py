@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask, jsonify
 
-from gateway.runtime import Runtime
+from gateway.runtime import EXTENSION, Runtime
 from gateway.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -18,7 +18,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.config["SECRET_KEY"] = rt.settings.secret_key
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024  # webhooks are small; a huge body gets 413
-    app.extensions["guichet"] = rt
+    app.extensions[EXTENSION] = rt
 
     from gateway.inbound import telegram, twilio, voice
     from gateway.web import api, assets, backoffice, metrics, open311, public

@@ -329,7 +329,8 @@ def user() -> None:
 @click.option("--token", "with_token", is_flag=True, help="Also create a JSON API token and print it (once).")
 def user_add(email, name, role, services, password, with_token) -> None:
     """Create a back-office account (argon2-hashed password), optionally with an API token."""
-    from gateway.cases.agents import ActionError, add_agent, new_token
+    from gateway.cases.agents import add_agent, new_token
+    from gateway.errors import GuichetError
     from store import agents as agent_store
 
     rt = _runtime()
@@ -343,7 +344,7 @@ def user_add(email, name, role, services, password, with_token) -> None:
             if token:
                 agent_store.add_token(session, agent, token, label="cli")
                 agent_store.audit(session, agent=None, actor="cli", action="token_add", via="cli", user=agent.email)
-    except ActionError as err:
+    except GuichetError as err:
         raise click.ClickException(str(err)) from err
     click.echo(f"{agent.email} created ({role}{': ' + ', '.join(agent.services) if agent.services else ''})")
     if token:

@@ -5,11 +5,15 @@ from __future__ import annotations
 import threading
 from functools import cached_property
 
+from flask import current_app
+
 from channels import build_channels
 from channels.base import ChannelAdapter
 from gateway.engine.messages import Messages
 from gateway.settings import Settings
 from store.db import Database
+
+EXTENSION = "guichet"  # where the app keeps its Runtime, in `app.extensions`
 
 
 class Runtime:
@@ -70,3 +74,8 @@ class Runtime:
             return self.router.services.get(code).name if code else "accueil de la mairie"
         except KeyError:
             return code
+
+
+def current_runtime() -> Runtime:
+    """The Runtime of the app serving the current request."""
+    return current_app.extensions[EXTENSION]

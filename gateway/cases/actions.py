@@ -1,6 +1,8 @@
 """What an agent does to a case, the same from the back office's forms and from the JSON API.
 
 Each action checks that the agent may see the case, does it through the flows, and writes the audit log.
+An action refuses with `NotFound` (not a case of theirs), `ActionError` (what the agent asked is wrong, 422)
+or the flows' `CaseError` (the case's state refuses it, 409); each surface answers with the error's status.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from sqlmodel import Session
 from gateway.cases import flows as case_service
 from gateway.cases.agents import ActionError, AgentUser
 from gateway.cases.privacy import mask_personal
+from gateway.errors import NotFound
 from gateway.runtime import Runtime
 from store import agents as agent_store
 from store import attachments, files
@@ -37,7 +40,7 @@ def visible_case(session: Session, who: AgentUser, reference: str, *, lock: bool
     """The case if the agent may see it; otherwise 404, so that other services' references are not revealed."""
     case = case_store.by_reference(session, reference.strip(), lock=lock)
     if case is None or not who.can_see(case):
-        raise ActionError(f"aucun dossier {reference.strip().upper()} dans vos services", 404)
+        raise NotFound(f"aucun dossier {reference.strip().upper()} dans vos services")
     return case
 
 
@@ -54,11 +57,8 @@ def act_status(rt: Runtime, session: Session, who: AgentUser, reference: str, *,
     path = None
     if photo is not None:
         path = str(files.keep(rt.settings.media_dir, photo.data, content_type=photo.content_type, prefix="agent"))
-    try:
-        case_service.change_status(rt, session, reference=case.reference, status=status, message=message,
-                                   photo=path, actor=who.label)
-    except case_service.CaseError as err:
-        raise ActionError(str(err), 409) from err
+    case_service.change_status(rt, session, reference=case.reference, status=status, message=message,
+                               photo=path, actor=who.label)
     if path is not None:
         attachments.keep(session, path=path, content_type=photo.content_type, case_id=case.id, source="agent")
     agent_store.audit(session, agent=agent_row(session, who), action="status", via=via, case=case,
@@ -72,10 +72,7 @@ def act_message(rt: Runtime, session: Session, who: AgentUser, reference: str, *
     case = visible_case(session, who, reference)
     if not (text or "").strip():
         raise ActionError("le message est vide")
-    try:
-        identity = case_service.write_to_reporter(rt, session, reference=case.reference, text=text, actor=who.label)
-    except case_service.CaseError as err:
-        raise ActionError(str(err), 409) from err
+    identity = case_service.write_to_reporter(rt, session, reference=case.reference, text=text, actor=who.label)
     agent_store.audit(session, agent=agent_row(session, who), action="message", via=via, case=case,
                       channel=identity.channel, message=mask_personal(text.strip()))
     return case
@@ -92,11 +89,8 @@ def act_reroute(rt: Runtime, session: Session, who: AgentUser, reference: str, *
         rt.router.services.get(service)
     except KeyError as err:
         raise ActionError(f"service inconnu {service!r}") from err
-    try:
-        case_service.reroute(rt, session, reference=case.reference, service=service, actor=who.label,
-                             reason=(reason or "").strip() or None)
-    except case_service.CaseError as err:
-        raise ActionError(str(err), 409) from err
+    case_service.reroute(rt, session, reference=case.reference, service=service, actor=who.label,
+                         reason=(reason or "").strip() or None)
     agent_store.audit(session, agent=agent_row(session, who), action="reroute", via=via, case=case,
                       service_from=previous, service_to=service,
                       reason=mask_personal(reason.strip()) if reason and reason.strip() else None)
@@ -111,16 +105,13 @@ def act_merge(rt: Runtime, session: Session, who: AgentUser, reference: str, *, 
         raise ActionError("indiquez la référence du dossier qui regroupe celui-ci")
     try:
         into = visible_case(session, who, target)
-    except ActionError as err:
-        raise ActionError(str(err), 422) from err
+    except NotFound as err:  # the target is what the agent typed: bad input, not a missing page
+        raise ActionError(str(err)) from err
     if into.id == case.id:
         raise ActionError("un dossier ne peut pas être fusionné avec lui-même")
     message = (message or "").strip() or None
-    try:
-        case_service.change_status(rt, session, reference=case.reference, status=ProblemStatus.DUPLICATE, target=into.reference,
-                                   message=message, actor=who.label)
-    except case_service.CaseError as err:
-        raise ActionError(str(err), 409) from err
+    case_service.change_status(rt, session, reference=case.reference, status=ProblemStatus.DUPLICATE,
+                               target=into.reference, message=message, actor=who.label)
     agent_store.audit(session, agent=agent_row(session, who), action="merge", via=via, case=case,
                       target=into.reference, message=mask_personal(message) if message else None)
     return into

@@ -9,6 +9,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session
 
+from gateway.errors import Conflict, Invalid
 from store import agents as agent_store
 from store.clock import utcnow
 from store.models import Agent, Case
@@ -20,12 +21,8 @@ MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 
 
-class ActionError(Exception):
-    """An action the agent cannot do, with its HTTP meaning (404 unknown or not theirs, 409 conflict, 422 bad input)."""
-
-    def __init__(self, message: str, status: int = 422):
-        super().__init__(message)
-        self.status = status
+class ActionError(Invalid):
+    """An action the agent asked for with what it cannot be done with (422); the message says why, in French."""
 
 
 class AgentUser:
@@ -83,7 +80,7 @@ def new_token() -> str:
 
 def add_agent(session: Session, *, email: str, name: str, password: str, role: str, services: list[str],
               known_services: set[str]) -> Agent:
-    """Create an agent after checking the role, services and password; raises ActionError."""
+    """Create an agent after checking the role, services and password; raises ActionError, or Conflict."""
     email = email.strip().lower()
     if "@" not in email:
         raise ActionError("l'identifiant doit être une adresse e-mail")
@@ -97,7 +94,7 @@ def add_agent(session: Session, *, email: str, name: str, password: str, role: s
     if len(password) < 10:
         raise ActionError("le mot de passe doit faire au moins 10 caractères")
     if agent_store.by_email(session, email) is not None:
-        raise ActionError(f"{email} existe déjà", 409)
+        raise Conflict(f"{email} existe déjà")
     return agent_store.create(session, email=email, name=name.strip(), password_hash=hash_password(password),
                               role=role, services=services)
 

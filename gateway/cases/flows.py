@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from gateway.errors import Conflict
 from gateway.runtime import Runtime
 from routing.distance import bbox, haversine_m
 from store import cases as case_store
@@ -28,8 +29,8 @@ log = logging.getLogger(__name__)
 URGENT_LEVELS = {"high", "emergency"}
 
 
-class CaseError(Exception):
-    """A request on a case that cannot be carried out; the message says why, for the agent."""
+class CaseError(Conflict):
+    """A request on a case that cannot be carried out (409, wherever it surfaces); the message says why, for the agent."""
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,12 @@ import logging
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Response, current_app, request
+from flask import Response, request
+from sqlalchemy.exc import OperationalError
 
 from channels.base import InboundMessage, WebhookRejected
+from gateway.errors import GuichetError, Unavailable
+from gateway.runtime import current_runtime
 from store import inbound
 
 log = logging.getLogger(__name__)
@@ -19,9 +22,16 @@ log = logging.getLogger(__name__)
 
 def accept(rt, received: InboundMessage) -> int | None:
     """Store a received message (once per provider id) and wake the worker: what every channel's
-    entry point does before the provider gets its answer. None when the provider sent it already."""
-    with rt.db.session() as session:
-        stored = inbound.record(session, received, media_dir=rt.settings.media_dir)
+    entry point does before the provider gets its answer. None when the provider sent it already.
+
+    Raises `Unavailable` when the database is down: nothing is stored, and the provider should ask again.
+    """
+    try:
+        with rt.db.session() as session:
+            stored = inbound.record(session, received, media_dir=rt.settings.media_dir)
+    except OperationalError as err:
+        log.exception("database unavailable, inbound message not stored", extra={"channel": received.channel})
+        raise Unavailable("storage unavailable") from err
     if stored is None:
         log.info("duplicate inbound ignored", extra={"channel": received.channel})
     else:
@@ -29,28 +39,28 @@ def accept(rt, received: InboundMessage) -> int | None:
     return stored
 
 
-def runtime():
-    return current_app.extensions["guichet"]
-
-
 def verified(channel: str | Callable[[], str]) -> Callable:
-    """Check the provider's signature before anything else; a forged request gets 403 and nothing is stored.
+    """The one decorator of every webhook route: check the provider's signature before anything else
+    (a forged request gets 403 and nothing is stored), then run the view with the channel's adapter.
 
     `channel` is a name, or a function of the request giving it (Twilio's one webhook carries SMS and WhatsApp).
+    What the view refuses reaches the provider as a plain-text answer with the error's status; an event we
+    know but do not handle gets the adapter's 2xx, so that the provider stops sending it.
     """
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args, **kwargs):
-            adapter = runtime().channels[channel if isinstance(channel, str) else channel()]
+            adapter = current_runtime().channels[channel if isinstance(channel, str) else channel()]
             try:
                 adapter.verify(request)
                 return view(adapter, *args, **kwargs)
-            except WebhookRejected as err:
+            except (WebhookRejected, GuichetError) as err:
                 if err.status < 400:
                     log.info("webhook event ignored", extra={"channel": adapter.name, "reason": str(err)})
                     return acknowledge(adapter)
-                log.warning("webhook rejected", extra={"channel": channel, "status": err.status, "reason": str(err)})
+                log.warning("webhook rejected", extra={"channel": adapter.name, "status": err.status,
+                                                      "reason": str(err)})
                 return Response(str(err), status=err.status, mimetype="text/plain")
 
         return wrapper

@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from channels.base import BadPayload
 from channels.email import MAX_MESSAGE_BYTES, Email, smtp_reply_text
+from gateway.errors import Unavailable
 from gateway.inbound.accept import accept
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ class MailHandler:
         try:
             # The database call blocks: run it beside the event loop so other sessions go on.
             await asyncio.get_running_loop().run_in_executor(None, accept, self.rt, received)
-        except (SQLAlchemyError, OSError):
+        except (Unavailable, SQLAlchemyError, OSError):
             log.exception("inbound mail not stored, sender told to retry", extra={"channel": "email"})
             return TRY_LATER
         return ACCEPTED

@@ -10,13 +10,14 @@ from __future__ import annotations
 import logging
 import threading
 
-from flask import Blueprint, Response, current_app, request
-from sqlalchemy.exc import OperationalError
+from flask import Blueprint, request
 from telegram.error import InvalidToken, TelegramError
 
 from channels.base import WebhookRejected
 from channels.telegram import Telegram
+from gateway.errors import Unavailable
 from gateway.inbound.accept import accept, acknowledge, verified
+from gateway.runtime import current_runtime
 from gateway.settings import ConfigurationError
 
 log = logging.getLogger(__name__)
@@ -34,14 +35,11 @@ def adapter_for(rt) -> Telegram:
 @bp.post("/telegram")
 @verified("telegram")
 def telegram_update(adapter: Telegram):
-    """A resident's Telegram message: stored (once per update_id) before Telegram gets its 200."""
-    received = adapter.parse(request)
-    try:
-        accept(current_app.extensions["guichet"], received)
-    except OperationalError:
-        # A 5xx makes Telegram deliver the update again later: nothing is lost.
-        log.exception("database unavailable, inbound message not stored", extra={"channel": received.channel})
-        return Response("storage unavailable", status=503, mimetype="text/plain")
+    """A resident's Telegram message: stored (once per update_id) before Telegram gets its 200.
+
+    With the database down Telegram gets a 503 and delivers the update again later: nothing is lost.
+    """
+    accept(current_runtime(), adapter.parse(request))
     return acknowledge(adapter)
 
 
@@ -96,8 +94,8 @@ def _store_polled(rt, adapter: Telegram, update: dict, stop: threading.Event) ->
     while True:
         try:
             return 1 if accept(rt, received) is not None else 0
-        except OperationalError:
+        except Unavailable:
             # Not confirmed to Telegram until stored: wait for the database rather than skip the update.
-            log.exception("database unavailable, retrying", extra={"channel": adapter.name})
+            log.warning("database unavailable, retrying", extra={"channel": adapter.name})
             if stop.wait(POLL_BACKOFF_SECONDS[-1]):
                 raise

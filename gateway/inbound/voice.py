@@ -14,76 +14,75 @@ from flask import Blueprint, Response, current_app, request
 
 from channels.base import WebhookRejected
 from gateway.engine.ivr import PhoneLine
+from gateway.inbound.accept import verified
+from gateway.runtime import current_runtime
 from store import outbox
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/webhooks/twilio")
 
 
-def _runtime():
-    return current_app.extensions["guichet"]
-
-
 def _line() -> PhoneLine:
     """The phone line of this app, built once on the registry's `voice` channel."""
     line = current_app.extensions.get("guichet.voice")
     if line is None:
-        rt = _runtime()
+        rt = current_runtime()
         line = current_app.extensions.setdefault("guichet.voice", PhoneLine(rt, rt.channels["voice"]))
     return line
 
 
-def phone_webhook(view: Callable) -> Callable:
-    """Check Twilio's signature first (403, nothing stored), and turn any failure into spoken TwiML."""
+def spoken(view: Callable) -> Callable:
+    """Under `verified`: run the view on the phone line and the parsed call, and turn any failure but a
+    refused request into TwiML a caller can hear."""
 
     @wraps(view)
-    def wrapper(*args, **kwargs):
+    def wrapper(adapter, *args, **kwargs):
         line = _line()
         try:
-            line.adapter.verify(request)
-            twiml = view(line, line.adapter.parse(request), *args, **kwargs)
-        except WebhookRejected as err:
-            if err.status < 400:
-                return _twiml(line.adapter.acknowledgement()[0])
-            log.warning("voice webhook rejected", extra={"channel": "voice", "status": err.status, "reason": str(err)})
-            return Response(str(err), status=err.status, mimetype="text/plain")
+            twiml = view(line, adapter.parse(request), *args, **kwargs)
+        except WebhookRejected:
+            raise
         except Exception:
             log.exception("voice webhook failed", extra={"channel": "voice"})
-            return _twiml(line.fallback())
-        return _twiml(twiml)
+            twiml = line.fallback()
+        return Response(twiml, mimetype="text/xml")
 
     return wrapper
 
 
 @bp.post("/voice")
-@phone_webhook
+@verified("voice")
+@spoken
 def voice_incoming(line: PhoneLine, call):
     """A call comes in: welcome and menu; the call's row is created (once per CallSid)."""
-    with _runtime().db.session() as session:
+    with current_runtime().db.session() as session:
         return line.incoming(session, call)
 
 
 @bp.post("/voice/step")
-@phone_webhook
+@verified("voice")
+@spoken
 def voice_step(line: PhoneLine, call):
     """The caller's answer to a question, or their silence (`silence=1`, from the Redirect)."""
-    with _runtime().db.session() as session:
+    with current_runtime().db.session() as session:
         return line.step(session, call, turn=_turn(), silence=request.args.get("silence") == "1")
 
 
 @bp.post("/voice/recording")
-@phone_webhook
+@verified("voice")
+@spoken
 def voice_recording(line: PhoneLine, call):
     """A voicemail was recorded: it opens a case."""
-    with _runtime().db.session() as session:
+    with current_runtime().db.session() as session:
         return line.recording(session, call, turn=_turn())
 
 
 @bp.post("/voice/status")
-@phone_webhook
+@verified("voice")
+@spoken
 def voice_status(line: PhoneLine, call):
     """A call ended (or an outbound update call moved on): the call is closed, nothing it held is lost."""
-    with _runtime().db.session() as session:
+    with current_runtime().db.session() as session:
         if not line.status(session, call):
             receipt = line.adapter.receipt(request)
             if receipt is not None:
@@ -96,6 +95,3 @@ def _turn() -> int | None:
     value = request.args.get("turn", "")
     return int(value) if value.isdigit() else None
 
-
-def _twiml(body: str) -> Response:
-    return Response(body, mimetype="text/xml")

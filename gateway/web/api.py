@@ -11,31 +11,20 @@ import binascii
 import logging
 from functools import wraps
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from gateway.cases import actions
 from gateway.cases.actions import Photo
-from gateway.cases.agents import ActionError, AgentUser
+from gateway.cases.agents import AgentUser
 from gateway.cases.flows import as_json
-from gateway.runtime import Runtime
+from gateway.errors import GuichetError, Invalid, Unauthorized
+from gateway.runtime import current_runtime
 from store import agents as agent_store
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-class ApiError(Exception):
-    """An API error with its HTTP status and a message for the caller."""
-
-    def __init__(self, message: str, status: int):
-        super().__init__(message)
-        self.status = status
-
-
-def _rt() -> Runtime:
-    return current_app.extensions["guichet"]
 
 
 def _problem(message: str, status: int, **headers):
@@ -45,15 +34,10 @@ def _problem(message: str, status: int, **headers):
     return response
 
 
-@bp.errorhandler(ApiError)
-def _api_error(err: ApiError):
+@bp.errorhandler(GuichetError)
+def _refused(err: GuichetError):
     headers = {"WWW-Authenticate": 'Bearer realm="guichet"'} if err.status == 401 else {}
     return _problem(str(err), err.status, **headers)
-
-
-@bp.errorhandler(ActionError)
-def _action_error(err: ActionError):
-    return _problem(str(err), err.status)
 
 
 @bp.errorhandler(HTTPException)
@@ -75,12 +59,12 @@ def token_required(view):
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise ApiError("missing token: send 'Authorization: Bearer <token>'", 401)
-        with _rt().db.session() as session:
+            raise Unauthorized("missing token: send 'Authorization: Bearer <token>'")
+        with current_runtime().db.session() as session:
             agent = agent_store.by_token(session, token.strip())
             user = AgentUser(agent) if agent is not None else None
         if user is None:
-            raise ApiError("invalid or revoked token", 401)
+            raise Unauthorized("invalid or revoked token")
         g.agent = user
         return view(*args, **kwargs)
 
@@ -92,7 +76,7 @@ def _payload() -> dict:
     if request.is_json:
         data = request.get_json(silent=True)
         if not isinstance(data, dict):
-            raise ApiError("the body must be a JSON object", 422)
+            raise Invalid("the body must be a JSON object")
         return data
     return request.form.to_dict()
 
@@ -100,9 +84,9 @@ def _payload() -> dict:
 def _text(data: dict, name: str, *, required: bool = True) -> str | None:
     value = data.get(name)
     if value is not None and not isinstance(value, str):
-        raise ApiError(f"'{name}' must be a string", 422)
+        raise Invalid(f"'{name}' must be a string")
     if required and not (value or "").strip():
-        raise ApiError(f"'{name}' is required", 422)
+        raise Invalid(f"'{name}' is required")
     return value
 
 
@@ -116,17 +100,17 @@ def _photo(data: dict) -> Photo | None:
         try:
             raw = base64.b64decode(str(data["photo_base64"]), validate=True)
         except (binascii.Error, ValueError) as err:
-            raise ApiError("'photo_base64' is not valid base64", 422) from err
+            raise Invalid("'photo_base64' is not valid base64") from err
     if raw is None:
         return None
     content_type = next((t for sig, t in actions.PHOTO_SIGNATURES.items() if raw.startswith(sig)), None)
     if content_type is None or len(raw) > actions.MAX_PHOTO_BYTES:
-        raise ApiError("the photo must be a JPEG, PNG, GIF or WebP image under 10 MB", 422)
+        raise Invalid("the photo must be a JPEG, PNG, GIF or WebP image under 10 MB")
     return Photo(data=raw, content_type=content_type)
 
 
 def _case_json(session, case) -> dict:
-    data = as_json(_rt(), session, case, with_timeline=True)
+    data = as_json(current_runtime(), session, case, with_timeline=True)
     data["resident_messages"] = [
         {"at": e.created_at.isoformat(), "kind": e.kind, "message": e.message}
         for e in agent_store.resident_messages(session, case)
@@ -145,12 +129,12 @@ def me():
 @token_required
 def cases():
     """The queue of the agent's services: `status` (default open; `all`), `category`, `territory`, `urgency`, `overdue`."""
-    rt = _rt()
+    rt = current_runtime()
     filters = actions.queue_filters(request.args)
     try:
         limit = min(max(int(request.args.get("limit", 200)), 1), 1000)
     except ValueError as err:
-        raise ApiError("'limit' must be a number", 422) from err
+        raise Invalid("'limit' must be a number") from err
     with rt.db.session() as session:
         rows = agent_store.queue(session, services=g.agent.scope, limit=limit, **filters)
         data = [as_json(rt, session, case) for case in rows]
@@ -161,13 +145,13 @@ def cases():
 @token_required
 def case(reference: str):
     """One case with its timeline and the residents' messages."""
-    with _rt().db.session() as session:
+    with current_runtime().db.session() as session:
         found = actions.visible_case(session, g.agent, reference)
         return jsonify(_case_json(session, found))
 
 
 def _act(reference: str, action, code: int = 200, **fields):
-    rt = _rt()
+    rt = current_runtime()
     with rt.db.session() as session:
         result = action(rt, session, g.agent, reference, via="api", **fields)
         data = as_json(rt, session, result)

@@ -13,7 +13,6 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -41,7 +40,8 @@ from gateway.cases.actions import (
     visible_case,
 )
 from gateway.cases.agents import ActionError, AgentUser, add_agent, authenticate, new_token
-from gateway.runtime import Runtime
+from gateway.errors import GuichetError, NotFound
+from gateway.runtime import Runtime, current_runtime
 from nlu.analysis import URGENCIES
 from store import agents as agent_store
 from store import attachments
@@ -69,10 +69,6 @@ ACTION_LABELS = {
 }
 
 
-def _rt() -> Runtime:
-    return current_app.extensions["guichet"]
-
-
 @bp.record_once
 def _setup(state) -> None:
     login_manager.init_app(state.app)
@@ -80,7 +76,7 @@ def _setup(state) -> None:
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> AgentUser | None:
-    with _rt().db.session() as session:
+    with current_runtime().db.session() as session:
         agent = agent_store.by_id(session, int(user_id)) if user_id.isdigit() else None
         return AgentUser(agent) if agent is not None and agent.active else None
 
@@ -116,7 +112,7 @@ def badge(status: str) -> str:
 
 def status_text(status: str) -> str:
     """A status in plain French."""
-    return _rt().messages.text(f"status.{status}")
+    return current_runtime().messages.text(f"status.{status}")
 
 
 def filter_choices(rt: Runtime) -> dict[str, list[tuple[str, str]]]:
@@ -157,7 +153,8 @@ def _queue_rows(rt: Runtime, session: Session, who: AgentUser, filters: dict, **
     return [_row(rt, c, followers) for c in cases]
 
 
-def _fail(err: ActionError, reference: str | None = None):
+def _fail(err: GuichetError, reference: str | None = None):
+    """A refused action: the error page for a case the agent may not see, else back to the form with why."""
     if err.status == 404:
         abort(404, description=str(err))
     flash(f"Action impossible : {err}", "error")
@@ -180,7 +177,7 @@ def login():
     error = None
     email = ""
     if request.method == "POST":
-        rt = _rt()
+        rt = current_runtime()
         email = request.form.get("email", "").strip()
         with rt.db.session() as session:
             agent = authenticate(session, email, request.form.get("password", ""))
@@ -203,7 +200,7 @@ def login():
 @login_required
 def logout():
     """Log out."""
-    with _rt().db.session() as session:
+    with current_runtime().db.session() as session:
         agent_store.audit(session, agent=agent_row(session, current_user), action="logout", via="web")
     logout_user()
     flash("Vous êtes déconnecté.", "info")
@@ -214,7 +211,7 @@ def logout():
 @login_required
 def queue():
     """The queue of the agent's services, as a table with filters."""
-    rt = _rt()
+    rt = current_runtime()
     filters = queue_filters(request.args)
     with rt.db.session() as session:
         rows = _queue_rows(rt, session, current_user, filters)
@@ -226,7 +223,7 @@ def queue():
 @login_required
 def map_page():
     """The queue on a map, markers coloured by progress."""
-    rt = _rt()
+    rt = current_runtime()
     filters = queue_filters(request.args)
     return render_template("backoffice/map.html", filters=filters, choices=filter_choices(rt),
                            query=request.args.to_dict(),
@@ -237,7 +234,7 @@ def map_page():
 @login_required
 def map_data():
     """The located cases of the queue, for the map (the same filters as the list)."""
-    rt = _rt()
+    rt = current_runtime()
     with rt.db.session() as session:
         rows = _queue_rows(rt, session, current_user, queue_filters(request.args), located_only=True)
     return jsonify(cases=[
@@ -253,11 +250,11 @@ def map_data():
 @login_required
 def case_page(reference: str):
     """One case: details, the resident's messages, the timeline, photos and the actions."""
-    rt = _rt()
+    rt = current_runtime()
     with rt.db.session() as session:
         try:
             case = visible_case(session, current_user, reference)
-        except ActionError as err:
+        except NotFound as err:
             abort(404, description=str(err))
         reporter = agent_store.reporter(session, case)
         merged_into = session.get(Case, case.merged_into_id) if case.merged_into_id else None
@@ -277,12 +274,12 @@ def case_page(reference: str):
 
 
 def _form_action(reference: str, action, success: str, **fields):
-    rt = _rt()
+    rt = current_runtime()
     try:
         with rt.db.session() as session:
             case = action(rt, session, current_user, reference, **fields)
             shown = case.reference
-    except ActionError as err:
+    except GuichetError as err:
         return _fail(err, reference)
     if action is act_reroute and not current_user.can_see(case):
         flash(success, "success")
@@ -342,7 +339,7 @@ def case_note(reference: str):
 @login_required
 def photo(attachment_id: int):
     """A photo of a case the agent may see."""
-    rt = _rt()
+    rt = current_runtime()
     with rt.db.session() as session:
         attachment = session.get(Attachment, attachment_id)
         case = session.get(Case, attachment.case_id) if attachment and attachment.case_id else None
@@ -359,7 +356,7 @@ def photo(attachment_id: int):
 @login_required
 def audit_page():
     """The audit log: every action of the agents of one's services (everything for supervisors)."""
-    with _rt().db.session() as session:
+    with current_runtime().db.session() as session:
         entries = agent_store.audit_log(session, services=current_user.scope, limit=500)
     return render_template("backoffice/audit.html", entries=entries)
 
@@ -377,7 +374,7 @@ def _admin_only() -> None:
 def users():
     """Agents and their tokens."""
     _admin_only()
-    rt = _rt()
+    rt = current_runtime()
     with rt.db.session() as session:
         people = [(agent, agent_store.tokens_of(session, agent)) for agent in agent_store.everyone(session)]
     return render_template("backoffice/users.html", people=people, choices=filter_choices(rt),
@@ -389,7 +386,7 @@ def users():
 def users_add():
     """Create an agent."""
     _admin_only()
-    rt = _rt()
+    rt = current_runtime()
     try:
         with rt.db.session() as session:
             agent = add_agent(session, email=request.form.get("email", ""), name=request.form.get("name", ""),
@@ -398,7 +395,7 @@ def users_add():
                               known_services={s.code for s in rt.router.services.all()})
             agent_store.audit(session, agent=agent_row(session, current_user), action="user_add", via="web",
                               user=agent.email, role=agent.role, services=agent.services)
-    except ActionError as err:
+    except GuichetError as err:
         flash(f"Création impossible : {err}", "error")
         return redirect(url_for(".users"), 303)
     flash(f"Compte créé pour {agent.email}.", "success")
@@ -410,7 +407,7 @@ def users_add():
 def users_token(agent_id: int):
     """Create an API token for an agent; it is shown once, on this page."""
     _admin_only()
-    rt = _rt()
+    rt = current_runtime()
     token = new_token()
     with rt.db.session() as session:
         agent = agent_store.by_id(session, agent_id)
@@ -430,7 +427,7 @@ def users_token(agent_id: int):
 def users_active(agent_id: int):
     """Deactivate or reactivate an agent."""
     _admin_only()
-    with _rt().db.session() as session:
+    with current_runtime().db.session() as session:
         agent = agent_store.by_id(session, agent_id)
         if agent is None:
             abort(404)
@@ -449,7 +446,7 @@ def users_active(agent_id: int):
 def token_revoke(token_id: int):
     """Revoke an API token."""
     _admin_only()
-    with _rt().db.session() as session:
+    with current_runtime().db.session() as session:
         row = agent_store.revoke_token(session, token_id)
         if row is None:
             abort(404)

@@ -13,6 +13,7 @@ from flask import Flask, Response, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
+from gateway.runtime import EXTENSION
 from store import metrics as counts
 
 REGISTRY = CollectorRegistry()
@@ -30,7 +31,7 @@ class DatabaseCollector:
         self.app = app
 
     def collect(self):
-        rt = self.app.extensions["guichet"]
+        rt = self.app.extensions[EXTENSION]
         with rt.db.session() as session:
             inbound = counts.inbound_by_channel(session)
             outbox = counts.outbox_by_channel_and_status(session)

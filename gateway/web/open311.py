@@ -23,13 +23,14 @@ from typing import Any
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, current_app, request, send_from_directory
+from flask import Blueprint, Response, request, send_from_directory
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from gateway.cases.flows import Intake, delay_text, open_or_join
 from gateway.cases.privacy import mask_personal
-from gateway.runtime import Runtime
+from gateway.errors import Forbidden, GuichetError, Invalid, NotFound
+from gateway.runtime import Runtime, current_runtime
 from store import cases as case_store
 from store import contacts
 from store import open311 as queries
@@ -81,18 +82,6 @@ _HTML = re.compile(r"<\s*/?\s*[A-Za-z!][^>]*>")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-class Open311Error(Exception):
-    """A request the API refuses; `status` is the HTTP status the spec names, `description` is for the user."""
-
-    def __init__(self, status: int, description: str):
-        super().__init__(description)
-        self.status, self.description = status, description
-
-
-def _rt() -> Runtime:
-    return current_app.extensions["guichet"]
-
-
 # ---- rendering -----------------------------------------------------------------------------------------------
 
 
@@ -128,29 +117,31 @@ def error(fmt: str, status: int, description: str) -> Response:
 
 def _format(fmt: str) -> str:
     if fmt not in FORMATS:
-        raise Open311Error(404, f"Unknown format {fmt!r}: use .xml or .json.")
+        raise NotFound(f"Unknown format {fmt!r}: use .xml or .json.")
     return fmt
 
 
-@bp.errorhandler(Open311Error)
-def _refused(err: Open311Error) -> Response:
+def _refusal(status: int, description: str) -> Response:
+    """The spec's error list in the request's format, with the status it names: 403, 404, else 400."""
     fmt = (request.view_args or {}).get("fmt")
-    return error(fmt if fmt in FORMATS else "xml", err.status, err.description)
+    return error(fmt if fmt in FORMATS else "xml", status if status in (403, 404) else 400, description)
+
+
+@bp.errorhandler(GuichetError)
+def _refused(err: GuichetError) -> Response:
+    return _refusal(err.status, str(err))
 
 
 @bp.errorhandler(HTTPException)
 def _http_error(err: HTTPException) -> Response:
-    fmt = (request.view_args or {}).get("fmt")
-    status = err.code if err.code in (403, 404) else 400  # the spec: anything else is a 400
-    return error(fmt if fmt in FORMATS else "xml", status, err.description or err.name)
+    return _refusal(err.code or 400, err.description or err.name)
 
 
 @bp.errorhandler(SQLAlchemyError)
 def _database_error(err: SQLAlchemyError) -> Response:
     # The spec's "CRM is down" is a 400 with a description the client shows to its user.
     log.exception("open311: database error")
-    fmt = (request.view_args or {}).get("fmt")
-    return error(fmt if fmt in FORMATS else "xml", 400, "Le service est momentanément indisponible. Réessayez plus tard.")
+    return _refusal(400, "Le service est momentanément indisponible. Réessayez plus tard.")
 
 
 # ---- arguments -----------------------------------------------------------------------------------------------
@@ -175,7 +166,7 @@ def _datetime_argument(name: str, zone: ZoneInfo) -> datetime | None:
         # An unencoded "+02:00" in a query string arrives as " 02:00".
         parsed = datetime.fromisoformat(re.sub(r" (\d{2}:?\d{2})$", r"+\1", value.replace("Z", "+00:00")))
     except ValueError as err:
-        raise Open311Error(400, f"{name} must be a W3C date-time such as 2024-05-01T08:00:00+02:00.") from err
+        raise Invalid(f"{name} must be a W3C date-time such as 2024-05-01T08:00:00+02:00.") from err
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)  # no zone given: the town's time
 
 
@@ -189,9 +180,9 @@ def _window(zone: ZoneInfo) -> tuple[datetime, datetime]:
     if end is None:
         end = start + WINDOW
     if end < start:
-        raise Open311Error(400, "end_date is before start_date.")
+        raise Invalid("end_date is before start_date.")
     if end - start > WINDOW:
-        raise Open311Error(400, "The range between start_date and end_date may not exceed 90 days.")
+        raise Invalid("The range between start_date and end_date may not exceed 90 days.")
     return start, end
 
 
@@ -204,9 +195,9 @@ def _paging() -> tuple[int, int]:
         number = int(page or 1)
         size_value = int(size or DEFAULT_PAGE_SIZE)
     except ValueError as err:
-        raise Open311Error(400, "page and page_size must be whole numbers.") from err
+        raise Invalid("page and page_size must be whole numbers.") from err
     if number < 1 or size_value < 1:
-        raise Open311Error(400, "page and page_size start at 1.")
+        raise Invalid("page and page_size start at 1.")
     size_value = min(size_value, MAX_PAGE_SIZE)
     return (number - 1) * size_value, size_value
 
@@ -219,7 +210,7 @@ def _api_keys(rt: Runtime) -> list[str]:
 def _check_api_key(rt: Runtime, given: str | None) -> None:
     """403 unless `given` is one of the configured keys; with no key configured, nobody may post."""
     if not given or not any(hmac.compare_digest(given.encode(), key.encode()) for key in _api_keys(rt)):
-        raise Open311Error(403, "Invalid api_key received -- can't proceed with create_request.")
+        raise Forbidden("Invalid api_key received -- can't proceed with create_request.")
 
 
 # ---- what the resources say ----------------------------------------------------------------------------------
@@ -307,7 +298,7 @@ def _request_entries(rt: Runtime, session, cases: list[Case]) -> list[dict[str, 
 @bp.get("/discovery.<fmt>")
 def discovery(fmt: str) -> Response:
     """Where the endpoint is, in which formats, and how to get a key."""
-    fmt, rt = _format(fmt), _rt()
+    fmt, rt = _format(fmt), current_runtime()
     config = Path(rt.settings.config_dir)
     changed = max((p.stat().st_mtime for p in config.glob("*.yaml")), default=0.0)
     changeset = datetime.fromtimestamp(changed, ZoneInfo(rt.settings.timezone)).strftime("%Y-%m-%d %H:%M")
@@ -328,23 +319,23 @@ def discovery(fmt: str) -> Response:
 @bp.get("/services.<fmt>")
 def services(fmt: str) -> Response:
     """The catalogue's categories."""
-    fmt, rt = _format(fmt), _rt()
+    fmt, rt = _format(fmt), current_runtime()
     return render(fmt, "services", [service_entry(rt, c) for c in rt.catalogue.categories.values()])
 
 
 @bp.get("/services/<code>.<fmt>")
 def service_definition(code: str, fmt: str) -> Response:
     """A category's extra questions: none (every service has `metadata` false)."""
-    fmt, rt = _format(fmt), _rt()
+    fmt, rt = _format(fmt), current_runtime()
     if code not in rt.catalogue.categories:
-        raise Open311Error(404, f"Unknown service_code {code!r}.")
+        raise NotFound(f"Unknown service_code {code!r}.")
     return render(fmt, "service_definition", {"service_code": code, "attributes": []})
 
 
 @bp.get("/requests.<fmt>")
 def requests_list(fmt: str) -> Response:
     """Cases, filtered as GeoReport says, newest first, paged."""
-    fmt, rt = _format(fmt), _rt()
+    fmt, rt = _format(fmt), current_runtime()
     zone = ZoneInfo(rt.settings.timezone)
     offset, limit = _paging()
     references = _list_argument("service_request_id")
@@ -353,7 +344,7 @@ def requests_list(fmt: str) -> Response:
         statuses = _list_argument("status")
         unknown = set(statuses or ()) - {"open", "closed"}
         if unknown:
-            raise Open311Error(400, "status must be open, closed, or both separated by a comma.")
+            raise Invalid("status must be open, closed, or both separated by a comma.")
         start, end = _window(zone)
         filters = {"categories": _list_argument("service_code"), "statuses": _internal_statuses(statuses),
                    "start": start, "end": end}
@@ -376,11 +367,11 @@ def _internal_statuses(statuses: list[str] | None) -> list[str] | None:
 @bp.get("/requests/<service_request_id>.<fmt>")
 def request_one(service_request_id: str, fmt: str) -> Response:
     """One case, in a list of one."""
-    fmt, rt = _format(fmt), _rt()
+    fmt, rt = _format(fmt), current_runtime()
     with rt.db.session() as session:
         case = case_store.by_reference(session, service_request_id)
         if case is None:
-            raise Open311Error(404, f"No service request {service_request_id}.")
+            raise NotFound(f"No service request {service_request_id}.")
         entries = _request_entries(rt, session, [case])
     return render(fmt, "service_requests", entries)
 
@@ -388,31 +379,31 @@ def request_one(service_request_id: str, fmt: str) -> Response:
 @bp.get("/tokens/<token>.<fmt>")
 def token(token: str, fmt: str) -> Response:
     """The request a token stands for; services are realtime, so a token is the request's own id."""
-    fmt, rt = _format(fmt), _rt()
+    fmt, rt = _format(fmt), current_runtime()
     with rt.db.session() as session:
         case = case_store.by_reference(session, token)
     if case is None:
-        raise Open311Error(404, f"No token {token}.")
+        raise NotFound(f"No token {token}.")
     return render(fmt, "service_requests", [{"service_request_id": case.reference, "token": token}])
 
 
 @bp.post("/requests.<fmt>")
 def request_create(fmt: str) -> Response:
     """File a case for an app or another system: api_key, service_code, a place, a description."""
-    fmt, rt = _format(fmt), _rt()
+    fmt, rt = _format(fmt), current_runtime()
     form = request.form
     _check_api_key(rt, _argument("api_key", form))
     code = _argument("service_code", form)
     if code is None:
-        raise Open311Error(400, "service_code is required.")
+        raise Invalid("service_code is required.")
     category = rt.catalogue.categories.get(code)
     if category is None:
-        raise Open311Error(404, f"Unknown service_code {code!r}.")
+        raise NotFound(f"Unknown service_code {code!r}.")
     description = _argument("description", form) or ""
     if len(description) > MAX_DESCRIPTION:
-        raise Open311Error(400, f"description is longer than {MAX_DESCRIPTION} characters.")
+        raise Invalid(f"description is longer than {MAX_DESCRIPTION} characters.")
     if _HTML.search(description):
-        raise Open311Error(400, "description may not contain HTML.")
+        raise Invalid("description may not contain HTML.")
     located = _locate(rt, form)
     intake = Intake(kind="problem", category=code, urgency=category.urgency, description=description,
                     address=located.place.label, located=located)
@@ -438,21 +429,21 @@ def _locate(rt: Runtime, form):
         try:
             point = float(lat or ""), float(lon or "")
         except ValueError as err:
-            raise Open311Error(400, "lat and long must both be given, as WGS84 decimal degrees.") from err
+            raise Invalid("lat and long must both be given, as WGS84 decimal degrees.") from err
         if not (-90 <= point[0] <= 90 and -180 <= point[1] <= 180):
-            raise Open311Error(400, "lat and long are not WGS84 decimal degrees.")
+            raise Invalid("lat and long are not WGS84 decimal degrees.")
         located = rt.router.locate_point(*point, label=address)
     elif address is not None:
         located = rt.router.locate_text(address)
         if located is None:
-            raise Open311Error(400, f"The address {address!r} cannot be found; send lat and long.")
+            raise Invalid(f"The address {address!r} cannot be found; send lat and long.")
     elif _argument("address_id", form):
-        raise Open311Error(400, "address_id is not supported here; send lat and long, or address_string.")
+        raise Invalid("address_id is not supported here; send lat and long, or address_string.")
     else:
-        raise Open311Error(400, "A location is required: lat and long, or address_string.")
+        raise Invalid("A location is required: lat and long, or address_string.")
     if located.territory is None:
         communes = " et ".join(c.name for c in rt.router.territories.communes())
-        raise Open311Error(400, f"This location is outside the territory served ({communes}); "
+        raise Invalid(f"This location is outside the territory served ({communes}); "
                                 "please contact the town in charge of it.")
     return located
 
@@ -475,7 +466,7 @@ def _reporter_name(form) -> str | None:
 @bp.get("/servicerequestupdates.<fmt>")
 def request_updates(fmt: str) -> Response:
     """mySociety's extension: public status changes across all cases between `start_date` and `end_date`."""
-    fmt, rt = _format(fmt), _rt()
+    fmt, rt = _format(fmt), current_runtime()
     start, end = _window(ZoneInfo(rt.settings.timezone))
     offset, limit = _paging()
     with rt.db.session() as session:
@@ -496,12 +487,12 @@ def request_updates(fmt: str) -> Response:
 @bp.get("/media/<name>")
 def media(name: str) -> Response:
     """A photo published on a case's timeline (a resolution photo); nothing else from the media folder."""
-    rt = _rt()
+    rt = current_runtime()
     media_dir = Path(rt.settings.media_dir)
     with rt.db.session() as session:
         published = queries.is_public_photo(session, str(media_dir / name))
     if not published:
-        raise Open311Error(404, "No such photo.")
+        raise NotFound("No such photo.")
     return send_from_directory(media_dir, name)
 
 

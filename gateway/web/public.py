@@ -17,11 +17,11 @@ from typing import Any
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from shapely.geometry import mapping
 
 from gateway.cases.privacy import mask_personal
-from gateway.runtime import Runtime
+from gateway.runtime import Runtime, current_runtime
 from gateway.settings import Settings
 from nlu.references import find_references
 from store import cases as case_store
@@ -46,10 +46,6 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # Status → badge of the DSFR, in the map's colours (red received, orange under way, green resolved).
 BADGES = {"red": "fr-badge--error", "orange": "fr-badge--warning", "green": "fr-badge--success"}
 COLOUR_NAMES = {"red": "rouge", "orange": "orange", "green": "vert"}
-
-
-def _rt() -> Runtime:
-    return current_app.extensions["guichet"]
 
 
 def tile_url(rt: Runtime) -> str:
@@ -155,7 +151,7 @@ def channels_on_offer(settings: Settings) -> list[dict[str, str]]:
 
 def home():
     """The public home page: how to reach the town on each channel, tracking, the latest cases."""
-    rt = _rt()
+    rt = current_runtime()
     with rt.db.session() as session:
         shown = [_summary(rt, c) for c in queries.latest(session, limit=10)]
     return render_template("home.html", cases=shown, channels=channels_on_offer(rt.settings))
@@ -193,7 +189,7 @@ def tracking_form():
 @bp.get("/suivi/<path:reference>")
 def tracking(reference: str):
     """A case's tracking page: status, public timeline, resolution photos, how many people back it."""
-    rt = _rt()
+    rt = current_runtime()
     prefix = rt.reference_prefix
     found = find_references(reference.strip(), prefix)
     if not found or found[0].written.replace(" ", "") != reference.strip().replace(" ", ""):
@@ -278,7 +274,7 @@ def _map_cases(rt: Runtime) -> list[dict[str, Any]]:
 @bp.get("/carte")
 def map_page():
     """The map of open cases (and recently resolved ones) coloured by progress, with filters and as a list."""
-    rt = _rt()
+    rt = current_runtime()
     cases = _map_cases(rt)
     outlines = {
         "type": "FeatureCollection",
@@ -300,7 +296,7 @@ def map_page():
 @bp.get("/carte/cas.geojson")
 def map_geojson():
     """The map's cases as GeoJSON, with the same filters as the page (`categorie`, `statut`, `commune`)."""
-    rt = _rt()
+    rt = current_runtime()
     features = [
         {
             "type": "Feature",
@@ -367,13 +363,13 @@ def statistics(rt: Runtime) -> dict[str, Any]:
 @bp.get("/statistiques")
 def statistics_page():
     """Statistics as charts, each also given as a table."""
-    return render_template("public/statistics.html", stats=statistics(_rt()))
+    return render_template("public/statistics.html", stats=statistics(current_runtime()))
 
 
 @bp.get("/statistiques.json")
 def statistics_json():
     """The statistics the charts draw."""
-    return jsonify(statistics(_rt()))
+    return jsonify(statistics(current_runtime()))
 
 
 # ---- feed -----------------------------------------------------------------------------------------------------
@@ -382,7 +378,7 @@ def statistics_json():
 @bp.get("/flux/resolus.atom")
 def resolved_feed():
     """An Atom 1.0 feed of the latest resolved cases."""
-    rt = _rt()
+    rt = current_runtime()
     site = site_url(rt)
     with rt.db.session() as session:
         entries = queries.resolved_feed(session, limit=FEED_ENTRIES)

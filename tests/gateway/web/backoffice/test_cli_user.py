@@ -31,3 +31,12 @@ def test_user_add_refuses_an_unknown_service_with_a_clear_message(gateway):
 
     assert result.exit_code != 0
     assert "nowhere" in result.output
+
+
+def test_user_add_refuses_an_address_that_has_an_account_already(gateway):
+    add = ["user", "add", "voirie@mairie.example", "--service", "valmont-voirie", "--password", "un mot de passe long"]
+    first = CliRunner().invoke(main, add, env=gateway_env(gateway.rt))
+    again = CliRunner().invoke(main, add, env=gateway_env(gateway.rt))
+
+    assert (first.exit_code, again.exit_code) == (0, 1)
+    assert "voirie@mairie.example existe déjà" in again.output
