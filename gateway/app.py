@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     return app
 
 
-def run_server(rt, port: int, *, blueprints=()) -> None:
+def run_server(rt, port: int, *, blueprints=(), host: str = "0.0.0.0") -> None:
     """Apply migrations, start the worker in the background and serve the web app with waitress."""
     from waitress import serve as waitress_serve
 
@@ -62,7 +62,7 @@ def run_server(rt, port: int, *, blueprints=()) -> None:
         app = create_app(runtime=rt)
         for blueprint in blueprints:
             app.register_blueprint(blueprint)
-        waitress_serve(app, host="0.0.0.0", port=port, threads=8, ident="guichet")
+        waitress_serve(app, host=host, port=port, threads=8, ident="guichet")
     finally:
         mail.stop()
         scheduler.shutdown(wait=False)

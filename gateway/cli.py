@@ -143,8 +143,21 @@ def analyze(text: str | None, eval_file: Path | None) -> None:
 
 
 @main.group()
-def case() -> None:
+@click.option("--demo", is_flag=True, help="Act on the running demo's database instead of DATABASE_URL's.")
+@click.option("--state", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The demo's state file (default var/demo.json), with --demo.")
+def case(demo: bool, state: Path | None) -> None:
     """Cases, for agents at the command line."""
+    if demo:
+        import os
+
+        from gateway.demo import DEMO_STATE
+
+        state = state or DEMO_STATE
+        if not state.exists():
+            raise click.ClickException(f"no demo has run here ({state} is missing): start it with `make run`")
+        # The demo keeps its own SQLite file; the case commands below read DATABASE_URL like every process.
+        os.environ["DATABASE_URL"] = json.loads(state.read_text())["database"]
 
 
 @case.command("list")

@@ -8,7 +8,7 @@ database and drops it at the end; an unreachable server fails the run, it is nev
 `2027-10-31T02:50:00+02:00` (a night the clocks go back in Paris). time-machine moves `datetime.now()` and
 `time.time()` of this process from there, ticking; sleeps, thread waits and `time.monotonic()` keep
 working. Other processes (a `guichet` subprocess, Chromium) keep the real clock: CI leaves the tests that
-start them (markers `slow` and `browser`) out of that run. A test that needs a moment of its own moves
+start them (markers `processes` and `browser`) out of that run. A test that needs a moment of its own moves
 the clock further with time-machine's `time_machine` fixture; it never compares a literal date with the
 wall clock.
 """

@@ -81,7 +81,7 @@ def run_demo(*, port: int, twilio_port: int, smtp_port: int, relay_port: int, te
     print(f"Simulator: {settings.public_url}/simulateur — or from a terminal: "
           '.venv/bin/guichet play sms +33612345678 "Nid de poule devant le 20 rue Victor Hugo"')
     try:
-        run_server(rt, port, blueprints=[simulator_blueprint(state, twilio=twilio, telegram=telegram, relay=relay)])
+        run_server(rt, port, host="127.0.0.1", blueprints=[simulator_blueprint(state, twilio=twilio, telegram=telegram, relay=relay)])
     finally:
         telegram.stop()
         relay.stop()

@@ -60,8 +60,8 @@ def test_demo_answers_with_demo_cases_and_a_resident_can_play_each_channel(tmp_p
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def play(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "gateway.cli", "play", *args, "--state", str(state)],
-                              capture_output=True, text=True, timeout=60)
+        return subprocess.run([sys.executable, "-m", "gateway.cli", "play", *args, "--state", str(state),
+                               "--wait", "20"], capture_output=True, text=True, timeout=60)
 
     try:
         home = wait_for_http(f"http://127.0.0.1:{port}/", process)
@@ -74,6 +74,8 @@ def test_demo_answers_with_demo_cases_and_a_resident_can_play_each_channel(tmp_p
             [sys.executable, "-m", "gateway.cli", "call", "+33247000003", "1",
              "il y a un dépôt sauvage devant le 20 avenue Jean Jaurès", "1", "--state", str(state)],
             capture_output=True, text=True, timeout=60)
+        listed = subprocess.run([sys.executable, "-m", "gateway.cli", "case", "--demo", "--state", str(state), "list",
+                                 "--json"], capture_output=True, text=True, timeout=60, env=_without_database_url())
     finally:
         process.terminate()
         process.wait(timeout=20)
@@ -85,6 +87,14 @@ def test_demo_answers_with_demo_cases_and_a_resident_can_play_each_channel(tmp_p
     assert "Délai prévu : 15 jours" in by_sms.stdout
     assert by_phone.returncode == 0, by_phone.stderr
     assert "Votre signalement est enregistré" in by_phone.stdout or "G U," in by_phone.stdout
+    assert listed.returncode == 0, listed.stderr
+    assert "40 Rue Victor Hugo, Valmont" in {case["address"] for case in json.loads(listed.stdout)}
+
+
+def _without_database_url() -> dict[str, str]:
+    import os
+
+    return {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
 
 
 def test_analyze_prints_one_json_object_or_json_lines():

@@ -17,6 +17,7 @@ from twilio.rest import Client
 from werkzeug.serving import make_server
 
 from standins.twilio import TwilioStandin, inbound_sms_params, sign_and_post
+from tests.conftest import paris_at
 
 ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "test_token"
@@ -168,7 +169,8 @@ def test_sends_are_validated_like_twilio(standin: TwilioStandin, form: dict[str,
     assert (response.status_code, response.json()["code"]) == (400, code)
 
 
-def test_list_finds_a_message_by_recipient_sender_and_date_sent(client: Client) -> None:
+def test_list_finds_a_message_by_recipient_sender_and_date_sent(client: Client, time_machine) -> None:
+    time_machine.move_to(paris_at(12, 0), tick=True)  # far from a midnight, so "today" is the day of the sends
     before = datetime.now(UTC) - timedelta(seconds=2)
     sent = send(client)
     client.messages.create(to="+33698765432", from_=TOWN_HALL, body="Autre résident")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 
 from sqlmodel import select
 
@@ -10,7 +10,7 @@ from channels.twilio_voice import OfficeHours, spell_reference
 from gateway.cases.flows import change_status
 from store.models import Call, Case, Follower, Identity
 from tests.channels.voice.conftest import LANDLINE, MOBILE
-from tests.conftest import PARIS, paris_at
+from tests.conftest import PARIS
 
 REPORT = "Il y a un nid de poule devant le 14 rue Victor Hugo"
 
@@ -262,8 +262,9 @@ def test_a_person_during_office_hours_else_the_hours_are_told(phone, gateway, vo
     assert "Personne n'est disponible" in voicemail.text and voicemail.record
 
     adapter.office_hours = OfficeHours.parse("mon-fri 09:00-12:00,13:30-17:00")
-    weekday = datetime.now(UTC).astimezone(PARIS).weekday()
-    time_machine.move_to(paris_at(10, 0, days=(6 - weekday) % 7 or 7), tick=True)  # next Sunday, 10:00
+    today = datetime.now(UTC).astimezone(PARIS).date()  # one reading of the clock: no midnight in between
+    sunday = today + timedelta(days=(6 - today.weekday()) % 7 or 7)
+    time_machine.move_to(datetime.combine(sunday, time(10, 0), tzinfo=PARIS), tick=True)  # next Sunday, 10:00
     closed = phone()
     closed.dial()
     told = closed.press("4")
