@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -90,8 +90,19 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+Row = TypeVar("Row")
+
+
 def key(row: Any) -> int:
     """The primary key of a row that is in the database (added and flushed, or read back)."""
     if row.id is None:
         raise ValueError(f"this {type(row).__name__} has no id yet: add and flush it first")
     return int(row.id)
+
+
+def fetch(session: Session, model: type[Row], row_id: int | None, *, lock: bool = False) -> Row:
+    """The row of `model` with this id (locked for the transaction with `lock`); LookupError when there is none."""
+    row = session.get(model, row_id, with_for_update=lock) if row_id is not None else None
+    if row is None:
+        raise LookupError(f"no {model.__name__} {row_id}")
+    return row

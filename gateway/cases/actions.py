@@ -59,7 +59,7 @@ def act_status(rt: Runtime, session: Session, who: AgentUser, reference: str, *,
         path = str(files.keep(rt.settings.media_dir, photo.data, content_type=photo.content_type, prefix="agent"))
     case_service.change_status(rt, session, reference=case.reference, status=status, message=message,
                                photo=path, actor=who.label)
-    if path is not None:
+    if photo is not None and path is not None:
         attachments.keep(session, path=path, content_type=photo.content_type, case_id=case.id, source="agent")
     agent_store.audit(session, agent=agent_row(session, who), action="status", via=via, case=case,
                       status=status, message=mask_personal(message) if message else None, photo=path is not None)

@@ -21,6 +21,7 @@ from routing.distance import bbox, haversine_m
 from store import cases as case_store
 from store import contacts, outbox
 from store.clock import utcnow
+from store.db import key
 from store.models import Case, Follower, Identity
 from store.statuses import SOLVED, TRANSITIONS, ProblemStatus
 
@@ -100,7 +101,8 @@ def find_duplicate(rt: Runtime, session: Session, category: str, lat: float, lon
     radius = rt.settings.duplicate_radius_m
     since = utcnow() - timedelta(days=rt.settings.duplicate_days)
     candidates = case_store.open_in_box(session, category=category, box=bbox(lat, lon, radius), since=since)
-    scored = [(haversine_m(lat, lon, c.lat, c.lon), c.id, c) for c in candidates]
+    scored = [(haversine_m(lat, lon, c.lat, c.lon), key(c), c) for c in candidates
+              if c.lat is not None and c.lon is not None]
     scored = [item for item in scored if item[0] <= radius]
     return min(scored)[2] if scored else None
 
@@ -184,13 +186,13 @@ def notify_followers(rt: Runtime, session: Session, case: Case, *, followers: li
     )
     languages = contacts.languages(session, {identity.contact_id for identity, _ in followers})
     bodies: dict[str, str] = {}
-    pending_updates = outbox.pending_updates(session, case_id=case.id)
+    pending_updates = outbox.pending_updates(session, case_id=key(case))
     new_messages = []
     for identity, follower in followers:
         language = languages.get(identity.contact_id, "fr")
         if language not in bodies:
             bodies[language] = update_text(rt, case, language, message=message, target=target)
-        pending = pending_updates.get(identity.id)
+        pending = pending_updates.get(key(identity))
         if pending is not None:
             # Close updates are merged: the resident gets the latest state, once.
             pending.body, pending.meta, pending.updated_at = bodies[language], message_meta(

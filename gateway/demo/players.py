@@ -93,8 +93,8 @@ def call_step(state: dict, caller: str, *, call_sid: str | None = None, gather: 
 
     from standins.twilio import inbound_call_params
 
+    path: str | None = "/webhooks/twilio/voice"
     if call_sid is None:
-        path = "/webhooks/twilio/voice"
         params = inbound_call_params(from_=caller, to=DEMO_NUMBER, account_sid=DEMO_ACCOUNT_SID)
     else:
         params = inbound_call_params(from_=caller, to=DEMO_NUMBER, call_sid=call_sid, call_status="in-progress",
@@ -106,9 +106,13 @@ def call_step(state: dict, caller: str, *, call_sid: str | None = None, gather: 
             path, params = gather, {**params, "Digits": move}
         else:
             path, params = gather, {**params, "SpeechResult": move, "Confidence": "0.92"}
+    if path is None:
+        raise ValueError("the line said nothing more: the call is over")
     response = sign_and_post(state["gateway"] + path, params, DEMO_AUTH_TOKEN)
     response.raise_for_status()
-    says, next_gather, next_redirect = [], None, None
+    says: list[str] = []
+    next_gather: str | None = None
+    next_redirect: str | None = None
     for verb in ET.fromstring(response.text):
         says.extend(say.text or "" for say in ([verb] if verb.tag == "Say" else verb.iter("Say")))
         if verb.tag in ("Gather", "Record"):

@@ -7,6 +7,7 @@ import json
 import logging
 from pathlib import Path
 
+from channels.telegram import Telegram
 from gateway.demo import (
     DEMO_ACCOUNT_SID,
     DEMO_AGENTS,
@@ -68,7 +69,9 @@ def run_demo(*, port: int, twilio_port: int, smtp_port: int, relay_port: int, te
     rt = Runtime(settings)
     rt.db.upgrade()
     seed(rt)
-    rt.channels["telegram"].set_webhook(f"{settings.public_url}/webhooks/telegram")
+    telegram_bot = rt.channels["telegram"]
+    assert isinstance(telegram_bot, Telegram)  # the demo's settings always configure the bot
+    telegram_bot.set_webhook(f"{settings.public_url}/webhooks/telegram")
     state = {
         "gateway": settings.public_url, "database": settings.database_url, "smtp_port": smtp_port,
         "inbox": DEMO_INBOX, "twilio": twilio.url, "relay": relay.url, "telegram": telegram.url,
@@ -95,6 +98,7 @@ def seed(rt: Runtime) -> int:
     from gateway.engine.conversation import ConversationEngine
     from store import cases as case_store
     from store import inbound
+    from store.db import fetch
     from store.models import ReceivedMessage
 
     with rt.db.session() as session:
@@ -106,7 +110,7 @@ def seed(rt: Runtime) -> int:
         received = Received(channel="sms", provider_id=f"SMdemo{number:028d}", sender=sender,
                             recipient=DEMO_NUMBER, text=text)
         with rt.db.session() as session:
-            row = session.get(ReceivedMessage, inbound.record(session, received))
+            row = fetch(session, ReceivedMessage, inbound.record(session, received))
             engine.handle(session, row)
             inbound.mark_done(session, row)
             newest = case_store.listing(session, limit=1)

@@ -261,6 +261,8 @@ class ConversationEngine:
                     log.warning("photo could not be fetched", extra={"channel": turn.identity.channel})
                     continue
                 data = fetched.data
+                if data is None:
+                    continue
                 path = str(files.keep(self.rt.settings.media_dir, data, content_type=fetched.content_type,
                                       prefix="inbound"))
             if path is None:

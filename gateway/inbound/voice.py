@@ -13,6 +13,7 @@ from functools import wraps
 from flask import Blueprint, Response, current_app, request
 
 from channels.base import WebhookRejected
+from channels.twilio_voice import TwilioVoice
 from gateway.engine.ivr import PhoneLine
 from gateway.inbound.accept import verified
 from gateway.runtime import current_runtime
@@ -27,7 +28,10 @@ def _line() -> PhoneLine:
     line = current_app.extensions.get("guichet.voice")
     if line is None:
         rt = current_runtime()
-        line = current_app.extensions.setdefault("guichet.voice", PhoneLine(rt, rt.channels["voice"]))
+        voice = rt.channels["voice"]
+        if not isinstance(voice, TwilioVoice):
+            raise TypeError(f"the phone line speaks Twilio Voice, not {type(voice).__name__}")
+        line = current_app.extensions.setdefault("guichet.voice", PhoneLine(rt, voice))
     return line
 
 

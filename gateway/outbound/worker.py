@@ -22,6 +22,7 @@ from gateway.cases.flows import escalate_overdue
 from gateway.engine.conversation import ConversationEngine
 from gateway.runtime import Runtime
 from store import contacts, inbound, outbox
+from store.db import fetch, key
 from store.models import Identity, OutboxEntry
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ class Worker:
     def send_due(self, limit: int = 50, *, now: datetime | None = None) -> int:
         """Send the outbox rows that are due (at `now`, default the present); returns how many went out."""
         with self.rt.db.session() as session:
-            claimed = [(row.id, _outgoing(session, row)) for row in outbox.claim_due(session, limit=limit, now=now)]
+            claimed = [(key(row), _outgoing(session, row)) for row in outbox.claim_due(session, limit=limit, now=now)]
         # A provider call is mostly waiting (Twilio answers in a few hundred milliseconds): residents
         # are served concurrently, but one resident's messages go one after the other, in order, so the
         # emergency numbers always arrive before anything else.
@@ -87,7 +88,7 @@ class Worker:
             result = adapter.send(message)
         except RetryableSendError as err:
             with self.rt.db.session() as session:
-                row = session.get(OutboxEntry, row_id, with_for_update=True)
+                row = fetch(session, OutboxEntry, row_id, lock=True)
                 outbox.mark_retry(session, row, str(err), base_delay=settings.send_backoff_seconds,
                                   max_attempts=settings.send_max_attempts, retry_after=err.retry_after,
                                   deferred=err.retry_after is not None)
@@ -95,14 +96,14 @@ class Worker:
             return 0
         except PermanentSendError as err:
             with self.rt.db.session() as session:
-                row = session.get(OutboxEntry, row_id, with_for_update=True)
+                row = fetch(session, OutboxEntry, row_id, lock=True)
                 outbox.mark_failed(session, row, str(err), err.code)
                 if err.stops_identity:
-                    contacts.stop(session, session.get(Identity, row.identity_id), f"provider error {err.code}")
+                    contacts.stop(session, fetch(session, Identity, row.identity_id), f"provider error {err.code}")
             log.warning("send failed for good", extra={"outbound": row_id, "code": err.code})
             return 0
         with self.rt.db.session() as session:
-            row = session.get(OutboxEntry, row_id, with_for_update=True)
+            row = fetch(session, OutboxEntry, row_id, lock=True)
             outbox.mark_wired(session, row, result.provider_id, result.status)
         return 1
 
@@ -114,7 +115,7 @@ class Worker:
             for row in outbox.claim_stale(session, lease=lease):
                 adapter = self.rt.channels.get(row.channel)
                 try:
-                    provider_id = adapter.find_sent(_outgoing(session, row), row.claimed_at) if adapter else None
+                    provider_id = adapter.find_sent(_outgoing(session, row), row.claimed_at or row.updated_at) if adapter else None
                 except RetryableSendError:
                     continue
                 if provider_id:
@@ -158,7 +159,7 @@ def _outgoing(session, row: OutboxEntry) -> Outgoing:
     meta = row.meta or {}
     identity = session.get(Identity, row.identity_id)
     return Outgoing(
-        id=row.id, channel=row.channel, to=row.to_address, from_=row.from_address, body=row.body,
+        id=key(row), channel=row.channel, to=row.to_address, from_=row.from_address, body=row.body,
         purpose=row.purpose, reference=meta.get("reference"), case_status=meta.get("case_status"),
         ask_location=bool(meta.get("ask_location")), in_reply_to=meta.get("in_reply_to"),
         last_inbound_at=identity.last_inbound_at if identity else None,

@@ -47,6 +47,7 @@ from store import agents as agent_store
 from store import attachments
 from store import cases as case_store
 from store.clock import utcnow
+from store.db import key
 from store.models import Attachment, Case
 from store.statuses import OPEN, TRANSITIONS, ProblemStatus, colour
 
@@ -117,7 +118,7 @@ def status_text(status: str) -> str:
 
 def filter_choices(rt: Runtime) -> dict[str, list[tuple[str, str]]]:
     """The options of the queue's filters."""
-    statuses = []
+    statuses: list[tuple[str, str]] = []
     for kind in ("problem", "idea"):
         for status in TRANSITIONS[kind]:
             if status not in [s for s, _ in statuses]:
@@ -142,14 +143,14 @@ def _row(rt: Runtime, case: Case, followers: dict[int, int]) -> dict[str, Any]:
         "colour": colour(case.status), "category": rt.category_label(case.category),
         "urgency": case.urgency, "service": rt.service_name(case.service), "address": case.address,
         "territory": case.district or case.territory, "lat": case.lat, "lon": case.lon,
-        "created_at": case.created_at, "due_at": case.due_at, "followers": followers.get(case.id, 0),
+        "created_at": case.created_at, "due_at": case.due_at, "followers": followers.get(key(case), 0),
         "overdue": case.due_at is not None and case.due_at < now and case.status in OPEN,
     }
 
 
 def _queue_rows(rt: Runtime, session: Session, who: AgentUser, filters: dict, **extra) -> list[dict[str, Any]]:
     cases = agent_store.queue(session, services=who.scope, **filters, **extra)
-    followers = agent_store.follower_counts(session, [c.id for c in cases])
+    followers = agent_store.follower_counts(session, [key(c) for c in cases])
     return [_row(rt, c, followers) for c in cases]
 
 
@@ -260,7 +261,7 @@ def case_page(reference: str):
         merged_into = session.get(Case, case.merged_into_id) if case.merged_into_id else None
         context = {
             "case": case,
-            "row": _row(rt, case, {case.id: case_store.follower_count(session, case)}),
+            "row": _row(rt, case, {key(case): case_store.follower_count(session, case)}),
             "reporter": reporter,
             "messages": agent_store.resident_messages(session, case),
             "timeline": case_store.timeline(session, case),
@@ -343,7 +344,7 @@ def photo(attachment_id: int):
     with rt.db.session() as session:
         attachment = session.get(Attachment, attachment_id)
         case = session.get(Case, attachment.case_id) if attachment and attachment.case_id else None
-        if case is None or not current_user.can_see(case):
+        if attachment is None or case is None or not current_user.can_see(case):
             abort(404)
         path = Path(attachment.path)
     media = Path(rt.settings.media_dir).resolve()

@@ -35,6 +35,7 @@ from store import cases as case_store
 from store import contacts
 from store import open311 as queries
 from store.clock import utcnow
+from store.db import key
 from store.models import Case, CaseEvent
 from store.statuses import OPEN, TRANSITIONS, IdeaStatus, ProblemStatus
 
@@ -64,7 +65,7 @@ ITEM_TAGS = {
 }
 
 # mySociety's extended status of each of our statuses, for servicerequestupdates.
-EXTENDED_STATUS = {
+EXTENDED_STATUS: dict[str, str] = {
     ProblemStatus.RECEIVED: "open",
     ProblemStatus.VALIDATED: "action_scheduled",
     ProblemStatus.IN_PROGRESS: "in_progress",
@@ -173,11 +174,10 @@ def _datetime_argument(name: str, zone: ZoneInfo) -> datetime | None:
 def _window(zone: ZoneInfo) -> tuple[datetime, datetime]:
     """`start_date` and `end_date`, defaulting to the most recent 90 days, never more than 90 days apart."""
     start, end = _datetime_argument("start_date", zone), _datetime_argument("end_date", zone)
-    if start is None and end is None:
-        end = utcnow()
     if start is None:
+        end = end or utcnow()
         start = end - WINDOW
-    if end is None:
+    elif end is None:
         end = start + WINDOW
     if end < start:
         raise Invalid("end_date is before start_date.")
@@ -286,10 +286,10 @@ def request_entry(rt: Runtime, case: Case, event: CaseEvent | None, photo: str |
 
 
 def _request_entries(rt: Runtime, session, cases: list[Case]) -> list[dict[str, Any]]:
-    ids = [case.id for case in cases]
+    ids = [key(case) for case in cases]
     events = queries.last_public_events(session, ids)
     photos = queries.resolution_photos(session, ids)
-    return [request_entry(rt, case, events.get(case.id), photos.get(case.id)) for case in cases]
+    return [request_entry(rt, case, events.get(key(case)), photos.get(key(case))) for case in cases]
 
 
 # ---- resources -----------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import logging
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
@@ -27,6 +27,7 @@ from nlu.references import find_references
 from store import cases as case_store
 from store import public as queries
 from store.clock import aware, utcnow
+from store.db import key
 from store.models import Case
 from store.statuses import ProblemStatus
 
@@ -77,10 +78,13 @@ def badge_of(status: str) -> str:
     return BADGES.get(colour_of(status) or "", "fr-badge--info")
 
 
+@overload
+def local(rt: Runtime, moment: datetime) -> datetime: ...
+@overload
+def local(rt: Runtime, moment: None) -> None: ...
 def local(rt: Runtime, moment: datetime | None) -> datetime | None:
     """A stored moment in the town's time zone."""
-    moment = aware(moment)
-    return moment.astimezone(ZoneInfo(rt.settings.timezone)) if moment else None
+    return aware(moment).astimezone(ZoneInfo(rt.settings.timezone)) if moment is not None else None
 
 
 def french_date(rt: Runtime, moment: datetime | None, *, with_time: bool = False) -> str:
@@ -203,8 +207,8 @@ def tracking(reference: str):
         case = case_store.by_reference(session, match.reference)
         if case is None:
             return render_template("public/not_found.html", written=reference, mistyped=False), 404
-        events = queries.public_timeline(session, case.id)
-        people = queries.people_on(session, case.id)
+        events = queries.public_timeline(session, key(case))
+        people = queries.people_on(session, key(case))
         merged_into = queries.reference_of(session, case.merged_into_id)
     timeline = [
         {
@@ -253,7 +257,7 @@ def _map_cases(rt: Runtime) -> list[dict[str, Any]]:
             "status": row.status,
             "status_label": status_text(rt, row.status),
             "colour": colour_of(row.status),
-            "colour_name": COLOUR_NAMES[colour_of(row.status)],
+            "colour_name": COLOUR_NAMES[colour_of(row.status) or ""],  # rows on the map have a map colour
             "badge": badge_of(row.status),
             "category": row.category,
             "category_label": rt.category_label(row.category),
@@ -418,5 +422,5 @@ def resolved_feed():
     return Response(body, content_type="application/atom+xml; charset=utf-8")
 
 
-def _atom_date(rt: Runtime, moment: datetime | None) -> str:
+def _atom_date(rt: Runtime, moment: datetime) -> str:
     return local(rt, moment).isoformat(timespec="seconds")
