@@ -17,7 +17,7 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
@@ -74,7 +74,7 @@ class SmtpRelayStandin:
     def start(self) -> Self:
         """Listen in a background thread."""
         if self._controller is None:
-            options = {}
+            options: dict[str, Any] = {}
             if self._credentials:
                 # PLAIN only: after a refused PLAIN, smtplib's fallback to LOGIN stalls against aiosmtpd.
                 options = {"authenticator": self._authenticate, "auth_required": True, "auth_require_tls": False,
@@ -206,8 +206,9 @@ def send_eml(host: str, port: int, raw: bytes, *, rcpt_to: str, mail_from: str |
         try:
             code, text = client.data(raw)
         except smtplib.SMTPDataError as err:
-            code, text = err.smtp_code, err.smtp_error
-        return code, text.decode("ascii", "replace") if isinstance(text, bytes) else text
+            return err.smtp_code, err.smtp_error.decode("ascii", "replace") if isinstance(err.smtp_error, bytes) \
+                else str(err.smtp_error)
+        return code, text.decode("ascii", "replace")
 
 
 def main(argv: list[str] | None = None) -> None:

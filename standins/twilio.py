@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dt_time
 from email.utils import format_datetime, parsedate_to_datetime
@@ -146,7 +146,7 @@ def inbound_whatsapp_params(
     account_sid: str = DEFAULT_ACCOUNT_SID,
     profile_name: str = "Camille",
     location: tuple[float, float] | None = None,
-    media: list[tuple[str, str]] = (),
+    media: Sequence[tuple[str, str]] = (),
 ) -> dict[str, str]:
     """What Twilio posts for a WhatsApp message: `whatsapp:` addresses, WaId, ProfileName, pins and media."""
     sid = message_sid or _new_sid("MM" if media else "SM")
@@ -268,6 +268,7 @@ class TwilioStandin(LocalServer):
     """A local Twilio Messages API on 127.0.0.1, with switches to make it fail, lag or call back."""
 
     name = "Twilio stand-in"
+    _outage: tuple[float, TwilioError] | None  # (monotonic deadline, the error answered until then)
 
     def __init__(
         self,
@@ -346,7 +347,7 @@ class TwilioStandin(LocalServer):
             self._calls: list[dict[str, Any]] = []
             self._requests_received = 0
             self._refusals: deque[TwilioError] = deque()
-            self._outage: tuple[float, TwilioError] | None = None
+            self._outage = None
             self._delay = 0.0
             self._opted_out: set[str] = set()
             self._callbacks = False
