@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 STEP_URL = "/webhooks/twilio/voice/step"
 RECORDING_URL = "/webhooks/twilio/voice/recording"
 
-MENU, WHAT, WHERE, CONFIRM_PLACE, IDEA, SMS_OFFER, OPERATOR, VOICEMAIL, DONE = (
+STATES = MENU, WHAT, WHERE, CONFIRM_PLACE, IDEA, SMS_OFFER, OPERATOR, VOICEMAIL, DONE = (
     "menu", "what", "where", "confirm_place", "idea", "sms_offer", "operator", "voicemail", "done",
 )
 MAX_SILENCES = 2  # silences in a row before the voicemail

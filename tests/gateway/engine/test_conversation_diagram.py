@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import re
 from pathlib import Path
 
 from sqlmodel import select
@@ -13,18 +12,12 @@ from gateway.engine import conversation
 from gateway.engine.conversation import ConversationEngine
 from store import inbound
 from store.models import Case, Conversation, Identity
+from tests.gateway.engine.diagrams import arrows
 
 DIAGRAM = Path(conversation.__file__).with_suffix(".mmd")
-ARROW = re.compile(r"^\s*(\S+)\s+-->\s+([^\s:]+)")
 NOWHERE = (48.85, 2.35)  # Paris: outside Valmont and Saint-Aubin-sur-Loire
 LOW_CONFIDENCE = "trottoir dégradé"  # "chaussée", below the confidence the engine trusts
 PLACED = "14 rue Victor Hugo"
-
-
-def drawn() -> set[tuple[str, str]]:
-    """Every arrow of the diagram between two states, its label aside."""
-    arrows = (ARROW.match(line) for line in DIAGRAM.read_text(encoding="utf-8").splitlines())
-    return {(m[1], m[2]) for m in arrows if m and "[*]" not in (m[1], m[2])}
 
 
 # One conversation a script: what one resident sends, message after message: a text, a shared location
@@ -81,9 +74,9 @@ def taken(rt) -> set[tuple[str, str]]:
 
 
 def test_every_arrow_of_the_diagram_is_taken_and_nothing_else(rt):
-    assert taken(rt) == drawn()
+    assert taken(rt) == arrows(DIAGRAM)
 
 
 def test_every_state_the_engine_handles_is_drawn(rt):
-    states = {state for pair in drawn() for state in pair}
+    states = {state for arrow in arrows(DIAGRAM) for state in arrow}
     assert set(ConversationEngine(rt).handlers) == states
