@@ -421,6 +421,13 @@ class PhoneLine:
         ring.say.append(self._words("operator_connect"))
         return OPERATOR
 
+    def _spoken_place(self, place: dict) -> str:
+        """"14 Rue Victor Hugo, Valmont" read back as "14 Rue Victor Hugo, à Valmont"."""
+        label, commune = place.get("label", ""), place.get("commune", "")
+        if not commune:
+            return label
+        return self._words("place_in_commune", street=label.removesuffix(f", {commune}"), commune=commune)
+
     def _yes_no(self, request: CallRequest) -> str | None:
         """"yes" for 1 or a spoken yes, "no" for 2 or a spoken no, else None.
 
@@ -451,7 +458,7 @@ class PhoneLine:
         silence = f"{action}&silence=1"
         if step == CONFIRM_PLACE:
             place = call.data.get("place") or {}
-            return Ask(self._words("ask.confirm_place", place=_spoken_place(place)), action, silence)
+            return Ask(self._words("ask.confirm_place", place=self._spoken_place(place)), action, silence)
         if step in (WHAT, WHERE, IDEA):
             hints = PLACE_HINTS if step == WHERE else DESCRIPTION_HINTS
             return Ask(self._words(f"ask.{step}"), action, silence, digits=1, hints=hints)
@@ -500,13 +507,6 @@ class PhoneLine:
 def _forget_report(data: dict) -> None:
     for key in ("kind", "description", "category", "urgency", "address", "place", "where_tries"):
         data.pop(key, None)
-
-
-def _spoken_place(place: dict) -> str:
-    """"14 Rue Victor Hugo, Valmont" read back as "14 rue Victor Hugo, à Valmont"."""
-    label, commune = place.get("label", ""), place.get("commune", "")
-    street = label.removesuffix(f", {commune}") if commune else label
-    return f"{street}, à {commune}" if commune else street
 
 
 def _spoken_choice(speech: str) -> str | None:
