@@ -67,6 +67,13 @@ class ConversationEngine:
 
     def __init__(self, rt: Runtime):
         self.rt = rt
+        # A table, not an if/elif chain: the state a conversation is in -> what handles the resident's message.
+        self.handlers = {
+            IDLE: self._new_message,
+            AWAITING_WHAT: self._what_answer,
+            AWAITING_WHERE: self._where_answer,
+            AWAITING_CONFIRMATION: self._confirmation_answer,
+        }
 
     # -- entry point ---------------------------------------------------------------------------
 
@@ -110,14 +117,7 @@ class ConversationEngine:
         if thread_case is not None:
             return self._comment(turn, thread_case)
 
-        state = conversation.state
-        if state == AWAITING_WHERE:
-            return self._where_answer(turn)
-        if state == AWAITING_WHAT:
-            return self._what_answer(turn)
-        if state == AWAITING_CONFIRMATION:
-            return self._confirmation_answer(turn)
-        return self._new_message(turn)
+        return self.handlers.get(conversation.state, self._new_message)(turn)
 
     # -- states ----------------------------------------------------------------------------------
 

@@ -10,7 +10,6 @@ their transitions are drawn in ivr.mmd beside this module.
 from __future__ import annotations
 
 import logging
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -30,6 +29,7 @@ from channels.twilio_voice import (
 from gateway.cases.flows import Intake, delay_text, message_meta, open_or_join, status_label
 from gateway.runtime import Runtime
 from nlu.analysis import Analysis
+from nlu.spoken import heard, heard_answer, says
 from store import calls, contacts, outbox
 from store import cases as case_store
 from store.clock import utcnow
@@ -40,59 +40,16 @@ log = logging.getLogger(__name__)
 STEP_URL = "/webhooks/twilio/voice/step"
 RECORDING_URL = "/webhooks/twilio/voice/recording"
 
-MENU, WHAT, WHERE, CONFIRM_PLACE, IDEA, SMS_OFFER, OPERATOR, VOICEMAIL, DONE = (
+STATES = MENU, WHAT, WHERE, CONFIRM_PLACE, IDEA, SMS_OFFER, OPERATOR, VOICEMAIL, DONE = (
     "menu", "what", "where", "confirm_place", "idea", "sms_offer", "operator", "voicemail", "done",
 )
 MAX_SILENCES = 2  # silences in a row before the voicemail
 MAX_MISSES = 3  # answers not understood before the voicemail
 MAX_WHERE_TRIES = 2  # places not recognised (or refused) before the case is opened unlocated
 
-# What the caller hears; plain words, short sentences (people call from the street).
-WELCOME = "Bonjour, vous êtes sur la ligne de la mairie pour signaler un problème dans la rue, jour et nuit."
-PROMPTS = {
-    MENU: ("Pour signaler un problème, tapez 1 ou dites « problème ». Pour connaître l'état de vos dossiers, "
-           "tapez 2. Pour proposer une idée, tapez 3. Pour parler à une personne, tapez 4."),
-    WHAT: ("Décrivez le problème en quelques mots, et dites où il se trouve. "
-           "Par exemple : lampadaire éteint, 12 rue Balzac."),
-    WHERE: "Où se trouve le problème ? Dites le numéro et le nom de la rue, ou un lieu proche, comme la mairie ou la gare.",
-    IDEA: "Décrivez votre idée en quelques mots.",
-    SMS_OFFER: ("Pour recevoir cette référence par SMS, et les nouvelles de votre dossier par SMS, tapez 1. "
-                "Sinon, tapez 2. Pour réécouter la référence, tapez 3."),
-}
-CONFIRM_PLACE_PROMPT = "J'ai compris : {place}. Tapez 1 si c'est exact, 2 pour recommencer."
-VOICEMAIL_PROMPT = ("Vous pouvez laisser un message après le bip : dites ce qui ne va pas, et où. "
-                    "Tapez dièse ou raccrochez quand vous avez terminé.")
-VOICEMAIL_EMPTY = "Nous n'avons pas reçu de message. Vous pouvez nous rappeler à tout moment. Au revoir."
-NOT_HEARD = "Je ne vous ai pas entendu."
-NOT_UNDERSTOOD = "Je n'ai pas compris."
-TO_VOICEMAIL = "Je vous propose de laisser un message : un agent l'écoutera."
-PLACE_UNKNOWN = "Je n'ai pas reconnu cet endroit."
-PLACE_AGAIN = "D'accord, recommençons."
-OUTSIDE = "Cet endroit est hors de {territories}. Merci de contacter la mairie de la commune concernée."
-EMERGENCY = "Si une vie est en danger, raccrochez et appelez le {numbers} maintenant."
-ACKNOWLEDGED = "Merci. Votre signalement est enregistré sous la référence : {reference}. Je répète : {reference}."
-DELAY = "Délai prévu : {delay}."
-UNLOCATED = "Un agent vous rappellera pour préciser le lieu."
-IDEA_RECEIVED = ("Merci pour votre idée. Elle est enregistrée sous la référence : {reference}. "
-                 "Je répète : {reference}. La mairie va l'étudier.")
-VOICEMAIL_RECEIVED = "Merci, votre message est enregistré sous la référence : {reference}. Je répète : {reference}."
-JOINED = "Ce problème est déjà signalé, sous la référence : {reference}. Son état : {status}. Vous recevrez ses nouvelles."
-WITHHELD_REFERENCE = "Notez bien cette référence : elle vous servira à suivre votre dossier. Merci de votre appel, au revoir."
-CALL_BACK = "Nous vous appellerons à ce numéro à chaque étape. Merci de votre appel, au revoir."
-SMS_SENT = ("C'est noté : la référence part par SMS, et vous recevrez les nouvelles de votre dossier par SMS. "
-            "Merci de votre appel, au revoir.")
-REPEAT_REFERENCE = "La référence est : {reference}."
-CASES_NONE = "Vous n'avez pas de dossier en cours à ce numéro."
-CASES_WITHHELD = "Votre numéro est masqué : je ne peux pas retrouver vos dossiers. Vous pouvez dire la référence d'un dossier."
-CASES_COUNT = "Vous avez {count} dossier{plural}."
-CASE_LINE = "Dossier {reference} : {category}, {place}. État : {status}."
-REFERENCE_UNKNOWN = "Je ne trouve pas ce dossier."
-OPERATOR_CONNECT = "Je vous passe un agent de la mairie. Restez en ligne."
-OPERATOR_CLOSED = ("L'accueil téléphonique est ouvert {hours}. En dehors de ces heures, "
-                   "je peux enregistrer votre signalement.")
-OPERATOR_NONE = "Personne ne peut vous répondre à ce numéro pour l'instant, mais je peux enregistrer votre signalement."
-OPERATOR_BUSY = "Personne n'est disponible pour le moment."
-GOODBYE = "Merci de votre appel, au revoir."
+LANGUAGE = "fr"  # the language the line speaks and listens in (its <Gather> is fr-FR)
+ASKED = (MENU, WHAT, WHERE, IDEA, SMS_OFFER)  # states whose question is the template `voice.ask.<state>`
+# Speech recognition hints (never heard): what callers are likely to say.
 DESCRIPTION_HINTS = ("nid de poule", "lampadaire éteint", "dépôt sauvage", "voiture mal garée", "feu rouge en panne",
                      "branche tombée", "fuite d'eau", "tag", "poubelle", "trottoir")
 PLACE_HINTS = ("rue", "avenue", "boulevard", "place", "chemin", "devant la mairie", "la gare", "l'école")
@@ -105,8 +62,6 @@ MENU_WORDS = {
     "4": ("personne", "agent", "conseiller", "quelqu'un", "humain", "standard", "operat"),
 }
 NUMBER_WORDS = {"un": "1", "deux": "2", "trois": "3", "quatre": "4"}
-YES = ("oui", "exact", "correct", "c'est ca", "d'accord", "ok", "tout a fait")
-NO = ("non", "pas ca", "faux", "recommencer", "erreur")
 
 
 @dataclass
@@ -144,13 +99,13 @@ class PhoneLine:
         if not created:
             return call.last_twiml
         log.info("call started", extra={"channel": "voice", "call": call.call_sid})
-        return self._finish(session, Ring(call, request, dict(call.data), [WELCOME]), MENU)
+        return self._finish(session, Ring(call, request, dict(call.data), [self._words("welcome")]), MENU)
 
     def step(self, session: Session, request: CallRequest, *, turn: int | None, silence: bool) -> str:
         """The caller's answer (or silence) to the question of turn `turn`."""
         call, created = self._call(session, request)
         if created:  # a step for a call we never saw (its first request was lost): start afresh
-            return self._finish(session, Ring(call, request, dict(call.data), [WELCOME]), MENU)
+            return self._finish(session, Ring(call, request, dict(call.data), [self._words("welcome")]), MENU)
         if turn != call.turn or call.step not in self.handlers:
             log.info("replayed call step", extra={"channel": "voice", "call": call.call_sid, "turn": turn})
             return call.last_twiml
@@ -169,7 +124,7 @@ class PhoneLine:
         if turn is not None and turn != call.turn:
             return call.last_twiml
         if not request.recording_url:
-            ring.say.append(VOICEMAIL_EMPTY)
+            ring.say.append(self._words("voicemail_empty"))
             return self._finish(session, ring, DONE)
         ring.data["recording_sid"] = request.recording_sid
         description = f"Message vocal : {request.recording_url}"
@@ -185,7 +140,7 @@ class PhoneLine:
             case = session.get(Case, call.case_id)
             case_store.add_event(session, case, "resident_message", actor="resident", public=False,
                                  message=description)
-            ring.say.append(GOODBYE)
+            ring.say.append(self._words("goodbye"))
             return self._finish(session, ring, DONE)
         ring.data.update(kind="problem", category="autre", urgency=ring.data.get("urgency", "normal"),
                          description=description, address=None, voicemail=True)
@@ -215,8 +170,9 @@ class PhoneLine:
     def fallback(self) -> str:
         """What a caller hears when something broke: a voicemail, so the call is still not lost."""
         return self.adapter.render(VoiceReply(
-            say=("Un incident technique nous empêche de vous répondre.",),
-            then=Record(prompt=VOICEMAIL_PROMPT, action=RECORDING_URL, empty=VOICEMAIL_EMPTY),
+            say=(self._words("incident"),),
+            then=Record(prompt=self._words("ask.voicemail"), action=RECORDING_URL,
+                        empty=self._words("voicemail_empty")),
         ))
 
     # -- states ----------------------------------------------------------------------------------
@@ -272,7 +228,7 @@ class PhoneLine:
         return self._placed(session, ring, located)
 
     def _confirm_place(self, session: Session, ring: Ring) -> str:
-        answer = _yes_no(ring.request)
+        answer = self._yes_no(ring.request)
         if answer == "yes":
             return self._open(session, ring, self._pending_place(ring.data))
         if answer == "no":
@@ -280,7 +236,7 @@ class PhoneLine:
             ring.data.pop("place", None)
             if ring.data["where_tries"] >= MAX_WHERE_TRIES:
                 return self._open(session, ring, None)
-            ring.say.append(PLACE_AGAIN)
+            ring.say.append(self._words("place_again"))
             return WHERE
         if ring.request.speech.strip():
             return self._where(session, ring)  # another address said instead of yes or no
@@ -300,26 +256,26 @@ class PhoneLine:
 
     def _sms_offer(self, session: Session, ring: Ring) -> str:
         digits = ring.request.digits[:1]
-        answer = _yes_no(ring.request)
+        answer = self._yes_no(ring.request)
         case = session.get(Case, ring.call.case_id)
-        if digits == "3" or "repet" in _plain(ring.request.speech) or "reecout" in _plain(ring.request.speech):
-            ring.say.append(REPEAT_REFERENCE.format(reference=spell_reference(case.reference)))
+        if digits == "3" or says(ring.request.speech, ("repet", "reecout"), stems_from=0):
+            ring.say.append(self._words("repeat_reference", reference=spell_reference(case.reference)))
             return SMS_OFFER
         if answer == "yes":
             self._subscribe_by_sms(session, ring, case)
-            ring.say.append(SMS_SENT)
+            ring.say.append(self._words("sms_sent"))
             return DONE
         if answer == "no":
-            ring.say.append(CALL_BACK)
+            ring.say.append(self._words("call_back"))
             return DONE
         return self._missed(ring)
 
     def _operator_done(self, session: Session, ring: Ring) -> str:
         """After the call to the desk: goodbye if someone answered, else the voicemail."""
         if ring.request.dial_status == "completed":
-            ring.say.append(GOODBYE)
+            ring.say.append(self._words("goodbye"))
             return DONE
-        ring.say.append(OPERATOR_BUSY)
+        ring.say.append(self._words("operator_busy"))
         return VOICEMAIL
 
     # -- actions ---------------------------------------------------------------------------------
@@ -327,23 +283,23 @@ class PhoneLine:
     def _silence(self, ring: Ring) -> str:
         ring.call.no_input += 1
         if ring.call.step == SMS_OFFER and ring.call.no_input >= MAX_SILENCES:
-            ring.say.append(CALL_BACK)  # the case is open: silence here is a "no"
+            ring.say.append(self._words("call_back"))  # the case is open: silence here is a "no"
             return DONE
         if ring.call.no_input >= MAX_SILENCES:
-            ring.say.append(TO_VOICEMAIL)
+            ring.say.append(self._words("to_voicemail"))
             return VOICEMAIL
-        ring.say.append(NOT_HEARD)
+        ring.say.append(self._words("not_heard"))
         return ring.call.step
 
     def _missed(self, ring: Ring) -> str:
         ring.data["misses"] = ring.data.get("misses", 0) + 1
         if ring.data["misses"] >= MAX_MISSES:
             if ring.call.step == SMS_OFFER:
-                ring.say.append(CALL_BACK)
+                ring.say.append(self._words("call_back"))
                 return DONE
-            ring.say.append(TO_VOICEMAIL)
+            ring.say.append(self._words("to_voicemail"))
             return VOICEMAIL
-        ring.say.append(NOT_UNDERSTOOD)
+        ring.say.append(self._words("not_understood"))
         return ring.call.step
 
     def _placed(self, session: Session, ring: Ring, located) -> str:
@@ -352,11 +308,11 @@ class PhoneLine:
             if ring.data.get("where_tries", 0) >= MAX_WHERE_TRIES:
                 return self._open(session, ring, None)
             if ring.data.get("address"):
-                ring.say.append(PLACE_UNKNOWN)
+                ring.say.append(self._words("place_unknown"))
             return WHERE
         if located.territory is None:
             names = " et ".join(c.name for c in self.rt.router.territories.communes())
-            ring.say.append(OUTSIDE.format(territories=names))
+            ring.say.append(self.rt.messages.render("outside_territory", LANGUAGE, territories=names))
             _forget_report(ring.data)
             return MENU
         ring.data["place"] = {"lat": located.place.lat, "lon": located.place.lon, "label": located.place.label,
@@ -383,22 +339,22 @@ class PhoneLine:
         data.pop("misses", None)
         reference = spell_reference(case.reference)
         if result.joined:
-            ring.say.append(JOINED.format(reference=reference, status=status_label(self.rt, case)))
+            ring.say.append(self._words("joined", reference=reference, status=status_label(self.rt, case, LANGUAGE)))
         elif data.get("voicemail"):
-            ring.say.append(VOICEMAIL_RECEIVED.format(reference=reference))
+            ring.say.append(self._words("voicemail_received", reference=reference))
         elif case.kind == "idea":
-            ring.say.append(IDEA_RECEIVED.format(reference=reference))
+            ring.say.append(self._words("idea_received", reference=reference))
         else:
-            ring.say.append(ACKNOWLEDGED.format(reference=reference))
-            ring.say.append(DELAY.format(delay=delay_text(self.rt, case.category, "fr")))
+            ring.say.append(self._words("acknowledged", reference=reference))
+            ring.say.append(self._words("delay", delay=delay_text(self.rt, case.category, LANGUAGE)))
             if located is None:
-                ring.say.append(UNLOCATED)
+                ring.say.append(self._words("unlocated"))
         log.info("case from a call", extra={"channel": "voice", "case": case.reference, "joined": result.joined})
         if not is_reachable(call.caller):
-            ring.say.append(WITHHELD_REFERENCE)
+            ring.say.append(self._words("withheld_reference"))
             return DONE
         if not is_french_mobile(call.caller):
-            ring.say.append(CALL_BACK)  # a landline: updates come as calls
+            ring.say.append(self._words("call_back"))  # a landline: updates come as calls
             return DONE
         return SMS_OFFER
 
@@ -418,8 +374,8 @@ class PhoneLine:
 
     def _acknowledgement_sms(self, case: Case, data: dict) -> str:
         values = dict(reference=case.reference, category=self.rt.category_label(case.category),
-                      delay=delay_text(self.rt, case.category, "fr"), place=case.address or "",
-                      service=self.rt.service_name(case.service), status=status_label(self.rt, case))
+                      delay=delay_text(self.rt, case.category, LANGUAGE), place=case.address or "",
+                      service=self.rt.service_name(case.service), status=status_label(self.rt, case, LANGUAGE))
         if data.get("joined"):
             key = "duplicate_joined"
         elif case.kind == "idea":
@@ -428,48 +384,73 @@ class PhoneLine:
             key = "acknowledged_unlocated"
         else:
             key = "acknowledged"
-        return self.rt.messages.render(key, "fr", **values)
+        return self.rt.messages.render(key, LANGUAGE, **values)
 
     def _read_cases(self, session: Session, ring: Ring) -> str:
         if not is_reachable(ring.call.caller):
-            ring.say.append(CASES_WITHHELD)
+            ring.say.append(self._words("cases_withheld"))
             return MENU
         identity = self._identity(session, ring)
         cases = case_store.of_contact(session, identity.contact_id, limit=3)
         if not cases:
-            ring.say.append(CASES_NONE)
+            ring.say.append(self._words("cases_none"))
             return MENU
-        ring.say.append(CASES_COUNT.format(count=len(cases), plural="s" if len(cases) > 1 else ""))
+        ring.say.append(self._words("cases_many" if len(cases) > 1 else "cases_one", count=len(cases)))
         ring.say.extend(self._case_line(case) for case in cases)
         return MENU
 
     def _read_reference(self, session: Session, ring: Ring, reference: str) -> str:
         case = case_store.by_reference(session, reference)
-        ring.say.append(self._case_line(case) if case else REFERENCE_UNKNOWN)
+        ring.say.append(self._case_line(case) if case else self._words("reference_unknown"))
         return MENU
 
     def _case_line(self, case: Case) -> str:
-        return CASE_LINE.format(reference=spell_reference(case.reference), category=self.rt.category_label(case.category),
-                                place=case.address or "lieu à préciser", status=status_label(self.rt, case))
+        return self._words("case_line", reference=spell_reference(case.reference),
+                           category=self.rt.category_label(case.category),
+                           place=case.address or self.rt.messages.text("unknown_place", LANGUAGE),
+                           status=status_label(self.rt, case, LANGUAGE))
 
     def _operator(self, ring: Ring, now: datetime | None = None) -> str:
         hours, operator = self.adapter.office_hours, self.adapter.operator
         if operator is None:
-            ring.say.append(OPERATOR_NONE)
+            ring.say.append(self._words("operator_none"))
             return MENU
         if hours is not None and not hours.is_open(now or utcnow()):
-            ring.say.append(OPERATOR_CLOSED.format(hours=hours.spoken()))
+            ring.say.append(self._words("operator_closed", hours=hours.spoken()))
             return MENU
-        ring.say.append(OPERATOR_CONNECT)
+        ring.say.append(self._words("operator_connect"))
         return OPERATOR
+
+    def _spoken_place(self, place: dict) -> str:
+        """"14 Rue Victor Hugo, Valmont" read back as "14 Rue Victor Hugo, à Valmont"."""
+        label, commune = place.get("label", ""), place.get("commune", "")
+        if not commune:
+            return label
+        return self._words("place_in_commune", street=label.removesuffix(f", {commune}"), commune=commune)
+
+    def _yes_no(self, request: CallRequest) -> str | None:
+        """"yes" for 1 or a spoken yes, "no" for 2 or a spoken no, else None.
+
+        A bare answer is read as the chat reads it; speech recognition hears sentences, so one that says
+        "oui" or "non" somewhere counts too.
+        """
+        if request.digits:
+            return {"1": "yes", "2": "no"}.get(request.digits[:1])
+        if not request.speech.strip():
+            return None
+        return self.rt.understander.analyze(request.speech).answer or heard_answer(request.speech)
 
     def _warn_emergency(self, ring: Ring, analysis: Analysis) -> None:
         if analysis.urgency == "emergency":
             # The emergency numbers come first, before any question.
             numbers = " ou le ".join(analysis.emergency_numbers or ("112",))
-            ring.say.insert(0, EMERGENCY.format(numbers=numbers))
+            ring.say.insert(0, self._words("emergency", numbers=numbers))
 
     # -- plumbing --------------------------------------------------------------------------------
+
+    def _words(self, key: str, **values) -> str:
+        """What the caller hears for `key`: the template `voice.<key>` of config/messages.*.yaml, filled."""
+        return self.rt.messages.render(f"voice.{key}", LANGUAGE, **values)
 
     def _prompt(self, call: Call, step: str) -> Ask | Record | Dial | None:
         """What the caller is asked in `step`, its answers coming back with the call's current turn."""
@@ -477,14 +458,15 @@ class PhoneLine:
         silence = f"{action}&silence=1"
         if step == CONFIRM_PLACE:
             place = call.data.get("place") or {}
-            return Ask(CONFIRM_PLACE_PROMPT.format(place=_spoken_place(place)), action, silence)
+            return Ask(self._words("ask.confirm_place", place=self._spoken_place(place)), action, silence)
         if step in (WHAT, WHERE, IDEA):
             hints = PLACE_HINTS if step == WHERE else DESCRIPTION_HINTS
-            return Ask(PROMPTS[step], action, silence, digits=1, hints=hints)
-        if step in PROMPTS:
-            return Ask(PROMPTS[step], action, silence)
+            return Ask(self._words(f"ask.{step}"), action, silence, digits=1, hints=hints)
+        if step in ASKED:
+            return Ask(self._words(f"ask.{step}"), action, silence)
         if step == VOICEMAIL:
-            return Record(VOICEMAIL_PROMPT, f"{RECORDING_URL}?turn={call.turn}", VOICEMAIL_EMPTY)
+            return Record(self._words("ask.voicemail"), f"{RECORDING_URL}?turn={call.turn}",
+                          self._words("voicemail_empty"))
         if step == OPERATOR:
             return Dial(self.adapter.operator, action, caller_id=call.called or None)
         return None  # DONE: hang up
@@ -527,41 +509,11 @@ def _forget_report(data: dict) -> None:
         data.pop(key, None)
 
 
-def _spoken_place(place: dict) -> str:
-    """"14 Rue Victor Hugo, Valmont" read back as "14 rue Victor Hugo, à Valmont"."""
-    label, commune = place.get("label", ""), place.get("commune", "")
-    street = label.removesuffix(f", {commune}") if commune else label
-    return f"{street}, à {commune}" if commune else street
-
-
-def _plain(text: str) -> str:
-    """Lower case without accents, for matching what speech recognition heard."""
-    decomposed = unicodedata.normalize("NFD", text.lower().replace("’", "'"))
-    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn").strip(" .!?")
-
-
 def _spoken_choice(speech: str) -> str | None:
     """The menu digit a spoken answer stands for ("problème", "mes dossiers", "un agent"), or None."""
-    said = _plain(speech)
+    said = heard(speech)
     if said[:1].isdigit():
         return said[:1]
     if said in NUMBER_WORDS:
         return NUMBER_WORDS[said]
-    words = set(said.replace("'", "' ").split())
-    for digit, keys in MENU_WORDS.items():
-        if any((key in said) if (" " in key or len(key) > 5) else (key in words) for key in keys):
-            return digit
-    return None
-
-
-def _yes_no(request: CallRequest) -> str | None:
-    """"yes" for 1 or a spoken yes, "no" for 2 or a spoken no, else None."""
-    if request.digits:
-        return {"1": "yes", "2": "no"}.get(request.digits[:1])
-    said = _plain(request.speech)
-    words = set(said.replace("'", "' ").split())
-    if any((key in said) if " " in key else (key in words) for key in NO):
-        return "no"
-    if any((key in said) if " " in key else (key in words) for key in YES):
-        return "yes"
-    return None
+    return next((digit for digit, keys in MENU_WORDS.items() if says(speech, keys, stems_from=6)), None)

@@ -1,4 +1,4 @@
-"""The templates residents receive, read from config/messages.<lang>.yaml."""
+"""The templates residents receive, read from config/messages.<lang>.yaml; the phone line's words under `voice.`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from typing import Any
 import yaml
 
 LANGUAGES = ("fr", "en")
+# The phone line's section: spoken by text-to-speech, never sent by SMS, so it has no SMS cost.
+SPOKEN = "voice"
 
 
 class Messages:
@@ -34,8 +36,12 @@ class Messages:
         """The template filled with `values`."""
         return self.text(key, language).format(**values)
 
-    def flat(self, language: str = "fr") -> dict[str, str]:
-        """Every template of a language by dotted key (for `guichet templates` and its test)."""
+    def flat(self, language: str = "fr", *, spoken: bool = False) -> dict[str, str]:
+        """Every written template of a language by dotted key (for `guichet templates` and its GSM-7 test).
+
+        The phone line's prompts (`voice.`) are left out unless `spoken`: they are never an SMS, and may say
+        « problème » with the letters and quotes that would make an SMS cost double.
+        """
         out: dict[str, str] = {}
 
         def walk(prefix: str, node: Any) -> None:
@@ -46,4 +52,6 @@ class Messages:
                 out[prefix] = str(node)
 
         walk("", self.templates.get(language, {}))
-        return out
+        if spoken:
+            return out
+        return {key: text for key, text in out.items() if not key.startswith(f"{SPOKEN}.")}

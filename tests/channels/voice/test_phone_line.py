@@ -316,3 +316,17 @@ def test_logs_at_info_hold_neither_the_phone_number_nor_what_was_said(phone, gat
     logged = caplog.text + " ".join(str(r.__dict__) for r in caplog.records)
     assert MOBILE not in logged and MOBILE[1:] not in logged
     assert "nid de poule" not in logged.lower()
+
+
+def test_a_refusal_said_in_words_asks_for_the_place_again(phone, gateway):
+    call = phone()
+    call.dial()
+    call.press("1")
+    call.say("une voiture est garée sur le trottoir")
+    call.say("au 12 rue Victor Hugo")
+    assert "recommençons" in call.say("Non, merci.").text  # read as the chat reads a bare "non merci"
+    call.say("devant la mairie")
+    assert "par SMS" in call.say("Oui, c'est exact.").text
+
+    [case] = cases(gateway.rt)
+    assert case.address == "Mairie, Valmont"

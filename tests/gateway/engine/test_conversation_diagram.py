@@ -1,0 +1,82 @@
+"""conversation.mmd draws what the engine does: scripted conversations take every arrow, and only those."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+from sqlmodel import select
+
+from channels.base import InboundMessage as Received
+from gateway.engine import conversation
+from gateway.engine.conversation import ConversationEngine
+from store import inbound
+from store.models import Case, Conversation, Identity
+from tests.gateway.engine.diagrams import arrows
+
+DIAGRAM = Path(conversation.__file__).with_suffix(".mmd")
+NOWHERE = (48.85, 2.35)  # Paris: outside Valmont and Saint-Aubin-sur-Loire
+LOW_CONFIDENCE = "trottoir dégradé"  # "chaussée", below the confidence the engine trusts
+PLACED = "14 rue Victor Hugo"
+
+
+# One conversation a script: what one resident sends, message after message: a text, a shared location
+# (on Telegram), or an e-mail answering in the thread of the case opened first.
+SCRIPTS = {
+    "greeted, then a whole report": ["Bonjour", f"Nid de poule devant le {PLACED}"],
+    "a place, then what": [PLACED, "nid de poule"],
+    "vague, help, what, twice where": ["il y a un souci", "AIDE", "nid de poule", "chez moi", PLACED],
+    "confirmed without a place, stopped": [LOW_CONFIDENCE, "oui", "STOP"],
+    "refused with a place": [f"{LOW_CONFIDENCE} {PLACED}", "AIDE", "non"],
+    "something else: vague": [LOW_CONFIDENCE, "il y a un souci", "STOP"],
+    "something else: low confidence, then a report": [LOW_CONFIDENCE, "Bonjour", f"{LOW_CONFIDENCE} au {PLACED}",
+                                                      f"Nid de poule devant le {PLACED}"],
+    "something else: no place": [LOW_CONFIDENCE, "nid de poule", "STOP"],
+    "where: outside": ["nid de poule", {"text": "", "at": NOWHERE}],
+    "what: outside": [{"text": "", "at": NOWHERE}, "nid de poule"],
+    "never found": ["lampadaire éteint", "chez moi", "là-bas au fond"],
+    "where: stopped": ["nid de poule", "STOP"],
+    "where: an e-mail reply in the thread": ["nid de poule", {"text": "Toujours pas réparé", "thread": True}],
+    "what: an e-mail reply in the thread": ["il y a un souci", {"text": "Toujours pas réparé", "thread": True}],
+    "confirmation: an e-mail reply in the thread": [LOW_CONFIDENCE, {"text": "Et alors ?", "thread": True}],
+}
+
+
+def state_of(rt, sender: str) -> str:
+    with rt.db.session() as session:
+        row = session.exec(select(Conversation.state).join(Identity, Identity.id == Conversation.identity_id)
+                           .where(Identity.address == sender)).first()
+        return row or conversation.IDLE
+
+
+def taken(rt) -> set[tuple[str, str]]:
+    """The (state before, state after) of every message of every script, each from its own resident."""
+    engine, counter, pairs = ConversationEngine(rt), itertools.count(), set()
+    for number, script in enumerate(SCRIPTS.values()):
+        shares_location = any(isinstance(said, dict) and "at" in said for said in script)
+        channel, sender = ("telegram", f"{100000 + number}") if shares_location else (
+            "email", f"resident{number}@example.org")
+        for said in script:
+            said = said if isinstance(said, dict) else {"text": said}
+            before = state_of(rt, sender)
+            with rt.db.session() as session:
+                thread = session.exec(select(Case.reference)).first() if said.get("thread") else None
+                lat, lon = said.get("at", (None, None))
+                received = Received(channel=channel, provider_id=f"<{next(counter)}@example.org>", sender=sender,
+                                    recipient="mairie@valmont.example", text=said["text"], lat=lat, lon=lon,
+                                    thread_reference=thread)
+                inbound.record(session, received)
+                message = inbound.claim_next(session)
+                engine.handle(session, message)
+                inbound.mark_done(session, message)
+            pairs.add((before, state_of(rt, sender)))
+    return pairs
+
+
+def test_every_arrow_of_the_diagram_is_taken_and_nothing_else(rt):
+    assert taken(rt) == arrows(DIAGRAM)
+
+
+def test_every_state_the_engine_handles_is_drawn(rt):
+    states = {state for arrow in arrows(DIAGRAM) for state in arrow}
+    assert set(ConversationEngine(rt).handlers) == states
