@@ -70,9 +70,9 @@ def _install() -> bool:
     light = types.ModuleType(
         _EXCEPTIONS_MODULE, "spaCy's French tokenizer exceptions, light (see nlu.french)."
     )
-    light.TOKENIZER_EXCEPTIONS = update_exc(
+    light.TOKENIZER_EXCEPTIONS = update_exc(  # type: ignore[attr-defined]  # a module built here
         BASE_EXCEPTIONS, {orth: [{ORTH: orth}] for orth in _FRENCH_WORDS + _FRENCH_ABBREVIATIONS}
     )
-    light.TOKEN_MATCH = None
+    light.TOKEN_MATCH = None  # type: ignore[attr-defined]
     sys.modules[_EXCEPTIONS_MODULE] = light
     return True

@@ -244,7 +244,7 @@ class PlaceFinder:
 
     def _is_house_number(self, token: str) -> bool:
         m = _NUMBER.match(token)
-        return bool(m) and (not m[2] or m[2] in self._suffixes)
+        return m is not None and (not m[2] or m[2] in self._suffixes)
 
     def _name(self, ws: list[Word], j: int, lowered: bool, *, strict: bool) -> int | None:
         """The index after a street name starting at `j`, or None when there is no name."""

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -100,7 +100,8 @@ class Understander:
         self.config_dir = Path(config_dir)
         self.catalogue: Catalogue = load_catalogue(self.config_dir)
         self._nlp = nlp or load_model()
-        lemmatizer = self._nlp.get_pipe("lemmatizer")
+        lemmatizer: Any = self._nlp.get_pipe("lemmatizer")  # spaCy types pipes as bare callables
+        self._tokenizer: Any = self._nlp.tokenizer  # spaCy's Tokenizer; its stubs say Callable
         self._lookup = lemmatizer.lookups.get_table("lemma_lookup")
         self._lemmas = set(itertools.chain.from_iterable(self._lookup.values()))
         self._index = PhraseIndex()
@@ -169,8 +170,8 @@ class Understander:
             yield phrase, Tag("over")
         for phrase in cat.emergency_still:
             yield phrase, Tag("still")
-        for r, rule in enumerate(cat.urgency_rules):
-            for g, group in enumerate(rule.groups):
+        for r, urgency_rule in enumerate(cat.urgency_rules):
+            for g, group in enumerate(urgency_rule.groups):
                 for phrase in group:
                     yield phrase, Tag("rule", f"{r}.{g}")
         intents = cat.intents
@@ -197,7 +198,7 @@ class Understander:
         texts = sorted({phrase for phrase, _ in entries})
         tokens_of = {
             text: [t for t in doc if not t.is_space]
-            for text, doc in zip(texts, self._nlp.tokenizer.pipe(_prepare(t) for t in texts), strict=True)
+            for text, doc in zip(texts, self._tokenizer.pipe(_prepare(t) for t in texts), strict=True)
         }
         for phrase, tag in entries:
             tokens = tokens_of[phrase]
@@ -210,7 +211,7 @@ class Understander:
     def _expansions(self) -> dict[str, list[Slot]]:
         abbreviations = self.catalogue.abbreviations
         keys = list(abbreviations)
-        docs = self._nlp.tokenizer.pipe(_prepare(abbreviations[k]) for k in keys)
+        docs = self._tokenizer.pipe(_prepare(abbreviations[k]) for k in keys)
         return {
             fold(key): [
                 Slot(t.lower_, self._phrase_forms(t.text, lemmas=True), filler=self._is_filler(t.lower_))
@@ -499,8 +500,8 @@ class Understander:
         for m in matches:
             for tag in m.phrase.tags:
                 if tag.kind == "near":
-                    name, r, g = tag.key.split("|")
-                    groups.setdefault((name, int(r)), {}).setdefault(int(g), []).append(m)
+                    name, rule_no, group_no = tag.key.split("|")
+                    groups.setdefault((name, int(rule_no)), {}).setdefault(int(group_no), []).append(m)
         window = self.catalogue.near_window
         found = []
         for (name, r), by_group in groups.items():

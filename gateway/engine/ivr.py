@@ -33,6 +33,7 @@ from nlu.spoken import heard, heard_answer, says
 from store import calls, contacts, outbox
 from store import cases as case_store
 from store.clock import utcnow
+from store.db import fetch
 from store.models import Call, Case, Identity
 
 log = logging.getLogger(__name__)
@@ -137,7 +138,7 @@ class PhoneLine:
             return self._finish(session, ring, self._open(session, ring, located))
         if call.case_id is not None:
             # The case of this call is already open: the message joins its timeline.
-            case = session.get(Case, call.case_id)
+            case = fetch(session, Case, call.case_id)
             case_store.add_event(session, case, "resident_message", actor="resident", public=False,
                                  message=description)
             ring.say.append(self._words("goodbye"))
@@ -180,7 +181,7 @@ class PhoneLine:
     def _menu(self, session: Session, ring: Ring) -> str:
         request = ring.request
         analysis = Analysis()
-        choice = request.digits[:1]
+        choice: str | None = request.digits[:1]
         if not choice and request.speech.strip():
             analysis = self.rt.understander.analyze(request.speech)
             if analysis.category or analysis.address or analysis.urgency == "emergency":
@@ -257,7 +258,7 @@ class PhoneLine:
     def _sms_offer(self, session: Session, ring: Ring) -> str:
         digits = ring.request.digits[:1]
         answer = self._yes_no(ring.request)
-        case = session.get(Case, ring.call.case_id)
+        case = fetch(session, Case, ring.call.case_id)
         if digits == "3" or says(ring.request.speech, ("repet", "reecout"), stems_from=0):
             ring.say.append(self._words("repeat_reference", reference=spell_reference(case.reference)))
             return SMS_OFFER
@@ -467,7 +468,7 @@ class PhoneLine:
         if step == VOICEMAIL:
             return Record(self._words("ask.voicemail"), f"{RECORDING_URL}?turn={call.turn}",
                           self._words("voicemail_empty"))
-        if step == OPERATOR:
+        if step == OPERATOR and self.adapter.operator:
             return Dial(self.adapter.operator, action, caller_id=call.called or None)
         return None  # DONE: hang up
 
