@@ -169,7 +169,7 @@ class SmtpRelayStandin:
     def _keep(self, mail_from: str, rcpt_tos: list[str], raw: bytes) -> None:
         message = BytesParser(policy=policy.default).parsebytes(raw)
         with self._condition:
-            self._messages.append(message)  # type: ignore[arg-type]
+            self._messages.append(message)
             self._envelopes.append((mail_from, rcpt_tos))
             self._condition.notify_all()
 
