@@ -9,7 +9,6 @@ Playwright). No tile server is needed: tile requests are refused, as they are on
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 import tempfile
 import threading
@@ -61,8 +60,7 @@ def runtime(folder: Path):
     """A runtime on a fresh SQLite database, with the demo's channels on offer."""
     from gateway.runtime import Runtime
 
-    settings = dataclasses.replace(
-        Settings.from_env({}),
+    settings = Settings.from_env({}).replace(
         database_url=f"sqlite:///{folder / 'guichet.db'}",
         media_dir=folder / "media",
         twilio_sms_from=NUMBER,

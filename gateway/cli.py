@@ -13,11 +13,21 @@ import requests
 from gateway.settings import ConfigurationError, Settings
 
 
+def _settings() -> Settings:
+    """The settings from the environment; a malformed one ends the command with its sentence, not a traceback."""
+    try:
+        return Settings.from_env()
+    except ConfigurationError as err:
+        raise click.ClickException(str(err)) from err
+
+
 def _runtime():
+    """The process's runtime, every adapter built; a setting they refuse ends the command with its sentence."""
     from gateway.runtime import Runtime
 
+    settings = _settings()
     try:
-        return Runtime(Settings.from_env())
+        return Runtime(settings)
     except ConfigurationError as err:
         raise click.ClickException(str(err)) from err
 
@@ -248,7 +258,7 @@ def templates() -> None:
     from channels.sms import encoding, segments
     from gateway.engine.messages import Messages
 
-    messages = Messages(Settings.from_env().config_dir)
+    messages = Messages(_settings().config_dir)
     for language in ("fr", "en"):
         for key, text in messages.flat(language).items():
             click.echo(f"{language} {key:<34} {encoding(text):<5} {len(text):>4} chars {segments(text)} SMS")
@@ -271,8 +281,12 @@ def demo(port, twilio_port, smtp_port, relay_port, telegram_port, fresh, databas
     from gateway.demo.run import run_demo
 
     _logging()
-    run_demo(port=port, twilio_port=twilio_port, smtp_port=smtp_port, relay_port=relay_port,
-             telegram_port=telegram_port, fresh=fresh, database=database or DEMO_DB, state_file=state or DEMO_STATE)
+    try:
+        run_demo(port=port, twilio_port=twilio_port, smtp_port=smtp_port, relay_port=relay_port,
+                 telegram_port=telegram_port, fresh=fresh, database=database or DEMO_DB,
+                 state_file=state or DEMO_STATE)
+    except ConfigurationError as err:
+        raise click.ClickException(str(err)) from err
 
 
 @main.command("call")

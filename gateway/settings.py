@@ -1,15 +1,30 @@
-"""Typed settings read once from the environment (a `.env` file may supply them)."""
+"""Typed settings read once from the environment (a `.env` file may supply them), validated at start-up.
+
+`Settings` is one pydantic model: each field names its environment variable, its type and its default
+(README's "Settings" table lists them). A malformed value stops the process before anything runs, with
+one sentence a line naming the variable and what to write. `settings.replace(...)` copies them with
+some values changed, validated the same way.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields
+import re
+from collections.abc import Iterator, Mapping
 from datetime import time
 from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 REPO = Path(__file__).resolve().parents[1]
 SECRET_FIELDS = {"twilio_auth_token", "telegram_bot_token", "telegram_webhook_secret", "smtp_relay_url",
                  "open311_api_keys", "secret_key"}
+URL_SECRETS = {"smtp_relay_url", "database_url"}  # shown in errors with their password masked
+# An empty variable means its default, as `VAR=` in a .env file reads; for the voice it means Twilio's own.
+EMPTY_IS_A_VALUE = {"voice"}
 
 
 class ConfigurationError(Exception):
@@ -17,14 +32,10 @@ class ConfigurationError(Exception):
 
 
 def parse_quiet_hours(value: str) -> tuple[time, time] | None:
+    """`21:00-08:00` as (start, end); None for `off`. ValueError when it is neither."""
     if value.strip().lower() in ("off", "", "none"):
         return None
-    try:
-        start, end = (time.fromisoformat(part.strip()) for part in value.split("-"))
-    except ValueError as err:
-        raise ConfigurationError(
-            f"GUICHET_QUIET_HOURS={value!r} is not of the form 21:00-08:00 (or 'off')"
-        ) from err
+    start, end = (time.fromisoformat(part.strip()) for part in value.split("-"))
     return start, end
 
 
@@ -32,107 +43,230 @@ def _default_database_url() -> str:
     return f"sqlite:///{REPO / 'var' / 'guichet.db'}"
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Every setting of the gateway; the README lists them with their defaults."""
+Port = Annotated[int, Field(ge=0, le=65535)]  # 0: one the system picks
+Count = Annotated[int, Field(ge=1)]
+Days = Annotated[int, Field(ge=0)]
+Seconds = Annotated[float, Field(gt=0)]
 
-    database_url: str = field(default_factory=_default_database_url)
-    public_url: str = "http://127.0.0.1:8000"
-    port: int = 8000
-    config_dir: Path = REPO / "config"
-    town_name: str = "Mairie de Valmont"
-    tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-    map_resolved_days: int = 30
-    media_dir: Path = REPO / "var" / "media"
-    twilio_account_sid: str = "AC00000000000000000000000000000000"
-    twilio_auth_token: str = "local-demo-token"
-    twilio_api_url: str = "https://api.twilio.com"
-    twilio_sms_from: str = "+33700000000"
-    twilio_whatsapp_from: str = ""
-    twilio_voice_from: str = ""
-    operator_number: str = ""
-    office_hours: str = "mon-fri 09:00-12:00,13:30-17:00"
-    voice: str = "Polly.Lea"
-    telegram_bot_token: str = ""
-    telegram_webhook_secret: str = ""
-    telegram_api_url: str = "https://api.telegram.org"
-    smtp_port: int = 2525
-    inbox: str = "guichet@valmont.localhost"
-    smtp_relay_url: str = ""
-    quiet_hours: tuple[time, time] | None = (time(21, 0), time(8, 0))
-    timezone: str = "Europe/Paris"
-    geocoder: str = "gazetteer"
-    geocoder_url: str = ""
-    duplicate_radius_m: float = 50.0
-    duplicate_days: int = 90
-    worker_poll_seconds: float = 0.5
-    send_max_attempts: int = 8
-    send_backoff_seconds: float = 5.0
-    send_lease_seconds: float = 120.0
-    send_concurrency: int = 8
-    daily_message_cap: int = 5
-    secret_key: str = "dev-only-secret"
-    open311_api_keys: str = ""
 
-    def __repr__(self) -> str:
-        shown = ", ".join(
-            f"{f.name}={'***' if f.name in SECRET_FIELDS and getattr(self, f.name) else getattr(self, f.name)!r}"
-            for f in fields(self)
-        )
-        return f"Settings({shown})"
+class Settings(BaseModel):
+    """Every setting of the gateway, by its environment variable; the README lists them with their defaults."""
+
+    model_config = ConfigDict(frozen=True, validate_by_name=True, validate_by_alias=True, extra="ignore")
+
+    database_url: str = Field(default_factory=_default_database_url, validation_alias="DATABASE_URL")
+    public_url: str = Field("http://127.0.0.1:8000", validation_alias="GUICHET_PUBLIC_URL")
+    port: Port = Field(8000, validation_alias="PORT")
+    config_dir: Path = Field(REPO / "config", validation_alias="GUICHET_CONFIG_DIR")
+    town_name: str = Field("Mairie de Valmont", validation_alias="GUICHET_TOWN_NAME")
+    tile_url: str = Field("https://tile.openstreetmap.org/{z}/{x}/{y}.png", validation_alias="GUICHET_TILE_URL")
+    map_resolved_days: int = Field(30, validation_alias="GUICHET_MAP_RESOLVED_DAYS")  # below 0: none shown
+    media_dir: Path = Field(REPO / "var" / "media", validation_alias="GUICHET_MEDIA_DIR")
+    twilio_account_sid: str = Field("AC00000000000000000000000000000000", validation_alias="TWILIO_ACCOUNT_SID")
+    twilio_auth_token: str = Field("local-demo-token", validation_alias="TWILIO_AUTH_TOKEN")
+    twilio_api_url: str = Field("https://api.twilio.com", validation_alias="TWILIO_API_URL")
+    twilio_sms_from: str = Field("+33700000000", validation_alias="TWILIO_SMS_FROM")
+    twilio_whatsapp_from: str = Field("", validation_alias="TWILIO_WHATSAPP_FROM")
+    twilio_voice_from: str = Field("", validation_alias="TWILIO_VOICE_FROM")
+    operator_number: str = Field("", validation_alias="GUICHET_OPERATOR_NUMBER")
+    office_hours: str = Field("mon-fri 09:00-12:00,13:30-17:00", validation_alias="GUICHET_OFFICE_HOURS")
+    voice: str = Field("Polly.Lea", validation_alias="GUICHET_VOICE")
+    telegram_bot_token: str = Field("", validation_alias="TELEGRAM_BOT_TOKEN")
+    telegram_webhook_secret: str = Field("", validation_alias="TELEGRAM_WEBHOOK_SECRET")
+    telegram_api_url: str = Field("https://api.telegram.org", validation_alias="TELEGRAM_API_URL")
+    smtp_port: Port = Field(2525, validation_alias="GUICHET_SMTP_PORT")
+    inbox: str = Field("guichet@valmont.localhost", validation_alias="GUICHET_INBOX")
+    smtp_relay_url: str = Field("", validation_alias="SMTP_RELAY_URL")
+    quiet_hours: tuple[time, time] | None = Field((time(21, 0), time(8, 0)), validation_alias="GUICHET_QUIET_HOURS")
+    timezone: str = Field("Europe/Paris", validation_alias="GUICHET_TIMEZONE")
+    geocoder: Literal["gazetteer", "ban", "nominatim"] = Field("gazetteer", validation_alias="GUICHET_GEOCODER")
+    geocoder_url: str = Field("", validation_alias="GUICHET_GEOCODER_URL")
+    duplicate_radius_m: Annotated[float, Field(ge=0)] = Field(50.0, validation_alias="GUICHET_DUPLICATE_RADIUS_M")
+    duplicate_days: Days = Field(90, validation_alias="GUICHET_DUPLICATE_DAYS")
+    worker_poll_seconds: Seconds = Field(0.5, validation_alias="GUICHET_WORKER_POLL")
+    send_max_attempts: Count = Field(8, validation_alias="GUICHET_SEND_MAX_ATTEMPTS")
+    send_backoff_seconds: Annotated[float, Field(ge=0)] = Field(5.0, validation_alias="GUICHET_SEND_BACKOFF")
+    send_lease_seconds: Seconds = Field(120.0, validation_alias="GUICHET_SEND_LEASE")
+    send_concurrency: Count = Field(8, validation_alias="GUICHET_SEND_CONCURRENCY")
+    daily_message_cap: Days = Field(5, validation_alias="GUICHET_DAILY_MESSAGE_CAP")
+    secret_key: str = Field("dev-only-secret", validation_alias="GUICHET_SECRET_KEY")
+    open311_api_keys: str = Field("", validation_alias="GUICHET_OPEN311_API_KEYS")
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
-        """Read the settings from `env` (default: the process environment and `.env`)."""
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read the settings from `env` (default: the process environment and `.env`); ConfigurationError if malformed."""
         if env is None:
             from dotenv import load_dotenv
 
-            load_dotenv(REPO / ".env")
-            env = dict(os.environ)
-        get = env.get
-        defaults = cls()
+            load_dotenv(REPO / ".env")  # what the environment already says wins
+            env = os.environ
+        return cls._validated({key: value for key, value in env.items() if key in FIELDS})
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with `changes` (by field name), validated like the environment."""
+        unknown = sorted(set(changes) - set(type(self).model_fields))
+        if unknown:
+            raise TypeError(f"Settings has no {', '.join(unknown)}")
+        return self._validated({**self.model_dump(), **changes})
+
+    @classmethod
+    def _validated(cls, values: dict[str, Any]) -> Settings:
         try:
-            return cls(
-                database_url=_sqlalchemy_url(get("DATABASE_URL") or defaults.database_url),
-                public_url=(get("GUICHET_PUBLIC_URL") or f"http://127.0.0.1:{get('PORT') or 8000}").rstrip("/"),
-                port=int(get("PORT") or defaults.port),
-                config_dir=Path(get("GUICHET_CONFIG_DIR") or defaults.config_dir),
-                town_name=get("GUICHET_TOWN_NAME") or defaults.town_name,
-                tile_url=get("GUICHET_TILE_URL") or defaults.tile_url,
-                map_resolved_days=int(get("GUICHET_MAP_RESOLVED_DAYS") or defaults.map_resolved_days),
-                media_dir=Path(get("GUICHET_MEDIA_DIR") or defaults.media_dir),
-                twilio_account_sid=get("TWILIO_ACCOUNT_SID") or defaults.twilio_account_sid,
-                twilio_auth_token=get("TWILIO_AUTH_TOKEN") or defaults.twilio_auth_token,
-                twilio_api_url=(get("TWILIO_API_URL") or defaults.twilio_api_url).rstrip("/"),
-                twilio_sms_from=get("TWILIO_SMS_FROM") or defaults.twilio_sms_from,
-                twilio_whatsapp_from=get("TWILIO_WHATSAPP_FROM") or "",
-                twilio_voice_from=get("TWILIO_VOICE_FROM") or "",
-                operator_number=get("GUICHET_OPERATOR_NUMBER") or "",
-                office_hours=get("GUICHET_OFFICE_HOURS") or defaults.office_hours,
-                voice=get("GUICHET_VOICE", defaults.voice),
-                telegram_bot_token=get("TELEGRAM_BOT_TOKEN") or "",
-                telegram_webhook_secret=get("TELEGRAM_WEBHOOK_SECRET") or "",
-                telegram_api_url=(get("TELEGRAM_API_URL") or defaults.telegram_api_url).rstrip("/"),
-                smtp_port=int(get("GUICHET_SMTP_PORT") or defaults.smtp_port),
-                inbox=get("GUICHET_INBOX") or defaults.inbox,
-                smtp_relay_url=get("SMTP_RELAY_URL") or "",
-                quiet_hours=parse_quiet_hours(get("GUICHET_QUIET_HOURS") or "21:00-08:00"),
-                timezone=get("GUICHET_TIMEZONE") or defaults.timezone,
-                geocoder=get("GUICHET_GEOCODER") or defaults.geocoder,
-                geocoder_url=get("GUICHET_GEOCODER_URL") or "",
-                duplicate_radius_m=float(get("GUICHET_DUPLICATE_RADIUS_M") or defaults.duplicate_radius_m),
-                duplicate_days=int(get("GUICHET_DUPLICATE_DAYS") or defaults.duplicate_days),
-                worker_poll_seconds=float(get("GUICHET_WORKER_POLL") or defaults.worker_poll_seconds),
-                send_max_attempts=int(get("GUICHET_SEND_MAX_ATTEMPTS") or defaults.send_max_attempts),
-                send_backoff_seconds=float(get("GUICHET_SEND_BACKOFF") or defaults.send_backoff_seconds),
-                send_lease_seconds=float(get("GUICHET_SEND_LEASE") or defaults.send_lease_seconds),
-                send_concurrency=int(get("GUICHET_SEND_CONCURRENCY") or defaults.send_concurrency),
-                daily_message_cap=int(get("GUICHET_DAILY_MESSAGE_CAP") or defaults.daily_message_cap),
-                secret_key=get("GUICHET_SECRET_KEY") or defaults.secret_key,
-                open311_api_keys=get("GUICHET_OPEN311_API_KEYS") or "",
-            )
-        except ValueError as err:
-            raise ConfigurationError(f"A numeric setting is malformed: {err}") from err
+            return cls.model_validate(values)
+        except ValidationError as err:
+            raise ConfigurationError("\n".join(_sentences(err))) from err
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        for name, value in super().__repr_args__():
+            if name in SECRET_FIELDS and value:
+                yield name, "***"
+            elif name == "database_url":
+                yield name, _without_password(value)
+            else:
+                yield name, value
+
+    # -- what each value must be ----------------------------------------------------------------------
+
+    @model_validator(mode="before")
+    @classmethod
+    def _by_name(cls, data: Any) -> Any:
+        """Environment variables become field names; an empty one means the default."""
+        if not isinstance(data, dict):
+            return data
+        values = {FIELDS.get(key, key): value for key, value in data.items()}
+        values = {name: value for name, value in values.items() if value != "" or name in EMPTY_IS_A_VALUE}
+        if not values.get("public_url"):
+            port = str(values.get("port", 8000))
+            values["public_url"] = f"http://127.0.0.1:{port if port.isdigit() else 8000}"
+        return values
+
+    @field_validator("database_url")
+    @classmethod
+    def _database(cls, value: str) -> str:
+        from sqlalchemy.engine import make_url
+
+        url = _sqlalchemy_url(value)
+        try:
+            backend = make_url(url).get_backend_name()
+        except Exception as err:  # SQLAlchemy's ArgumentError is not a ValueError
+            raise ValueError("not a database URL") from err
+        if backend not in ("sqlite", "postgresql"):
+            raise ValueError("not SQLite or PostgreSQL")
+        return url
+
+    @field_validator("public_url", "twilio_api_url", "telegram_api_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        return _http_url(value)
+
+    @field_validator("geocoder_url")
+    @classmethod
+    def _optional_web_address(cls, value: str) -> str:
+        return _http_url(value) if value else value
+
+    @field_validator("smtp_relay_url")
+    @classmethod
+    def _relay(cls, value: str) -> str:
+        if value:
+            from channels.email import RelayAddress
+
+            RelayAddress.from_url(value)
+        return value
+
+    @field_validator("quiet_hours", mode="before")
+    @classmethod
+    def _quiet_hours(cls, value: Any) -> Any:
+        return parse_quiet_hours(value) if isinstance(value, str) else value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (KeyError, ValueError) as err:  # ZoneInfoNotFoundError is a KeyError
+            raise ValueError("unknown time zone") from err
+        return value
+
+    @field_validator("office_hours")
+    @classmethod
+    def _office_hours(cls, value: str) -> str:
+        if value.strip().lower() != "off":
+            from channels.twilio_voice import OfficeHours
+
+            OfficeHours.parse(value)
+        return value
+
+    @field_validator("config_dir")
+    @classmethod
+    def _folder(cls, value: Path) -> Path:
+        if not value.is_dir():
+            raise ValueError("not a folder")
+        return value
+
+
+FIELDS = {str(info.validation_alias): name for name, info in Settings.model_fields.items()}
+VARIABLES = {name: variable for variable, name in FIELDS.items()}
+
+SECONDS = "a number of seconds"
+WHOLE_DAYS = "a whole number of days"
+WEB_ADDRESS = "an http:// or https:// address"
+# Per variable: what its value must be, and one that is right. Each start-up error is built from these.
+EXPECTED = {
+    "DATABASE_URL": ("a SQLite or PostgreSQL URL", "postgresql://guichet:password@127.0.0.1:5432/guichet"),
+    "GUICHET_PUBLIC_URL": (WEB_ADDRESS, "https://guichet.valmont.fr"),
+    "PORT": ("a port number (0 to 65535)", "8000"),
+    "GUICHET_CONFIG_DIR": ("a folder holding the town's configuration", "/srv/guichet/config"),
+    "GUICHET_MAP_RESOLVED_DAYS": (WHOLE_DAYS, "30"),
+    "TWILIO_API_URL": (WEB_ADDRESS, "https://api.twilio.com"),
+    "GUICHET_OFFICE_HOURS": ("days and hours like 'mon-fri 09:00-12:00,13:30-17:00' (or off)",
+                             '"mon-fri 09:00-12:00,13:30-17:00"'),
+    "TELEGRAM_API_URL": (WEB_ADDRESS, "https://api.telegram.org"),
+    "GUICHET_SMTP_PORT": ("a port number (0 to 65535)", "2525"),
+    "SMTP_RELAY_URL": ("of the form smtp://user:pass@host:port", "smtp://guichet:password@relay.valmont.fr:587"),
+    "GUICHET_QUIET_HOURS": ("a range of hours like 21:00-08:00 (or off)", "21:00-08:00"),
+    "GUICHET_TIMEZONE": ("a time zone of the IANA database", "Europe/Paris"),
+    "GUICHET_GEOCODER": ("one of gazetteer, ban, nominatim", "gazetteer"),
+    "GUICHET_GEOCODER_URL": (WEB_ADDRESS + " (or nothing, for the public service)",
+                             "https://api-adresse.data.gouv.fr"),
+    "GUICHET_DUPLICATE_RADIUS_M": ("a distance in metres", "50"),
+    "GUICHET_DUPLICATE_DAYS": (WHOLE_DAYS, "90"),
+    "GUICHET_WORKER_POLL": (SECONDS, "0.5"),
+    "GUICHET_SEND_MAX_ATTEMPTS": ("a whole number of attempts, 1 or more", "8"),
+    "GUICHET_SEND_BACKOFF": (SECONDS, "5"),
+    "GUICHET_SEND_LEASE": (SECONDS, "120"),
+    "GUICHET_SEND_CONCURRENCY": ("a whole number of provider calls, 1 or more", "8"),
+    "GUICHET_DAILY_MESSAGE_CAP": ("a whole number of messages", "5"),
+}
+
+
+def _sentences(err: ValidationError) -> Iterator[str]:
+    """One sentence per malformed variable: its value, what it should be, and a value that is right."""
+    seen = set()
+    for error in err.errors():
+        name = str(error["loc"][0]) if error["loc"] else ""
+        variable = VARIABLES.get(name, name)
+        if variable in seen:
+            continue
+        seen.add(variable)
+        field = Settings.model_fields.get(name)
+        what, example = EXPECTED.get(variable, ("valid", field.default if field else ""))
+        value = str(error.get("input", ""))
+        shown = _without_password(value) if name in URL_SECRETS else "***" if name in SECRET_FIELDS else value
+        yield f"{variable}={shown!r} is not {what}; write e.g. {variable}={example}"
+
+
+def _http_url(value: str) -> str:
+    """`value` without its trailing slash; ValueError unless it is an http(s) address with a host."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("not an http(s) address")
+    _ = parts.port  # ValueError on a port that is not a number
+    return value.rstrip("/")
+
+
+def _without_password(url: str) -> str:
+    """A URL as it may be shown: its password, if any, masked (`user:***@host`), scheme or not."""
+    return re.sub(r"(?<=:)[^:@/]*(?=@)", "***", url, count=1)
 
 
 def _sqlalchemy_url(url: str) -> str:

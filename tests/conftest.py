@@ -15,7 +15,6 @@ wall clock.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import threading
 import uuid
@@ -134,8 +133,7 @@ def twilio() -> Iterator[TwilioStandin]:
 @pytest.fixture(scope="session")
 def base_settings(database_url, twilio, tmp_path_factory) -> Settings:
     """Settings of the gateway under test: the test database, the local Twilio, quiet hours off."""
-    return dataclasses.replace(
-        Settings.from_env({}),
+    return Settings.from_env({}).replace(
         database_url=database_url,
         public_url=PUBLIC_URL,
         config_dir=REPO / "config",
@@ -163,7 +161,7 @@ def make_runtime(shared_runtime):
     """Build a runtime with some settings changed, reusing the loaded model and gazetteer."""
 
     def build(**overrides) -> Runtime:
-        rt = Runtime(dataclasses.replace(shared_runtime.settings, **overrides))
+        rt = Runtime(shared_runtime.settings.replace(**overrides))
         for heavy in ("understander", "router", "catalogue"):
             rt.__dict__[heavy] = getattr(shared_runtime, heavy)
         return rt

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 from pathlib import Path
@@ -31,8 +30,7 @@ log = logging.getLogger(__name__)
 def demo_settings(*, port: int, smtp_port: int, twilio_url: str, relay_url: str, telegram_url: str,
                   database: Path) -> Settings:
     """The demo's settings: its own SQLite file and the local stand-ins, whatever the environment says."""
-    return dataclasses.replace(
-        Settings.from_env(),
+    return Settings.from_env().replace(
         database_url=f"sqlite:///{database}",
         public_url=f"http://127.0.0.1:{port}",
         port=port,

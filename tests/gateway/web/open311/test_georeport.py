@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import xml.etree.ElementTree as ElementTree
 from datetime import datetime, timedelta
@@ -25,7 +24,7 @@ W3C_WITH_ZONE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d
 
 @pytest.fixture(autouse=True)
 def api_keys(rt, monkeypatch):
-    monkeypatch.setattr(rt, "settings", dataclasses.replace(rt.settings, open311_api_keys=f"another-key, {API_KEY}"))
+    monkeypatch.setattr(rt, "settings", rt.settings.replace(open311_api_keys=f"another-key, {API_KEY}"))
 
 
 def root(gateway) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from xml.etree import ElementTree
 
@@ -118,7 +117,7 @@ def test_the_map_filters_by_category_status_and_commune(gateway, town: Town):
 
 def test_resolved_cases_leave_the_map_after_the_configured_days(gateway, town: Town, monkeypatch):
     def resolved_days(days: int) -> None:
-        monkeypatch.setattr(gateway.rt, "settings", dataclasses.replace(gateway.rt.settings, map_resolved_days=days))
+        monkeypatch.setattr(gateway.rt, "settings", gateway.rt.settings.replace(map_resolved_days=days))
 
     resolved_days(1)
     features = get(gateway, "/carte/cas.geojson").json()["features"]
