@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 
@@ -127,6 +128,34 @@ class PermanentSendError(SendError):
     def __init__(self, message: str, *, code: str | None = None, stops_identity: bool = False):
         super().__init__(message, code=code)
         self.stops_identity = stops_identity
+
+
+@dataclass(frozen=True)
+class ChannelSettings:
+    """What the adapters are built from: the gateway fills every field from its settings and the town's catalogue.
+
+    No field has a default, so the registry cannot read a setting the gateway does not give.
+    """
+
+    public_url: str  # what providers call: Twilio signs webhooks over it
+    config_dir: Path  # the town's configuration (WhatsApp templates)
+    twilio_account_sid: str
+    twilio_auth_token: str = field(repr=False)
+    twilio_api_url: str
+    twilio_sms_from: str
+    twilio_whatsapp_from: str  # empty: the SMS number
+    twilio_voice_from: str  # empty: the SMS number
+    operator_number: str  # empty: no person to put a caller through to
+    office_hours: str  # `mon-fri 09:00-12:00,13:30-17:00`, or `off`
+    timezone: str
+    voice: str  # Twilio's text-to-speech voice; empty: Twilio's default
+    telegram_bot_token: str = field(repr=False)
+    telegram_webhook_secret: str = field(repr=False)
+    telegram_api_url: str
+    inbox: str
+    smtp_relay_url: str = field(repr=False)  # empty: no mail leaves
+    email_display_name: str  # the name residents see in the From of our mail
+    reference_prefix: str  # of case references (`GU`): threads mail by the reference in the subject
 
 
 class ChannelAdapter(Protocol):

@@ -21,7 +21,6 @@ from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import format_datetime, getaddresses
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from bs4 import BeautifulSoup
@@ -29,6 +28,7 @@ from mailparser_reply.parser import EmailMessage as ReplyText
 
 from channels.base import (
     BadPayload,
+    ChannelSettings,
     InboundMessage,
     Media,
     OutboundMessage,
@@ -123,14 +123,14 @@ class Email:
         self.timeout = timeout
 
     @classmethod
-    def from_settings(cls, settings: Any) -> Email:
-        """The adapter for the settings' inbox and relay."""
+    def from_settings(cls, settings: ChannelSettings) -> Email:
+        """The adapter for the settings' inbox and relay, signing with the town's name and reference prefix."""
         return cls(
             inbox=settings.inbox,
             relay_url=settings.smtp_relay_url,
             public_url=settings.public_url,
-            display_name=getattr(settings, "email_display_name", "") or DEFAULT_DISPLAY_NAME,
-            reference_prefix=getattr(settings, "reference_prefix", "") or DEFAULT_PREFIX,
+            display_name=settings.email_display_name,
+            reference_prefix=settings.reference_prefix,
         )
 
     def acknowledgement(self) -> tuple[str, str]:
@@ -314,7 +314,7 @@ class Email:
         return None
 
 
-def from_settings(settings: Any) -> Email:
+def from_settings(settings: ChannelSettings) -> Email:
     """The e-mail adapter built from the settings (the channel registry's factory)."""
     return Email.from_settings(settings)
 

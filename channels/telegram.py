@@ -40,6 +40,7 @@ from telegram.request import HTTPXRequest
 
 from channels.base import (
     BadPayload,
+    ChannelSettings,
     Forbidden,
     Ignored,
     InboundMessage,
@@ -334,7 +335,7 @@ class Telegram:
         return PermanentSendError(f"Telegram error: {err.message}")
 
 
-def from_settings(settings: Any) -> Telegram:
+def from_settings(settings: ChannelSettings) -> Telegram:
     """The adapter configured by TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET and TELEGRAM_API_URL."""
     return Telegram(token=settings.telegram_bot_token, webhook_secret=settings.telegram_webhook_secret,
                     api_url=settings.telegram_api_url)

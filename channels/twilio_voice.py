@@ -23,6 +23,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from channels.base import (
     BadPayload,
+    ChannelSettings,
     DeliveryReceipt,
     Media,
     OutboundMessage,
@@ -224,7 +225,7 @@ class TwilioVoice(TwilioAccount):
         self.town = town
 
     @classmethod
-    def from_settings(cls, settings: Any) -> TwilioVoice:
+    def from_settings(cls, settings: ChannelSettings) -> TwilioVoice:
         """The adapter from the gateway's settings."""
         hours = settings.office_hours
         return cls(

@@ -8,34 +8,34 @@ from functools import cached_property
 from flask import current_app
 
 from channels import build_channels
-from channels.base import ChannelAdapter
+from channels.base import ChannelAdapter, ChannelSettings
 from gateway.engine.messages import Messages
-from gateway.settings import Settings
+from gateway.settings import ConfigurationError, Settings
+from nlu import Catalogue, load_catalogue
 from store.db import Database
 
 EXTENSION = "guichet"  # where the app keeps its Runtime, in `app.extensions`
 
 
 class Runtime:
-    """The shared objects of one process (web, worker or CLI); heavy parts load on first use."""
+    """The shared objects of one process (web, worker or CLI).
 
-    def __init__(self, settings: Settings):
+    Templates, the catalogue and every channel adapter are built here, so that a malformed setting stops
+    the process at start-up (ConfigurationError); spaCy's model and the places load on first use.
+    `catalogue` lets a caller share one already loaded.
+    """
+
+    def __init__(self, settings: Settings, *, catalogue: Catalogue | None = None):
         self.settings = settings
         self.db = Database(settings.database_url)
         self.messages = Messages(settings.config_dir)
+        try:  # a malformed catalogue (CatalogueError) or what an adapter refuses is a ValueError
+            self.catalogue: Catalogue = catalogue or load_catalogue(settings.config_dir)
+            self.channel_settings: ChannelSettings = settings.for_channels(reference_prefix=self.reference_prefix)
+            self.channels: dict[str, ChannelAdapter] = build_channels(self.channel_settings)
+        except ValueError as err:
+            raise ConfigurationError(str(err)) from err
         self.wakeup = threading.Event()  # set by webhooks so an in-process worker reacts at once
-
-    @cached_property
-    def channels(self) -> dict[str, ChannelAdapter]:
-        """Channel adapters by name."""
-        return build_channels(self.settings)
-
-    @cached_property
-    def catalogue(self):
-        """The category catalogue (config/catalogue.yaml)."""
-        from nlu import load_catalogue
-
-        return load_catalogue(self.settings.config_dir)
 
     @cached_property
     def understander(self):
@@ -56,7 +56,7 @@ class Runtime:
     @property
     def reference_prefix(self) -> str:
         """The prefix of case references (`GU`)."""
-        return getattr(self.catalogue, "reference_prefix", "GU")
+        return self.catalogue.reference_prefix
 
     def delay_days(self, category: str) -> int:
         """Expected resolution delay of a category, in days."""

@@ -13,11 +13,14 @@ import re
 from collections.abc import Iterator, Mapping
 from datetime import time
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+if TYPE_CHECKING:
+    from channels.base import ChannelSettings
 
 REPO = Path(__file__).resolve().parents[1]
 SECRET_FIELDS = {"twilio_auth_token", "telegram_bot_token", "telegram_webhook_secret", "smtp_relay_url",
@@ -115,6 +118,32 @@ class Settings(BaseModel):
             return cls.model_validate(values)
         except ValidationError as err:
             raise ConfigurationError("\n".join(_sentences(err))) from err
+
+    def for_channels(self, *, reference_prefix: str) -> ChannelSettings:
+        """What the channel adapters are built from, with the case reference prefix of the town's catalogue."""
+        from channels.base import ChannelSettings
+
+        return ChannelSettings(
+            public_url=self.public_url,
+            config_dir=self.config_dir,
+            twilio_account_sid=self.twilio_account_sid,
+            twilio_auth_token=self.twilio_auth_token,
+            twilio_api_url=self.twilio_api_url,
+            twilio_sms_from=self.twilio_sms_from,
+            twilio_whatsapp_from=self.twilio_whatsapp_from,
+            twilio_voice_from=self.twilio_voice_from,
+            operator_number=self.operator_number,
+            office_hours=self.office_hours,
+            timezone=self.timezone,
+            voice=self.voice,
+            telegram_bot_token=self.telegram_bot_token,
+            telegram_webhook_secret=self.telegram_webhook_secret,
+            telegram_api_url=self.telegram_api_url,
+            inbox=self.inbox,
+            smtp_relay_url=self.smtp_relay_url,
+            email_display_name=f"{self.town_name} – Guichet",
+            reference_prefix=reference_prefix,
+        )
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         for name, value in super().__repr_args__():

@@ -158,11 +158,13 @@ def shared_runtime(base_settings) -> Runtime:
 
 @pytest.fixture
 def make_runtime(shared_runtime):
-    """Build a runtime with some settings changed, reusing the loaded model and gazetteer."""
+    """Build a runtime with some settings changed, reusing the loaded model and gazetteer (and the catalogue,
+    unless `config_dir` changes)."""
 
     def build(**overrides) -> Runtime:
-        rt = Runtime(shared_runtime.settings.replace(**overrides))
-        for heavy in ("understander", "router", "catalogue"):
+        catalogue = None if "config_dir" in overrides else shared_runtime.catalogue
+        rt = Runtime(shared_runtime.settings.replace(**overrides), catalogue=catalogue)
+        for heavy in ("understander", "router"):
             rt.__dict__[heavy] = getattr(shared_runtime, heavy)
         return rt
 

@@ -59,8 +59,6 @@ def mail_gateway(rt, make_runtime, relay, tmp_path) -> Iterator[MailGateway]:
     """A runtime whose inbox and relay are the test's, on the clean tables of `rt`, receiving mail over SMTP."""
     relay.reset()
     mail_rt = make_runtime(smtp_relay_url=relay.url, inbox=INBOX, media_dir=tmp_path / "media")
-    if "email" not in mail_rt.channels:  # until the registry knows the e-mail channel
-        mail_rt.channels["email"] = Email.from_settings(mail_rt.settings)
     controller = start_smtp_server(mail_rt, port=0)
     yield MailGateway(mail_rt, controller)
     controller.stop()

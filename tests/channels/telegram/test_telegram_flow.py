@@ -204,7 +204,7 @@ def test_polling_runs_until_stopped(tg):
 def test_the_registry_builds_the_adapter_from_the_settings(tg):
     from channels import build_channels
 
-    built = build_channels(tg.rt.settings)["telegram"]
+    built = build_channels(tg.rt.channel_settings)["telegram"]
     assert (built.bot_id, built.api_url, built.webhook_secret) == ("123456789", tg.standin.url, SECRET)
 
 

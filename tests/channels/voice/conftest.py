@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 import xml.etree.ElementTree as ET
@@ -124,7 +125,7 @@ def voice_adapter(rt, monkeypatch):
     """The runtime's voice adapter with the desk always open, and any attribute a test changes."""
 
     def install(**overrides) -> TwilioVoice:
-        adapter = TwilioVoice.from_settings(rt.settings.replace(office_hours="off"))
+        adapter = TwilioVoice.from_settings(dataclasses.replace(rt.channel_settings, office_hours="off"))
         for name, value in overrides.items():
             setattr(adapter, name, value)
         monkeypatch.setitem(rt.channels, "voice", adapter)
