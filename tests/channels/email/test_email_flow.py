@@ -5,6 +5,9 @@ from __future__ import annotations
 from sqlmodel import select
 
 from gateway.cases.flows import change_status
+from gateway.inbound.smtp import start_smtp_server
+from gateway.outbound.worker import Worker
+from standins.smtp_relay import send_eml
 from store.models import Case, CaseEvent, Identity, OutboxEntry, ReceivedMessage
 from tests.channels.email.conftest import INBOX, RESIDENT, eml
 
@@ -153,3 +156,36 @@ def test_logs_at_info_hold_neither_the_address_nor_the_message(mail_gateway, rel
     logged = caplog.text + " ".join(str(r.__dict__) for r in caplog.records if r.levelno >= logging.INFO)
     assert "camille.martin" not in logged.lower()
     assert "nid de poule" not in logged.lower()
+
+
+def test_a_town_reference_prefix_reaches_subjects_and_threads_a_reply_by_its_subject(rt, make_runtime, relay,
+                                                                                      config_dir, tmp_path):
+    catalogue = config_dir / "catalogue.yaml"
+    catalogue.write_text(catalogue.read_text(encoding="utf-8").replace("reference_prefix: GU", "reference_prefix: VM"),
+                         encoding="utf-8")
+    relay.reset()
+    town = make_runtime(config_dir=config_dir, smtp_relay_url=relay.url, inbox=INBOX, media_dir=tmp_path / "media")
+    controller = start_smtp_server(town, port=0)
+    try:
+        send_eml("127.0.0.1", controller.port, eml("text_plain"), rcpt_to=INBOX)
+        Worker(town).run_once()
+        [case] = cases(town)
+        [first] = relay.wait_for(1)
+        assert case.reference.startswith("VM-")
+        assert first["Subject"] == f"[{case.reference}] Votre signalement"
+
+        # A mail client that keeps only the subject: the reference in it, with the town's prefix, finds the case.
+        reply = b"".join(line for line in reply_to(first, eml("reply_french_quote")).splitlines(keepends=True)
+                         if not line.startswith((b"In-Reply-To:", b"References:")))
+        send_eml("127.0.0.1", controller.port, reply, rcpt_to=INBOX)
+        Worker(town).run_once()
+    finally:
+        controller.stop()
+        town.db.dispose()
+
+    [same] = cases(town)
+    with town.db.session() as session:
+        messages = session.exec(select(CaseEvent.message).where(CaseEvent.case_id == same.id)).all()
+    assert "Toujours pas réparé, le trou est encore plus gros." in messages
+    _, second = relay.wait_for(2)
+    assert second["Subject"] == f"[{case.reference}] Votre signalement"
