@@ -65,13 +65,15 @@ class Runtime:
 
     def category_label(self, category: str | None, language: str = "fr") -> str:
         """A category's label for residents."""
-        entry = self.catalogue.categories.get(category or "autre") or self.catalogue.categories.get("autre")
+        entry = self.catalogue.categories.get(category or "autre") or self.catalogue.categories["autre"]
         return entry.label.get(language) or entry.label["fr"]
 
     def service_name(self, code: str | None) -> str:
         """A service's name for residents."""
+        if not code:
+            return "accueil de la mairie"
         try:
-            return self.router.services.get(code).name if code else "accueil de la mairie"
+            return self.router.services.get(code).name
         except KeyError:
             return code
 
