@@ -39,6 +39,7 @@ test-clock: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python bench/nlu_bench.py

@@ -201,9 +201,9 @@ class Email:
         for message_id in answered:
             match = OUR_MESSAGE_ID.fullmatch(message_id)
             if match and match["domain"].lower() == self.domain:
-                found = find_references(match["reference"], match["reference"].split("-")[0])
-                if found and found[0].valid:
-                    return found[0].reference
+                ours = find_references(match["reference"], match["reference"].split("-")[0])
+                if ours and ours[0].valid:
+                    return ours[0].reference
         for found in find_references(subject, self.reference_prefix):
             # With its prefix only: eight bare digits in a subject are more often a date or an invoice.
             if found.valid and found.written.upper().startswith(self.reference_prefix.upper()):
@@ -385,6 +385,8 @@ def _decode(part: Message) -> str:
         payload = b""
     if isinstance(payload, str):
         payload = payload.encode("utf-8", "surrogateescape")
+    if not isinstance(payload, bytes):  # a multipart's parts: no text of its own
+        payload = b""
     declared = (part.get_content_charset() or "").lower()
     for charset in (CHARSET_ALIASES.get(declared, declared), "utf-8"):
         if not charset:

@@ -236,8 +236,12 @@ class Telegram:
     def fetch_media(self, media: Media) -> Media:
         """A photo's bytes: `getFile` gives its path, then the file server gives the bytes (bots: up to 20 MB)."""
 
+        file_id = media.url
+        if file_id is None:
+            raise PermanentSendError("a photo without a file_id cannot be fetched")
+
         async def download(bot: Bot) -> tuple[bytes, str | None]:
-            file = await bot.get_file(media.url)
+            file = await bot.get_file(file_id)
             return bytes(await file.download_as_bytearray()), file.file_path
 
         try:

@@ -161,6 +161,8 @@ class TwilioSMS(TwilioAccount):
 
     def fetch_media(self, media: Media) -> Media:
         """The bytes of a MediaUrl: Twilio asks for the account's credentials, then redirects to its CDN."""
+        if media.url is None:
+            raise PermanentSendError("a photo without a MediaUrl cannot be fetched")
         try:
             response = requests.get(media.url, auth=self.credentials, timeout=15)
             response.raise_for_status()
