@@ -7,6 +7,7 @@ and one `OutboundMessage` into one provider call (`send`). Nothing outside
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -156,6 +157,25 @@ class ChannelSettings:
     smtp_relay_url: str = field(repr=False)  # empty: no mail leaves
     email_display_name: str  # the name residents see in the From of our mail
     reference_prefix: str  # of case references (`GU`): threads mail by the reference in the subject
+    # How the town's references are read in a text (nlu.references.find_references): the channels know no
+    # reference syntax of their own, so the e-mail thread lookup reads them as the engine does.
+    find_references: Callable[[str, str], Sequence[FoundReference]] = field(repr=False, compare=False)
+
+
+class FoundReference(Protocol):
+    """A reference-looking string found in a text, as the gateway's reader reports it."""
+
+    @property
+    def written(self) -> str:
+        """As it was written."""
+
+    @property
+    def reference(self) -> str:
+        """Normalised, `GU-NNNN-NNNN`."""
+
+    @property
+    def valid(self) -> bool:
+        """Whether its check digit holds."""
 
 
 class ChannelAdapter(Protocol):

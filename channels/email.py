@@ -14,6 +14,7 @@ import logging
 import mimetypes
 import re
 import smtplib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
@@ -29,6 +30,7 @@ from mailparser_reply.parser import EmailMessage as ReplyText
 from channels.base import (
     BadPayload,
     ChannelSettings,
+    FoundReference,
     InboundMessage,
     Media,
     OutboundMessage,
@@ -36,7 +38,6 @@ from channels.base import (
     RetryableSendError,
     SendResult,
 )
-from nlu.references import DEFAULT_PREFIX, find_references
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ MAX_IMAGES = 5
 SIGNATURE_IMAGE_BYTES = 30 * 1024
 SEND_TIMEOUT_SECONDS = 15.0
 DEFAULT_DISPLAY_NAME = "Mairie – Guichet"
+DEFAULT_PREFIX = "GU"  # of case references, when the town keeps the default (config/catalogue.yaml)
 
 # What our mails are about, by outbox purpose; RFC 3834 §5: an answer to a mail is `auto-replied`,
 # a notification nobody asked for at that moment (a status change) is `auto-generated`.
@@ -112,6 +114,7 @@ class Email:
     name = "email"
 
     def __init__(self, *, inbox: str, relay_url: str, public_url: str = "",
+                 find_references: Callable[[str, str], Sequence[FoundReference]],
                  display_name: str = DEFAULT_DISPLAY_NAME, reference_prefix: str = DEFAULT_PREFIX,
                  timeout: float = SEND_TIMEOUT_SECONDS):
         self.inbox = inbox.strip().lower()
@@ -120,6 +123,7 @@ class Email:
         self.public_url = public_url
         self.display_name = display_name
         self.reference_prefix = reference_prefix
+        self.find_references = find_references
         self.timeout = timeout
 
     @classmethod
@@ -131,6 +135,7 @@ class Email:
             public_url=settings.public_url,
             display_name=settings.email_display_name,
             reference_prefix=settings.reference_prefix,
+            find_references=settings.find_references,
         )
 
     def acknowledgement(self) -> tuple[str, str]:
@@ -201,10 +206,10 @@ class Email:
         for message_id in answered:
             match = OUR_MESSAGE_ID.fullmatch(message_id)
             if match and match["domain"].lower() == self.domain:
-                ours = find_references(match["reference"], match["reference"].split("-")[0])
+                ours = self.find_references(match["reference"], match["reference"].split("-")[0])
                 if ours and ours[0].valid:
                     return ours[0].reference
-        for found in find_references(subject, self.reference_prefix):
+        for found in self.find_references(subject, self.reference_prefix):
             # With its prefix only: eight bare digits in a subject are more often a date or an invoice.
             if found.valid and found.written.upper().startswith(self.reference_prefix.upper()):
                 return found.reference

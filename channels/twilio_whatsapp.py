@@ -8,14 +8,13 @@ later, so each status has a template (`config/whatsapp.yaml`: a ContentSid and i
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import yaml
 
 from channels.base import OutboundMessage, PermanentSendError
 from channels.twilio_sms import TwilioSMS
-from store.clock import utcnow
 
 # A margin under WhatsApp's 24 hours: a message queued at 23:59 may leave a little later.
 FREE_TEXT_WINDOW = timedelta(hours=23)
@@ -45,7 +44,7 @@ class TwilioWhatsApp(TwilioSMS):
 
     def _content(self, message: OutboundMessage) -> dict:
         last = message.last_inbound_at
-        if last is not None and utcnow() - last < FREE_TEXT_WINDOW:
+        if last is not None and datetime.now(UTC) - last < FREE_TEXT_WINDOW:
             return {"body": message.body}
         template = self.templates.get(message.case_status or "") if message.purpose == "update" else None
         if template is None:

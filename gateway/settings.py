@@ -122,6 +122,7 @@ class Settings(BaseModel):
     def for_channels(self, *, reference_prefix: str) -> ChannelSettings:
         """What the channel adapters are built from, with the case reference prefix of the town's catalogue."""
         from channels.base import ChannelSettings
+        from nlu.references import find_references
 
         return ChannelSettings(
             public_url=self.public_url,
@@ -143,6 +144,7 @@ class Settings(BaseModel):
             smtp_relay_url=self.smtp_relay_url,
             email_display_name=f"{self.town_name} – Guichet",
             reference_prefix=reference_prefix,
+            find_references=find_references,
         )
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:

@@ -52,7 +52,7 @@ class MailHandler:
         adapter = self.rt.channels.get("email")
         if adapter is None:
             if self._own_adapter is None:
-                self._own_adapter = Email.from_settings(self.rt.settings)
+                self._own_adapter = Email.from_settings(self.rt.channel_settings)
             adapter = self._own_adapter
         return adapter
 

@@ -98,3 +98,10 @@ def test_the_gateway_keeps_at_most_ten_modules_at_its_top_level():
     top = sorted(p.name for p in (ROOT / "gateway").glob("*.py"))
 
     assert len(top) <= 10, top
+
+
+def test_channels_depend_on_nothing_of_the_gateway_the_store_nlu_or_routing(graph):
+    reached = {m: sorted(t for t in graph[m] if t.split(".")[0] in ("gateway", "store", "nlu", "routing"))
+               for m in graph if m.split(".")[0] == "channels"}
+
+    assert {m: targets for m, targets in reached.items() if targets} == {}

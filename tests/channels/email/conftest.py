@@ -10,6 +10,7 @@ import pytest
 from channels.base import InboundMessage
 from channels.email import Email
 from gateway.inbound.smtp import start_smtp_server
+from nlu.references import find_references
 from standins.smtp_relay import SmtpRelayStandin, send_eml
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -24,7 +25,7 @@ def eml(name: str) -> bytes:
 
 def adapter(relay_url: str = "smtp://127.0.0.1:9") -> Email:
     return Email(inbox=INBOX, relay_url=relay_url, public_url="https://guichet.valmont.example",
-                 display_name="Mairie de Valmont – Guichet")
+                 display_name="Mairie de Valmont – Guichet", find_references=find_references)
 
 
 def received(name: str, *, mail_from: str = RESIDENT) -> InboundMessage:

@@ -9,6 +9,7 @@ import pytest
 
 from channels.base import OutboundMessage, PermanentSendError, RetryableSendError
 from channels.email import Email
+from nlu.references import find_references
 from standins.smtp_relay import SmtpRelayStandin
 from tests.channels.email.conftest import INBOX, RESIDENT, adapter
 
@@ -95,12 +96,12 @@ def test_an_unreachable_relay_is_retried():
         port = sock.getsockname()[1]  # free, and nobody listens there once closed
 
     with pytest.raises(RetryableSendError):
-        Email(inbox=INBOX, relay_url=f"smtp://127.0.0.1:{port}", timeout=2).send(outgoing())
+        Email(inbox=INBOX, relay_url=f"smtp://127.0.0.1:{port}", timeout=2, find_references=find_references).send(outgoing())
 
 
 def test_no_relay_configured_is_retried_with_a_clear_reason():
     with pytest.raises(RetryableSendError, match="SMTP_RELAY_URL"):
-        Email(inbox=INBOX, relay_url="").send(outgoing())
+        Email(inbox=INBOX, relay_url="", find_references=find_references).send(outgoing())
 
 
 def test_a_relay_asking_for_credentials_gets_them_from_the_url():
@@ -115,7 +116,7 @@ def test_a_relay_asking_for_credentials_gets_them_from_the_url():
 
 def test_a_malformed_relay_url_is_refused_at_start_up_without_its_password():
     with pytest.raises(ValueError, match="smtp://user:pass@host:port") as raised:
-        Email(inbox=INBOX, relay_url="http://guichet:s3cret@relay.example")
+        Email(inbox=INBOX, relay_url="http://guichet:s3cret@relay.example", find_references=find_references)
     assert "s3cret" not in str(raised.value)
 
 
