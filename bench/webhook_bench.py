@@ -29,7 +29,7 @@ from twilio.request_validator import RequestValidator
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from standins.twilio import TwilioStandin, inbound_sms_params  # noqa: E402
+from channels.standins.twilio import TwilioStandin, inbound_sms_params  # noqa: E402
 from store.db import Database  # noqa: E402
 from store.models import OutboxEntry, ReceivedMessage  # noqa: E402
 

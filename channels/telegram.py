@@ -4,7 +4,7 @@ The provider's format is handled with python-telegram-bot (PTB 22), by compositi
 typed and follows each Bot API release; `Update.de_json` gives real parsing of what Telegram posts, its
 error classes map Telegram's answers (403 blocked, 429 `retry_after`, 400) onto ours, and
 `Bot(base_url=..., base_file_url=...)` sends to any server that speaks the Bot API: the real one in
-production, `standins.telegram` in tests and the demo (`TELEGRAM_API_URL`).
+production, `channels.standins.telegram` in tests and the demo (`TELEGRAM_API_URL`).
 
 PTB is asynchronous and our worker is not: each sending thread keeps its own event loop and its own
 `Bot` (an httpx client is tied to the loop that first used it), created on first use.

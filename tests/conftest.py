@@ -31,9 +31,9 @@ from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 from werkzeug.serving import make_server
 
+from channels.standins.twilio import TwilioStandin, inbound_sms_params, sign_and_post
 from gateway.runtime import Runtime
 from gateway.settings import REPO, Settings
-from standins.twilio import TwilioStandin, inbound_sms_params, sign_and_post
 
 PUBLIC_URL = "https://guichet.valmont.example"  # what Twilio calls; tests connect to 127.0.0.1 behind it
 ACCOUNT_SID = "AC" + "1" * 32

@@ -8,8 +8,8 @@ then plays a resident on any channel against it.
 
 from __future__ import annotations
 
+from channels.standins.telegram import DEFAULT_TOKEN
 from gateway.settings import REPO
-from standins.telegram import DEFAULT_TOKEN
 
 # The demo's room: run.py starts it, players.py plays residents against it, simulator.py is its web page.
 # Nothing imports this package but the CLI (and the tests of the demo).

@@ -11,10 +11,10 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 
+from channels.standins.smtp_relay import send_eml
+from channels.standins.telegram import location_update, post_update, text_update
+from channels.standins.twilio import inbound_sms_params, inbound_whatsapp_params, sign_and_post
 from gateway.demo import DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN, DEMO_NUMBER, DEMO_STATE, DEMO_TELEGRAM_SECRET
-from standins.smtp_relay import send_eml
-from standins.telegram import location_update, post_update, text_update
-from standins.twilio import inbound_sms_params, inbound_whatsapp_params, sign_and_post
 
 
 def play(channel: str, sender: str, text: str, *, wait: float = 5.0, location: tuple[float, float] | None = None,
@@ -91,7 +91,7 @@ def call_step(state: dict, caller: str, *, call_sid: str | None = None, gather: 
     """One request of a call as Twilio makes it: the ring (no `call_sid`), keys, words, or silence ("")."""
     import xml.etree.ElementTree as ET
 
-    from standins.twilio import inbound_call_params
+    from channels.standins.twilio import inbound_call_params
 
     path: str | None = "/webhooks/twilio/voice"
     if call_sid is None:

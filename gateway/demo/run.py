@@ -6,6 +6,9 @@ import json
 import logging
 from pathlib import Path
 
+from channels.standins.smtp_relay import SmtpRelayStandin
+from channels.standins.telegram import TelegramStandin
+from channels.standins.twilio import TwilioStandin
 from channels.telegram import Telegram
 from gateway.demo import (
     DEMO_ACCOUNT_SID,
@@ -21,9 +24,6 @@ from gateway.demo import (
 )
 from gateway.runtime import Runtime
 from gateway.settings import Settings
-from standins.smtp_relay import SmtpRelayStandin
-from standins.telegram import TelegramStandin
-from standins.twilio import TwilioStandin
 
 log = logging.getLogger(__name__)
 

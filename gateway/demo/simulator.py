@@ -10,10 +10,10 @@ from dataclasses import asdict
 
 from flask import Blueprint, jsonify, render_template, request
 
+from channels.standins.smtp_relay import SmtpRelayStandin
+from channels.standins.telegram import TelegramStandin
+from channels.standins.twilio import TwilioStandin
 from gateway.demo.players import call_step, send_as_resident
-from standins.smtp_relay import SmtpRelayStandin
-from standins.telegram import TelegramStandin
-from standins.twilio import TwilioStandin
 
 CHANNELS = {
     "sms": ("SMS", "+33612345678"),

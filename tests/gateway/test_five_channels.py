@@ -9,12 +9,12 @@ from email.utils import make_msgid
 
 from sqlmodel import select
 
+from channels.standins.smtp_relay import SmtpRelayStandin, send_eml
+from channels.standins.telegram import TelegramStandin, post_update, text_update
+from channels.standins.twilio import inbound_sms_params, inbound_whatsapp_params
 from gateway.cases.flows import change_status
 from gateway.inbound.smtp import start_smtp_server
 from gateway.outbound.worker import Worker
-from standins.smtp_relay import SmtpRelayStandin, send_eml
-from standins.telegram import TelegramStandin, post_update, text_update
-from standins.twilio import inbound_sms_params, inbound_whatsapp_params
 from store.clock import utcnow
 from store.models import Case, Follower
 from tests.channels.voice.conftest import Phone

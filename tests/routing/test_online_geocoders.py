@@ -10,7 +10,7 @@ import requests
 from routing import Router
 from routing.geocoders import GazetteerGeocoder, GeopyGeocoder, make_geocoder
 from routing.places import Place
-from standins.geocoders import GeocoderStandin
+from routing.standins import GeocoderStandin
 
 from .conftest import CONFIG_DIR
 from .test_territories import CENTRE, SAINT_AUBIN

@@ -9,9 +9,9 @@ import pytest
 
 from channels.base import InboundMessage
 from channels.email import Email
+from channels.standins.smtp_relay import SmtpRelayStandin, send_eml
 from gateway.inbound.smtp import start_smtp_server
 from nlu.references import find_references
-from standins.smtp_relay import SmtpRelayStandin, send_eml
 
 FIXTURES = Path(__file__).parent / "fixtures"
 INBOX = "guichet@valmont.example"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from channels.standins.smtp_relay import send_eml
 from gateway.cases.flows import change_status
 from gateway.inbound.smtp import start_smtp_server
 from gateway.outbound.worker import Worker
-from standins.smtp_relay import send_eml
 from store.models import Case, CaseEvent, Identity, OutboxEntry, ReceivedMessage
 from tests.channels.email.conftest import INBOX, RESIDENT, eml
 

@@ -9,8 +9,8 @@ import pytest
 
 from channels.base import OutboundMessage, PermanentSendError, RetryableSendError
 from channels.email import Email
+from channels.standins.smtp_relay import SmtpRelayStandin
 from nlu.references import find_references
-from standins.smtp_relay import SmtpRelayStandin
 from tests.channels.email.conftest import INBOX, RESIDENT, adapter
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlmodel import select
 
+from channels.standins.smtp_relay import send_eml
 from gateway.inbound.smtp import start_smtp_server
-from standins.smtp_relay import send_eml
 from store.models import ReceivedMessage
 from tests.channels.email.conftest import INBOX, RESIDENT, eml
 

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from channels.standins.telegram import TelegramStandin, post_update
 from channels.telegram import SendRateLimiter, Telegram
-from standins.telegram import TelegramStandin, post_update
 from tests.conftest import serve_app
 
 SECRET = "valmont-webhook-secret_0123"

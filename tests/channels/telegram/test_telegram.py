@@ -19,8 +19,8 @@ from channels.base import (
     RetryableSendError,
     SendResult,
 )
+from channels.standins.telegram import text_update
 from channels.telegram import LOCATION_BUTTON, SECRET_HEADER, SendRateLimiter, Telegram
-from standins.telegram import text_update
 from tests.channels.telegram.conftest import SECRET, ManualClock
 
 FIXTURES = Path(__file__).parent / "fixtures"

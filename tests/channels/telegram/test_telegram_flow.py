@@ -10,9 +10,9 @@ import pytest
 import requests
 from sqlmodel import select
 
+from channels.standins.telegram import location_update, start_update, text_update
 from channels.telegram import LOCATION_BUTTON
 from gateway.inbound.telegram import poll
-from standins.telegram import location_update, start_update, text_update
 from store.clock import utcnow
 from store.models import Attachment, Case, Identity, OutboxEntry, ReceivedMessage
 from tests.channels.telegram.conftest import CHAT, SECRET

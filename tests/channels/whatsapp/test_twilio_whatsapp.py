@@ -11,10 +11,10 @@ from flask import Flask, request
 from sqlmodel import select
 
 from channels.base import InboundMessage, Media
+from channels.standins.twilio import inbound_whatsapp_params
 from channels.twilio_sms import channel_of
 from channels.twilio_whatsapp import TwilioWhatsApp
 from gateway.cases.flows import change_status
-from standins.twilio import inbound_whatsapp_params
 from store.clock import utcnow
 from store.models import Attachment, Case, Contact, Identity
 from tests.conftest import ACCOUNT_SID, GATEWAY_NUMBER

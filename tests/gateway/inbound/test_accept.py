@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from channels.base import InboundMessage
+from channels.standins.telegram import post_update, text_update
 from gateway.errors import Unavailable
 from gateway.inbound.accept import accept
-from standins.telegram import post_update, text_update
 from tests.conftest import serve_app
 
 SECRET = "accept-webhook-secret"

@@ -16,7 +16,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from werkzeug.serving import make_server
 
-from standins.twilio import TwilioStandin, inbound_sms_params, sign_and_post
+from channels.standins.twilio import TwilioStandin, inbound_sms_params, sign_and_post
 from tests.conftest import paris_at
 
 ACCOUNT_SID = "AC" + "0" * 32

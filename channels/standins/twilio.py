@@ -28,7 +28,7 @@ from flask import Flask, Response, jsonify, request
 from twilio.request_validator import RequestValidator
 
 from channels.sms import segments
-from standins.server import LocalServer
+from channels.standins.server import LocalServer
 
 logger = logging.getLogger(__name__)
 
@@ -718,7 +718,7 @@ class TwilioStandin(LocalServer):
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the stand-in in the foreground: `python -m standins.twilio --port 8089`."""
+    """Run the stand-in in the foreground: `python -m channels.standins.twilio --port 8089`."""
     parser = argparse.ArgumentParser(description="A local Twilio Messages API for the demo and tests.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8089)

@@ -212,7 +212,7 @@ def send_eml(host: str, port: int, raw: bytes, *, rcpt_to: str, mail_from: str |
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the relay in the foreground: `python -m standins.smtp_relay --port 2526`."""
+    """Run the relay in the foreground: `python -m channels.standins.smtp_relay --port 2526`."""
     parser = argparse.ArgumentParser(description="A local SMTP relay that keeps what it receives.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=2526)

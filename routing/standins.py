@@ -3,7 +3,7 @@
 Both speak the real wire format, so production code reaches them through geopy's own `BANFrance` and
 `Nominatim` classes (`GUICHET_GEOCODER=ban` or `nominatim`, `GUICHET_GEOCODER_URL` = the stand-in's URL).
 The two services share the path `/search`: Nominatim requests carry `format`, BAN requests never do.
-Run it alone with `python -m standins.geocoders --port 8081`.
+Run it alone with `python -m routing.standins --port 8081`.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from typing import Any
 
 from flask import Flask, jsonify, request
 
+from channels.standins.server import LocalServer
 from routing.geocoders import GazetteerGeocoder, GazetteerHit
 from routing.territories import TERRITORIES_FILE, Territories
-from standins.server import LocalServer
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ class GeocoderStandin(LocalServer):
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the stand-in in the foreground: `python -m standins.geocoders --port 8081`."""
+    """Run the stand-in in the foreground: `python -m routing.standins --port 8081`."""
     parser = argparse.ArgumentParser(description="A local BAN and Nominatim answering from the demo gazetteer.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081)

@@ -24,7 +24,7 @@ from typing import Any
 import requests
 from flask import Flask, Response, jsonify, request
 
-from standins.server import LocalServer
+from channels.standins.server import LocalServer
 
 logger = logging.getLogger(__name__)
 
@@ -392,7 +392,7 @@ def _json_param(value: Any) -> Any:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the stand-in in the foreground: `python -m standins.telegram --port 8081`."""
+    """Run the stand-in in the foreground: `python -m channels.standins.telegram --port 8081`."""
     parser = argparse.ArgumentParser(description="A local Telegram Bot API for the demo and tests.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081)
