@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from store.cases import OPEN_STATUSES
+from store import statuses
 from store.clock import utcnow
 from store.db import key
 from store.models import Agent, ApiToken, AuditEntry, Case, CaseEvent, Follower, Identity
@@ -122,7 +122,7 @@ def queue(session: Session, *, services: list[str] | None, status: str | None = 
     elif status:
         query = query.where(col(Case.status) == status)
     else:
-        query = query.where(col(Case.status).in_(OPEN_STATUSES))
+        query = query.where(col(Case.status).in_(statuses.OPEN))
     if category:
         query = query.where(col(Case.category) == category)
     if territory:
@@ -130,7 +130,7 @@ def queue(session: Session, *, services: list[str] | None, status: str | None = 
     if urgency:
         query = query.where(col(Case.urgency) == urgency)
     if overdue:
-        query = query.where(col(Case.status).in_(OPEN_STATUSES), col(Case.due_at) < now)
+        query = query.where(col(Case.status).in_(statuses.OPEN), col(Case.due_at) < now)
     if located_only:
         query = query.where(col(Case.lat).is_not(None), col(Case.lon).is_not(None))
     query = query.order_by(col(Case.due_at).is_(None), col(Case.due_at), col(Case.id)).limit(limit)

@@ -14,8 +14,6 @@ from store.clock import utcnow
 from store.db import key
 from store.models import Attachment, Case, CaseEvent, Follower, Identity
 
-OPEN_STATUSES = statuses.OPEN  # kept by name: the queries below and store/agents read it
-
 
 def create(session: Session, *, prefix: str, **fields) -> Case:
     """Insert a case under a fresh random reference (redrawn on the rare collision)."""
@@ -48,7 +46,7 @@ def open_in_box(
         session.exec(
             select(Case).where(
                 col(Case.category) == category,
-                col(Case.status).in_(OPEN_STATUSES),
+                col(Case.status).in_(statuses.OPEN),
                 col(Case.lat).between(min_lat, max_lat),
                 col(Case.lon).between(min_lon, max_lon),
                 col(Case.created_at) >= since,
@@ -137,7 +135,7 @@ def overdue(session: Session, *, limit: int = 200) -> list[Case]:
     return list(
         session.exec(
             select(Case)
-            .where(col(Case.status).in_(OPEN_STATUSES), col(Case.due_at) < utcnow(), col(Case.escalated_at).is_(None))
+            .where(col(Case.status).in_(statuses.OPEN), col(Case.due_at) < utcnow(), col(Case.escalated_at).is_(None))
             .limit(limit)
             .with_for_update(skip_locked=True)
         ).all()

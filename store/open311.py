@@ -11,7 +11,6 @@ from store.models import Case, CaseEvent
 
 # Timeline events the public may read, and the statuses a resolution photo comes with.
 PUBLIC_KINDS = ("created", "status")
-RESOLVED_STATUSES = statuses.SOLVED
 
 
 def requests_page(
@@ -62,7 +61,7 @@ def resolution_photos(session: Session, case_ids: list[int]) -> dict[int, str]:
         .where(
             col(CaseEvent.case_id).in_(case_ids),
             col(CaseEvent.public).is_(True),
-            col(CaseEvent.status_to).in_(RESOLVED_STATUSES),
+            col(CaseEvent.status_to).in_(statuses.SOLVED),
             col(CaseEvent.photo).is_not(None),
         )
         .order_by(col(CaseEvent.id))

@@ -19,9 +19,6 @@ from store.clock import aware
 from store.db import key
 from store.models import Case, CaseEvent, Follower
 
-MAP_COLOURS = statuses.ON_MAP  # statuses the map shows, with their colour
-SOLVED_STATUSES = statuses.SOLVED
-OPEN_ON_MAP = tuple(status for status, colour in MAP_COLOURS.items() if colour != statuses.Colour.GREEN)
 PUBLIC_KINDS = ("created", "status")  # timeline events the public may read (never notes, never followers)
 RESOLUTION_SAMPLE = 20_000  # the latest resolutions the medians are taken over
 
@@ -71,8 +68,8 @@ def map_cases(session: Session, *, resolved_since: datetime, category: str | Non
             col(Case.lat).is_not(None),
             col(Case.lon).is_not(None),
             or_(
-                col(Case.status).in_(OPEN_ON_MAP),
-                and_(col(Case.status).in_(SOLVED_STATUSES), col(Case.resolved_at) >= resolved_since),
+                col(Case.status).in_(statuses.OPEN),
+                and_(col(Case.status).in_(statuses.SOLVED), col(Case.resolved_at) >= resolved_since),
             ),
         )
         .order_by(col(Case.created_at).desc(), col(Case.id).desc())
@@ -110,13 +107,13 @@ def delays_by_service(session: Session) -> list[ServiceDelays]:
     with_delay = func.sum(case((col(Case.due_at).is_not(None), 1), else_=0))
     totals = session.exec(
         select(col(Case.service), func.count(), with_delay, within)
-        .where(col(Case.status).in_(SOLVED_STATUSES), col(Case.resolved_at).is_not(None))
+        .where(col(Case.status).in_(statuses.SOLVED), col(Case.resolved_at).is_not(None))
         .group_by(col(Case.service))
     ).all()
     durations: dict[str | None, list[float]] = {}
     sample = session.exec(
         select(col(Case.service), col(Case.created_at), col(Case.resolved_at))
-        .where(col(Case.status).in_(SOLVED_STATUSES), col(Case.resolved_at).is_not(None))
+        .where(col(Case.status).in_(statuses.SOLVED), col(Case.resolved_at).is_not(None))
         .order_by(col(Case.resolved_at).desc())
         .limit(RESOLUTION_SAMPLE)
     ).all()
@@ -136,7 +133,7 @@ def resolved_feed(session: Session, *, limit: int = 50) -> list[tuple[Case, Case
     """The latest resolved cases, newest resolution first, each with its public resolution event."""
     cases = list(session.exec(
         select(Case)
-        .where(col(Case.status).in_(SOLVED_STATUSES), col(Case.resolved_at).is_not(None))
+        .where(col(Case.status).in_(statuses.SOLVED), col(Case.resolved_at).is_not(None))
         .order_by(col(Case.resolved_at).desc(), col(Case.id).desc())
         .limit(limit)
     ).all())
@@ -145,7 +142,7 @@ def resolved_feed(session: Session, *, limit: int = 50) -> list[tuple[Case, Case
     events = session.exec(
         select(CaseEvent)
         .where(col(CaseEvent.case_id).in_([c.id for c in cases]), col(CaseEvent.public).is_(True),
-               col(CaseEvent.kind) == "status", col(CaseEvent.status_to).in_(SOLVED_STATUSES))
+               col(CaseEvent.kind) == "status", col(CaseEvent.status_to).in_(statuses.SOLVED))
         .order_by(col(CaseEvent.id))
     ).all()
     latest = {event.case_id: event for event in events}

@@ -35,6 +35,14 @@ class Photo:
     data: bytes
     content_type: str
 
+    @classmethod
+    def from_upload(cls, data: bytes) -> Photo | None:
+        """The photo, if `data` is a JPEG, PNG, GIF or WebP image within MAX_PHOTO_BYTES; None otherwise."""
+        content_type = next((t for sig, t in PHOTO_SIGNATURES.items() if data.startswith(sig)), None)
+        if content_type is None or len(data) > MAX_PHOTO_BYTES:
+            return None
+        return cls(data=data, content_type=content_type)
+
 
 def visible_case(session: Session, who: AgentUser, reference: str, *, lock: bool = False) -> Case:
     """The case if the agent may see it; otherwise 404, so that other services' references are not revealed."""

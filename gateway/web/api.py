@@ -103,10 +103,10 @@ def _photo(data: dict) -> Photo | None:
             raise Invalid("'photo_base64' is not valid base64") from err
     if raw is None:
         return None
-    content_type = next((t for sig, t in actions.PHOTO_SIGNATURES.items() if raw.startswith(sig)), None)
-    if content_type is None or len(raw) > actions.MAX_PHOTO_BYTES:
+    photo = Photo.from_upload(raw)
+    if photo is None:
         raise Invalid("the photo must be a JPEG, PNG, GIF or WebP image under 10 MB")
-    return Photo(data=raw, content_type=content_type)
+    return photo
 
 
 def _case_json(session, case) -> dict:

@@ -28,7 +28,6 @@ from wtforms.validators import ValidationError
 
 from gateway.cases.actions import (
     MAX_PHOTO_BYTES,
-    PHOTO_SIGNATURES,
     Photo,
     act_merge,
     act_message,
@@ -295,12 +294,10 @@ def case_status(reference: str):
     photo = None
     upload = request.files.get("photo")
     if upload is not None and upload.filename:
-        data = upload.read(MAX_PHOTO_BYTES + 1)
-        content_type = next((t for sig, t in PHOTO_SIGNATURES.items() if data.startswith(sig)), None)
-        if content_type is None or len(data) > MAX_PHOTO_BYTES:
+        photo = Photo.from_upload(upload.read(MAX_PHOTO_BYTES + 1))
+        if photo is None:
             return _fail(ActionError("la photo doit être une image JPEG, PNG, GIF ou WebP de moins de 10 Mo"),
                          reference)
-        photo = Photo(data=data, content_type=content_type)
     return _form_action(reference, act_status, "Statut modifié : les personnes qui suivent le dossier sont prévenues.",
                         status=request.form.get("status", ""), message=request.form.get("message"), photo=photo)
 

@@ -29,7 +29,7 @@ from store import public as queries
 from store.clock import aware, utcnow
 from store.db import key
 from store.models import Case
-from store.statuses import ProblemStatus
+from store.statuses import ON_MAP, OPEN, SOLVED, ProblemStatus
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def status_text(rt: Runtime, status: str) -> str:
 
 def colour_of(status: str) -> str | None:
     """The map colour of a status (None for statuses the map does not show)."""
-    return queries.MAP_COLOURS.get(status)
+    return ON_MAP.get(status)
 
 
 def badge_of(status: str) -> str:
@@ -218,7 +218,7 @@ def tracking(reference: str):
             "created": event.kind == "created",
             "badge": badge_of(event.status_to or ""),
             "message": mask_personal(event.message) if event.message else None,
-            "photo": photo_url(event.photo) if event.status_to in queries.SOLVED_STATUSES else None,
+            "photo": photo_url(event.photo) if event.status_to in SOLVED else None,
         }
         for event in events
     ]
@@ -228,8 +228,8 @@ def tracking(reference: str):
         "description": mask_personal(case.description),
         "service": rt.service_name(case.service),
         "place": place(public_address(case.address), commune_name(rt, case.territory)),
-        "due": french_date(rt, case.due_at) if case.status in queries.OPEN_ON_MAP else None,
-        "resolved": french_date(rt, case.resolved_at) if case.status in queries.SOLVED_STATUSES else None,
+        "due": french_date(rt, case.due_at) if case.status in OPEN else None,
+        "resolved": french_date(rt, case.resolved_at) if case.status in SOLVED else None,
         "merged_into": merged_into,
         "colour": colour_of(case.status),
     }
@@ -287,7 +287,7 @@ def map_page():
             for commune in rt.router.territories.communes()
         ],
     }
-    statuses = [(status, status_text(rt, status)) for status in queries.MAP_COLOURS]
+    statuses = [(status, status_text(rt, status)) for status in ON_MAP]
     categories = sorted(((code, rt.category_label(code)) for code in rt.catalogue.categories),
                         key=lambda item: item[1])
     return render_template(
@@ -322,7 +322,7 @@ def statistics(rt: Runtime) -> dict[str, Any]:
     with rt.db.session() as session:
         pairs = queries.counts_by_category_and_status(session)
         delays = queries.delays_by_service(session)
-    statuses = [s for s in (*queries.MAP_COLOURS, ProblemStatus.REJECTED) if any(p[1] == s for p in pairs)]
+    statuses = [s for s in (*ON_MAP, ProblemStatus.REJECTED) if any(p[1] == s for p in pairs)]
     statuses += sorted({p[1] for p in pairs} - set(statuses))
     by_category: dict[str, dict[str, int]] = {}
     for category, status, count in pairs:
@@ -341,7 +341,7 @@ def statistics(rt: Runtime) -> dict[str, Any]:
         for d in sorted(delays, key=lambda d: rt.service_name(d.service) if d.service else "")
     ]
     total = sum(count for _, _, count in pairs)
-    solved = sum(count for _, status, count in pairs if status in queries.SOLVED_STATUSES)
+    solved = sum(count for _, status, count in pairs if status in SOLVED)
     with_delay = sum(d.with_delay for d in delays)
     within = sum(d.within_delay for d in delays)
     return {
@@ -357,7 +357,7 @@ def statistics(rt: Runtime) -> dict[str, Any]:
         "by_service": services,
         "totals": {
             "cases": total,
-            "open": sum(count for _, status, count in pairs if status in queries.OPEN_ON_MAP),
+            "open": sum(count for _, status, count in pairs if status in OPEN),
             "resolved": solved,
             "within_delay_share": round(within / with_delay, 3) if with_delay else None,
         },
