@@ -154,6 +154,9 @@ def _argument(name: str, source=None) -> str | None:
     return value or None
 
 
+EARLIEST_DATE, LATEST_DATE = datetime(1970, 1, 1), datetime(2999, 12, 31)  # as written, before its offset
+
+
 def _list_argument(name: str) -> list[str] | None:
     value = _argument(name)
     return [part.strip() for part in value.split(",") if part.strip()] if value else None
@@ -168,7 +171,13 @@ def _datetime_argument(name: str, zone: ZoneInfo) -> datetime | None:
         parsed = datetime.fromisoformat(re.sub(r" (\d{2}:?\d{2})$", r"+\1", value.replace("Z", "+00:00")))
     except ValueError as err:
         raise Invalid(f"{name} must be a W3C date-time such as 2024-05-01T08:00:00+02:00.") from err
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)  # no zone given: the town's time
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)  # no zone given: the town's time
+    # Years 1 and 9999 overflow once moved to UTC or widened by the 90-day window: no case is ever there,
+    # so dates far from today are refused as written (a day's margin either side covers any UTC offset).
+    local = parsed.replace(tzinfo=None)
+    if not EARLIEST_DATE <= local <= LATEST_DATE:
+        raise Invalid(f"{name} must lie between {EARLIEST_DATE:%Y} and {LATEST_DATE:%Y}.")
+    return parsed
 
 
 def _window(zone: ZoneInfo) -> tuple[datetime, datetime]:

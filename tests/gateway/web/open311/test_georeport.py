@@ -211,6 +211,11 @@ def test_paging_and_filters(gateway):
     assert too_long_answer.status_code == 400 and "90 days" in too_long_answer.json()[0]["description"]
     assert requests.get(api, params={"status": "pending"}).status_code == 400
     assert requests.get(api, params={"start_date": "yesterday"}).status_code == 400
+    for edge in ({"start_date": "9999-12-31T23:59:59Z"}, {"end_date": "0001-01-01T00:00:00-14:00"},
+                 {"start_date": "0001-01-01T00:00:00+14:00"}):
+        refused = requests.get(api, params=edge)
+        assert (refused.status_code, refused.json()[0]["description"].split(" must")[1]) == (
+            400, " lie between 1970 and 2999."), edge
 
 
 def test_a_resolution_with_a_photo_shows_in_the_request_and_in_the_updates(gateway):
