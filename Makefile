@@ -44,6 +44,7 @@ lint: install
 bench: install
 	$(BIN)/python bench/nlu_bench.py
 	$(BIN)/python bench/webhook_bench.py
+	$(BIN)/python bench/phone_bench.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -74,9 +74,9 @@ def main() -> None:
 
     (first,) = run_fresh(FIRST_ANSWER)
     print(f"first answer after start-up (import nlu, model load, analysis): {first:5.2f} s")
-    spacy_import, french, model, understander = run_fresh(BREAKDOWN)
+    spacy_import, french, model, places = run_fresh(BREAKDOWN)
     print(f"  of which: import spacy {spacy_import:.2f} s, spaCy's French language (tokenizer rules) {french:.2f} s,")
-    print(f"            model from disk {model:.2f} s, catalogue and gazetteer {understander:.2f} s")
+    print(f"            model from disk {model:.2f} s, catalogue and gazetteer {places:.2f} s")
 
     batch = messages(args.messages)
     understander = nlu.Understander(nlu.default_config_dir())

@@ -25,6 +25,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from sqlalchemy import create_engine, func, select, text
+from sqlmodel import col
 from twilio.request_validator import RequestValidator
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -167,7 +168,7 @@ def main() -> None:
         webhook, bare = "/webhooks/twilio/messages", "/bench/bare"
         asyncio.run(closed_loop(port, signed_requests(200, webhook), 8))  # warm-up
         with database.session() as s:
-            s.exec(text("TRUNCATE inbound_message, identity, contact RESTART IDENTITY CASCADE"))
+            s.execute(text("TRUNCATE inbound_message, identity, contact RESTART IDENTITY CASCADE"))
         print("closed loop, concurrency", args.concurrency)
         report("bare Flask endpoint", *asyncio.run(closed_loop(port, signed_requests(args.requests, bare),
                                                                 args.concurrency)))
@@ -183,28 +184,29 @@ def main() -> None:
             return
 
         with database.session() as s:
-            stored = s.exec(select(func.count()).select_from(ReceivedMessage)).one()[0]
+            stored = s.execute(select(func.count()).select_from(ReceivedMessage)).scalar_one()
         print(f"full pipeline: {stored} stored messages understood, routed, answered by "
               f"{args.pipeline_workers} worker processes")
         started = time.perf_counter()
         workers = [subprocess.Popen([sys.executable, "-m", "gateway.cli", "worker"], env=env,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                    for _ in range(args.pipeline_workers)]
-        load_until = None
+        load_until: float | None = None
         while True:
             with database.session() as s:
-                pending = s.exec(select(func.count()).select_from(ReceivedMessage)
-                                 .where(ReceivedMessage.status == "pending")).one()[0]
-                unsent = s.exec(select(func.count()).select_from(OutboxEntry)
-                                .where(OutboxEntry.status.in_(("queued", "sending")))).one()[0]
+                pending = s.execute(select(func.count()).select_from(ReceivedMessage)
+                                    .where(col(ReceivedMessage.status) == "pending")).scalar_one()
+                unsent = s.execute(select(func.count()).select_from(OutboxEntry)
+                                   .where(col(OutboxEntry.status).in_(("queued", "sending")))).scalar_one()
             if load_until is None and pending < stored:
                 load_until = time.perf_counter()  # the first message handled: the model is loaded
             if pending == 0 and unsent == 0:
                 break
             time.sleep(0.2)
         done = time.perf_counter()
+        load_until = load_until or started
         with database.session() as s:
-            answered = s.exec(select(func.count()).select_from(OutboxEntry)).one()[0]
+            answered = s.execute(select(func.count()).select_from(OutboxEntry)).scalar_one()
         print(f"  model load and start-up       {load_until - started:6.1f} s")
         print(f"  handled and answered          {stored / (done - load_until):8.0f} msg/s "
               f"({answered} answers sent to the local Twilio, {len(twilio.messages)} received)")

@@ -107,6 +107,15 @@ class Ignored(WebhookRejected):
     status = 200
 
 
+class CredentialsRefused(ChannelError):
+    """The provider refuses the account's credentials, or they are not set: a setting to fix, not a moment
+    to wait. The message names the variable."""
+
+
+class ProviderUnavailable(ChannelError):
+    """The provider cannot be reached or answered an error: asking again later may work."""
+
+
 class SendError(ChannelError):
     """A send that did not go through."""
 
@@ -160,6 +169,9 @@ class ChannelSettings:
     # How the town's references are read in a text (nlu.references.find_references): the channels know no
     # reference syntax of their own, so the e-mail thread lookup reads them as the engine does.
     find_references: Callable[[str, str], Sequence[FoundReference]] = field(repr=False, compare=False)
+    # What the phone says around an update it reads out: a greeting, before the repeat, goodbye (the
+    # gateway's templates, `voice.update_call`); empty: the adapter's own French.
+    update_call: tuple[str, ...]
 
 
 class FoundReference(Protocol):

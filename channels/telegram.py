@@ -41,12 +41,14 @@ from telegram.request import HTTPXRequest
 from channels.base import (
     BadPayload,
     ChannelSettings,
+    CredentialsRefused,
     Forbidden,
     Ignored,
     InboundMessage,
     Media,
     OutboundMessage,
     PermanentSendError,
+    ProviderUnavailable,
     RetryableSendError,
     SendResult,
 )
@@ -260,21 +262,43 @@ class Telegram:
     # -- polling (local use) -----------------------------------------------------------------------
 
     def get_updates(self, *, offset: int | None, timeout: float = 0.0, limit: int = 100) -> list[dict]:
-        """Updates waiting at Telegram from `offset` on (a higher offset confirms the earlier ones), as JSON."""
-        updates = self._run(lambda bot: bot.get_updates(offset=offset, timeout=int(timeout), limit=limit,
-                                                        read_timeout=self.timeout + timeout))
+        """Updates waiting at Telegram from `offset` on (a higher offset confirms the earlier ones), as JSON.
+
+        CredentialsRefused for a missing or refused token, ProviderUnavailable when Telegram cannot answer.
+        """
+        updates = self._managing(lambda bot: bot.get_updates(offset=offset, timeout=int(timeout), limit=limit,
+                                                             read_timeout=self.timeout + timeout))
         return [json.loads(update.to_json()) for update in updates]
+
+    @staticmethod
+    def offset_after(update: dict, offset: int | None) -> int:
+        """The `getUpdates` offset that confirms `update` and every update before it."""
+        update_id = update.get("update_id")
+        return max(offset or 0, (update_id if isinstance(update_id, int) else 0) + 1)
 
     def set_webhook(self, url: str) -> None:
         """Have Telegram post updates to `url` (our `/webhooks/telegram`), with the secret token in a header."""
-        if not self.webhook_secret:
-            raise PermanentSendError("set TELEGRAM_WEBHOOK_SECRET before registering the webhook", code="no_secret")
-        self._run(lambda bot: bot.set_webhook(url=url, secret_token=self.webhook_secret,
-                                              allowed_updates=["message"]))
+        if self.token and not self.webhook_secret:  # without a token, that is what is said first
+            raise CredentialsRefused("TELEGRAM_WEBHOOK_SECRET is not set: choose a random secret (1 to 256 letters, "
+                                     "digits, _ or -) before registering the webhook")
+        self._managing(lambda bot: bot.set_webhook(url=url, secret_token=self.webhook_secret,
+                                                   allowed_updates=["message"]))
 
     def delete_webhook(self) -> None:
         """Telegram answers 409 to `getUpdates` while a webhook is set: polling removes it first."""
-        self._run(lambda bot: bot.delete_webhook(drop_pending_updates=False))
+        self._managing(lambda bot: bot.delete_webhook(drop_pending_updates=False))
+
+    def _managing(self, call: Callable[[Bot], Coroutine[Any, Any, _T]]) -> _T:
+        """A call that manages the bot (polling, the webhook), its failures in our words."""
+        if not self.token:
+            raise CredentialsRefused("TELEGRAM_BOT_TOKEN is not set: write the token BotFather gave the bot")
+        try:
+            return self._run(call)
+        except InvalidToken as err:
+            raise CredentialsRefused("Telegram rejects TELEGRAM_BOT_TOKEN: set the token BotFather gave the bot") \
+                from err
+        except TelegramError as err:  # network, 5xx, 409 Conflict (another poller)
+            raise ProviderUnavailable(f"Telegram did not answer: {err}") from err
 
     # -- plumbing ----------------------------------------------------------------------------------
 

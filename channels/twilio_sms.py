@@ -109,13 +109,17 @@ class TwilioSMS(TwilioAccount):
         return InboundMessage(
             channel=self.name,
             provider_id=sid,
-            sender=sender,
-            recipient=form.get("To", ""),
+            sender=self.bare(sender),
+            recipient=self.bare(form.get("To", "")),
             text=form.get("Body", ""),
             media=media,
             raw=form.to_dict(),
             **self._extra_fields(form),
         )
+
+    def bare(self, address: str) -> str:
+        """The address as the rest of Guichet keeps it: an SMS number is already bare."""
+        return address
 
     def _extra_fields(self, form) -> dict:
         """What a channel built on Twilio Messaging reads beyond the SMS fields."""

@@ -216,13 +216,15 @@ class TwilioVoice(TwilioAccount):
 
     def __init__(self, *, account_sid: str, auth_token: str, api_url: str, public_url: str, sender: str,
                  operator: str | None = None, office_hours: OfficeHours | None = None,
-                 voice: str | None = None, town: str = "la mairie"):
+                 voice: str | None = None, update_call: tuple[str, ...] = ()):
         super().__init__(account_sid=account_sid, auth_token=auth_token, api_url=api_url, public_url=public_url,
                          sender=sender)
         self.operator = operator or None
         self.office_hours = office_hours
         self.voice = voice or None
-        self.town = town
+        # Greeting, before the repeat, goodbye: the gateway's words (its templates) when it gives them.
+        self.update_call = update_call or ("Bonjour, ici la mairie, au sujet de votre signalement.", "Je répète.",
+                                           "Au revoir.")
 
     @classmethod
     def from_settings(cls, settings: ChannelSettings) -> TwilioVoice:
@@ -237,6 +239,7 @@ class TwilioVoice(TwilioAccount):
             operator=settings.operator_number or None,
             office_hours=OfficeHours.parse(hours, settings.timezone) if hours.strip().lower() != "off" else None,
             voice=settings.voice,
+            update_call=settings.update_call,
         )
 
     # -- in ------------------------------------------------------------------------------------
@@ -311,8 +314,8 @@ class TwilioVoice(TwilioAccount):
     def send(self, message: OutboundMessage) -> SendResult:
         """Call the resident and read the message to them, twice; the call's sid is the provider id."""
         text = spoken_text(message.body)
-        reply = VoiceReply(say=(f"Bonjour, ici {self.town}, au sujet de votre signalement.", text,
-                                "Je répète.", text, "Au revoir."))
+        greeting, repeat, goodbye = self.update_call
+        reply = VoiceReply(say=(greeting, text, repeat, text, goodbye))
         try:
             call = self.client.calls.create(
                 to=message.to,

@@ -27,11 +27,16 @@ class TwilioWhatsApp(TwilioSMS):
 
     def __init__(self, *, templates: dict[str, dict], **twilio):
         super().__init__(**twilio)
+        self.sender = self.bare(self.sender)  # TWILIO_WHATSAPP_FROM may be written either way
         self.templates = templates
 
     def address(self, number: str) -> str:
         """WhatsApp addresses at Twilio are `whatsapp:+33…`; we keep the bare E.164 number."""
-        return number if number.startswith("whatsapp:") else f"whatsapp:{number}"
+        return f"whatsapp:{self.bare(number)}"
+
+    def bare(self, address: str) -> str:
+        """The E.164 number of a `whatsapp:+33…` address: nothing past this adapter sees the prefix."""
+        return address.removeprefix("whatsapp:")
 
     def _extra_fields(self, form) -> dict:
         # A location pin has an empty Body and carries Latitude/Longitude (and, for a named place, Label).

@@ -64,7 +64,7 @@ def runtime(folder: Path):
         database_url=f"sqlite:///{folder / 'guichet.db'}",
         media_dir=folder / "media",
         twilio_sms_from=NUMBER,
-        twilio_whatsapp_from=f"whatsapp:{NUMBER}",
+        twilio_whatsapp_from=NUMBER,
         telegram_bot_token="demo",
         quiet_hours=None,
     )

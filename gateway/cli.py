@@ -10,7 +10,8 @@ from pathlib import Path
 import click
 import requests
 
-from gateway.settings import ConfigurationError, Settings
+from gateway.errors import ConfigurationError
+from gateway.settings import Settings
 
 
 def _settings() -> Settings:
@@ -114,9 +115,14 @@ def telegram_poll() -> None:
 @telegram.command("set-webhook")
 def telegram_set_webhook() -> None:
     """Tell Telegram to post updates to GUICHET_PUBLIC_URL/webhooks/telegram, with the secret token."""
+    from channels.base import CredentialsRefused, ProviderUnavailable
+
     rt = _runtime()
     url = f"{rt.settings.public_url}/webhooks/telegram"
-    rt.channels["telegram"].set_webhook(url)
+    try:
+        rt.channels["telegram"].set_webhook(url)
+    except (CredentialsRefused, ProviderUnavailable) as err:
+        raise click.ClickException(str(err)) from err
     click.echo(f"Telegram now posts updates to {url}")
 
 

@@ -50,3 +50,8 @@ class Unavailable(GuichetError):
     """A part the request needs is down (the database): nothing was done, asking again later may work."""
 
     status = 503
+
+
+class ConfigurationError(GuichetError):
+    """A setting is missing or malformed, or a provider refuses the credentials it names: the process cannot
+    start or go on. The message says which variable and what to write; the CLI prints it, never a traceback."""

@@ -10,11 +10,15 @@ from flask import current_app
 from channels import build_channels
 from channels.base import ChannelAdapter, ChannelSettings
 from gateway.engine.messages import Messages
-from gateway.settings import ConfigurationError, Settings
+from gateway.errors import ConfigurationError
+from gateway.settings import REPO, Settings
 from nlu import Catalogue, load_catalogue
 from store.db import Database
 
 EXTENSION = "guichet"  # where the app keeps its Runtime, in `app.extensions`
+
+
+SHIPPED_CONFIG = REPO / "config"  # the templates the code is written against
 
 
 class Runtime:
@@ -29,9 +33,16 @@ class Runtime:
         self.settings = settings
         self.db = Database(settings.database_url)
         self.messages = Messages(settings.config_dir)
+        if settings.config_dir.resolve() != SHIPPED_CONFIG.resolve():
+            problems = self.messages.problems(Messages(SHIPPED_CONFIG))
+            if problems:
+                raise ConfigurationError("\n".join(problems))
         try:  # a malformed catalogue (CatalogueError) or what an adapter refuses is a ValueError
             self.catalogue: Catalogue = catalogue or load_catalogue(settings.config_dir)
-            self.channel_settings: ChannelSettings = settings.for_channels(reference_prefix=self.reference_prefix)
+            self.channel_settings: ChannelSettings = settings.for_channels(
+                reference_prefix=self.reference_prefix,
+                update_call=tuple(self.messages.render(f"voice.update_call.{part}", town=settings.town_name)
+                                  for part in ("greeting", "repeat", "goodbye")))
             self.channels: dict[str, ChannelAdapter] = build_channels(self.channel_settings)
         except ValueError as err:
             raise ConfigurationError(str(err)) from err

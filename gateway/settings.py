@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from gateway.errors import ConfigurationError
+
 if TYPE_CHECKING:
     from channels.base import ChannelSettings
 
@@ -28,10 +30,6 @@ SECRET_FIELDS = {"twilio_auth_token", "telegram_bot_token", "telegram_webhook_se
 URL_SECRETS = {"smtp_relay_url", "database_url"}  # shown in errors with their password masked
 # An empty variable means its default, as `VAR=` in a .env file reads; for the voice it means Twilio's own.
 EMPTY_IS_A_VALUE = {"voice"}
-
-
-class ConfigurationError(Exception):
-    """A setting is missing or malformed; the message says which and how to fix it."""
 
 
 def parse_quiet_hours(value: str) -> tuple[time, time] | None:
@@ -119,8 +117,9 @@ class Settings(BaseModel):
         except ValidationError as err:
             raise ConfigurationError("\n".join(_sentences(err))) from err
 
-    def for_channels(self, *, reference_prefix: str) -> ChannelSettings:
-        """What the channel adapters are built from, with the case reference prefix of the town's catalogue."""
+    def for_channels(self, *, reference_prefix: str, update_call: tuple[str, ...]) -> ChannelSettings:
+        """What the channel adapters are built from, with the case reference prefix of the town's catalogue
+        and the words around an update read on the phone (from the templates)."""
         from channels.base import ChannelSettings
         from nlu.references import find_references
 
@@ -145,6 +144,7 @@ class Settings(BaseModel):
             email_display_name=f"{self.town_name} – Guichet",
             reference_prefix=reference_prefix,
             find_references=find_references,
+            update_call=update_call,
         )
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:

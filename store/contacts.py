@@ -16,10 +16,9 @@ PHONE_CHANNELS = {"sms", "whatsapp", "voice"}
 
 
 def normalise_phone(address: str, region: str = "FR") -> str | None:
-    """An E.164 number from what a provider sends (`+33612345678`, `whatsapp:+33…`), or None."""
-    raw = address.removeprefix("whatsapp:")
+    """An E.164 number from a number as a resident or an adapter writes it (`06 12 34 56 78`, `+33…`), or None."""
     try:
-        number = phonenumbers.parse(raw, region)
+        number = phonenumbers.parse(address, region)
     except phonenumbers.NumberParseException:
         return None
     if not phonenumbers.is_possible_number(number):

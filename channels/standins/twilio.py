@@ -7,6 +7,7 @@ library with `client.api.base_url` pointed at `TwilioStandin.url`. It never reac
 
 import argparse
 import copy
+import dataclasses
 import hmac
 import logging
 import re
@@ -22,6 +23,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from http import HTTPStatus
 from typing import Any, NamedTuple
 from urllib.parse import urlencode
+from xml.etree import ElementTree
 
 import requests
 from flask import Flask, Response, jsonify, request
@@ -248,6 +250,55 @@ def sign_and_post(
     return requests.post(url, data=dict(params), headers=headers, timeout=WEBHOOK_TIMEOUT_SECONDS)
 
 
+@dataclasses.dataclass(frozen=True)
+class CallStep:
+    """What a caller hears after one move, and where Twilio would go next."""
+
+    call_sid: str
+    says: list[str]
+    gather: str | None  # where keys or speech go
+    redirect: str | None  # where silence goes
+    ended: bool
+
+
+def call_step(base_url: str, *, caller: str, to: str, auth_token: str, account_sid: str = DEFAULT_ACCOUNT_SID,
+              call_sid: str | None = None, gather: str | None = None, redirect: str | None = None,
+              entry: str | None = None) -> CallStep:
+    """One request of a call as Twilio's phone side makes it to the voice webhook under `base_url`: the ring
+    (no `call_sid`), keys ("1", "#"), words said, or silence (""); the answer's TwiML read back as a caller
+    hears it."""
+    path: str | None = "/webhooks/twilio/voice"
+    if call_sid is None:
+        params = inbound_call_params(from_=caller, to=to, account_sid=account_sid)
+    else:
+        params = inbound_call_params(from_=caller, to=to, call_sid=call_sid, call_status="in-progress",
+                                     account_sid=account_sid)
+        move = (entry or "").strip()
+        if not move:
+            path = redirect
+        elif move.isdigit() or move in ("*", "#"):
+            path, params = gather, {**params, "Digits": move}
+        else:
+            path, params = gather, {**params, "SpeechResult": move, "Confidence": "0.92"}
+    if path is None:
+        raise ValueError("the line said nothing more: the call is over")
+    response = sign_and_post(base_url + path, params, auth_token)
+    response.raise_for_status()
+    says: list[str] = []
+    next_gather: str | None = None
+    next_redirect: str | None = None
+    for verb in ElementTree.fromstring(response.text):
+        says.extend(say.text or "" for say in ([verb] if verb.tag == "Say" else verb.iter("Say")))
+        if verb.tag in ("Gather", "Record"):
+            next_gather = verb.attrib["action"]
+        elif verb.tag == "Redirect":
+            next_redirect = verb.text
+        elif verb.tag == "Dial":
+            says.append(f"(la ligne appelle le {verb.text})")
+    return CallStep(params["CallSid"], says, next_gather, next_redirect,
+                    ended=next_gather is None and next_redirect is None)
+
+
 def _date_span(value: str) -> tuple[datetime, datetime]:
     """Read a DateSent value as the first and last second it covers: a GMT day or one instant."""
     # Twilio documents days ("YYYY-MM-DD"); twilio-python sends datetimes as "YYYY-MM-DDThh:mm:ssZ".
@@ -291,6 +342,13 @@ class TwilioStandin(LocalServer):
         """Every message accepted so far, oldest first (copies)."""
         with self._condition:
             return copy.deepcopy(self._messages)
+
+    def texts_to(self, number: str, channel: str = "sms") -> list[str]:
+        """What a resident at `number` has read so far on "sms" or "whatsapp", oldest first; a WhatsApp
+        template shows as its ContentSid and variables."""
+        to = f"whatsapp:{number}" if channel == "whatsapp" else number
+        return [m["body"] or f"[modèle {m['content_sid']}] {m['content_variables']}"
+                for m in self.messages if m["to"] == to]
 
     @property
     def calls(self) -> list[dict[str, Any]]:

@@ -3,7 +3,6 @@ phone line, as the stand-ins would deliver them; read back what the gateway sent
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 from collections.abc import Callable
@@ -13,7 +12,8 @@ from pathlib import Path
 
 from channels.standins.smtp_relay import send_eml
 from channels.standins.telegram import location_update, post_update, text_update
-from channels.standins.twilio import inbound_sms_params, inbound_whatsapp_params, sign_and_post
+from channels.standins.twilio import CallStep, inbound_sms_params, inbound_whatsapp_params, sign_and_post
+from channels.standins.twilio import call_step as twilio_call_step
 from gateway.demo import DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN, DEMO_NUMBER, DEMO_STATE, DEMO_TELEGRAM_SECRET
 
 
@@ -75,54 +75,12 @@ def play_call(caller: str, answer: Callable[[], str | None], *, state_file: Path
                          entry=entry)
 
 
-@dataclasses.dataclass(frozen=True)
-class CallStep:
-    """What a caller hears after one move, and where Twilio would go next."""
-
-    call_sid: str
-    says: list[str]
-    gather: str | None  # where keys or speech go
-    redirect: str | None  # where silence goes
-    ended: bool
-
-
 def call_step(state: dict, caller: str, *, call_sid: str | None = None, gather: str | None = None,
               redirect: str | None = None, entry: str | None = None) -> CallStep:
-    """One request of a call as Twilio makes it: the ring (no `call_sid`), keys, words, or silence ("")."""
-    import xml.etree.ElementTree as ET
-
-    from channels.standins.twilio import inbound_call_params
-
-    path: str | None = "/webhooks/twilio/voice"
-    if call_sid is None:
-        params = inbound_call_params(from_=caller, to=DEMO_NUMBER, account_sid=DEMO_ACCOUNT_SID)
-    else:
-        params = inbound_call_params(from_=caller, to=DEMO_NUMBER, call_sid=call_sid, call_status="in-progress",
-                                     account_sid=DEMO_ACCOUNT_SID)
-        move = (entry or "").strip()
-        if not move:
-            path = redirect
-        elif move.isdigit() or move in ("*", "#"):
-            path, params = gather, {**params, "Digits": move}
-        else:
-            path, params = gather, {**params, "SpeechResult": move, "Confidence": "0.92"}
-    if path is None:
-        raise ValueError("the line said nothing more: the call is over")
-    response = sign_and_post(state["gateway"] + path, params, DEMO_AUTH_TOKEN)
-    response.raise_for_status()
-    says: list[str] = []
-    next_gather: str | None = None
-    next_redirect: str | None = None
-    for verb in ET.fromstring(response.text):
-        says.extend(say.text or "" for say in ([verb] if verb.tag == "Say" else verb.iter("Say")))
-        if verb.tag in ("Gather", "Record"):
-            next_gather = verb.attrib["action"]
-        elif verb.tag == "Redirect":
-            next_redirect = verb.text
-        elif verb.tag == "Dial":
-            says.append(f"(la ligne appelle le {verb.text})")
-    return CallStep(params["CallSid"], says, next_gather, next_redirect,
-                    ended=next_gather is None and next_redirect is None)
+    """One request of a call to the running demo's phone line, as Twilio's phone side makes it."""
+    return twilio_call_step(state["gateway"], caller=caller, to=DEMO_NUMBER, auth_token=DEMO_AUTH_TOKEN,
+                            account_sid=DEMO_ACCOUNT_SID, call_sid=call_sid, gather=gather, redirect=redirect,
+                            entry=entry)
 
 
 def _answers(database_url: str, channel: str, sender: str, *, since: float, wait: float) -> list[str]:

@@ -64,11 +64,8 @@ def simulator_blueprint(state: dict, *, twilio: TwilioStandin, telegram: Telegra
         return jsonify(asdict(step))
 
     def received(channel: str, sender: str) -> list[str]:
-        if channel == "sms":
-            return [m["body"] for m in twilio.messages if m["to"] == sender]
-        if channel == "whatsapp":
-            return [m["body"] or f"[modèle {m['content_sid']}] {m['content_variables']}"
-                    for m in twilio.messages if m["to"] == f"whatsapp:{sender}"]
+        if channel in ("sms", "whatsapp"):
+            return twilio.texts_to(sender, channel)
         if channel == "telegram":
             return [m["text"] for m in telegram.sent if str(m.get("chat_id")) == sender]
         if channel == "email":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from string import Formatter
 from typing import Any
 
 import yaml
@@ -21,6 +22,27 @@ class Messages:
             path = config_dir / f"messages.{language}.yaml"
             if path.exists():
                 self.templates[language] = yaml.safe_load(path.read_text(encoding="utf-8"))
+
+    def problems(self, shipped: Messages) -> list[str]:
+        """What keeps these French templates from standing in for the `shipped` ones, a sentence each: a
+        key the code speaks that is missing, or a `{placeholder}` it never fills. Checked at start-up, so
+        that a town's edited copy fails there rather than in the middle of a resident's conversation."""
+        mine, theirs = self.flat(spoken=True), shipped.flat(spoken=True)
+        found = []
+        for key, text in theirs.items():
+            if key not in mine:
+                found.append(f"messages.fr.yaml has no template {key}: copy it from the shipped "
+                             f"config/messages.fr.yaml and reword it (it reads \"{text}\")")
+                continue
+            try:
+                unknown = _placeholders(mine[key]) - _placeholders(text)
+            except ValueError:
+                found.append(f"messages.fr.yaml template {key} has a lone {{ or }}: write {{{{ or }}}} for a brace")
+                continue
+            if unknown:
+                found.append(f"messages.fr.yaml template {key} uses {', '.join(sorted(unknown))}, which Guichet "
+                             f"does not fill: use only {', '.join(sorted(_placeholders(text))) or 'no placeholder'}")
+        return found
 
     def text(self, key: str, language: str = "fr") -> str:
         """The raw template, in `language` when there is one, else in French."""
@@ -55,3 +77,8 @@ class Messages:
         if spoken:
             return out
         return {key: text for key, text in out.items() if not key.startswith(f"{SPOKEN}.")}
+
+
+def _placeholders(template: str) -> set[str]:
+    """The `{names}` a template expects; ValueError for a lone brace."""
+    return {"{" + name + "}" for _, name, _, _ in Formatter().parse(template) if name}

@@ -45,7 +45,8 @@ def verified(channel: str | Callable[[], str]) -> Callable:
 
     `channel` is a name, or a function of the request giving it (Twilio's one webhook carries SMS and WhatsApp).
     What the view refuses reaches the provider as a plain-text answer with the error's status; an event we
-    know but do not handle gets the adapter's 2xx, so that the provider stops sending it.
+    know but do not handle gets the adapter's 2xx, so that the provider stops sending it. With the database
+    down every webhook answers 503 and stores nothing.
     """
 
     def decorator(view: Callable) -> Callable:
@@ -54,7 +55,11 @@ def verified(channel: str | Callable[[], str]) -> Callable:
             adapter = current_runtime().channels[channel if isinstance(channel, str) else channel()]
             try:
                 adapter.verify(request)
-                return view(adapter, *args, **kwargs)
+                try:
+                    return view(adapter, *args, **kwargs)
+                except OperationalError as err:  # a receipt or a call's row: the provider asks again later
+                    log.exception("database unavailable, webhook not handled", extra={"channel": adapter.name})
+                    raise Unavailable("storage unavailable") from err
             except (WebhookRejected, GuichetError) as err:
                 if err.status < 400:
                     log.info("webhook event ignored", extra={"channel": adapter.name, "reason": str(err)})

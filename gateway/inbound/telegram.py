@@ -1,6 +1,6 @@
 """Telegram in: the webhook (`POST /webhooks/telegram`) and, for local use, `getUpdates` polling.
 
-Both store each update exactly the same way (once per `update_id`) and wake the worker; understanding
+Both store each update exactly the same way (once per update) and wake the worker; understanding
 and replies happen there. Telegram repeats an update until it gets a 2xx, and holds a chat's next
 update until then, so the webhook only verifies, stores and answers.
 """
@@ -11,14 +11,12 @@ import logging
 import threading
 
 from flask import Blueprint, request
-from telegram.error import InvalidToken, TelegramError
 
-from channels.base import WebhookRejected
+from channels.base import CredentialsRefused, ProviderUnavailable, WebhookRejected
 from channels.telegram import Telegram
-from gateway.errors import Unavailable
+from gateway.errors import ConfigurationError, Unavailable
 from gateway.inbound.accept import accept, acknowledge, verified
 from gateway.runtime import current_runtime
-from gateway.settings import ConfigurationError
 
 log = logging.getLogger(__name__)
 bp = Blueprint("telegram", __name__, url_prefix="/webhooks")
@@ -35,7 +33,7 @@ def adapter_for(rt) -> Telegram:
 @bp.post("/telegram")
 @verified("telegram")
 def telegram_update(adapter: Telegram):
-    """A resident's Telegram message: stored (once per update_id) before Telegram gets its 200.
+    """A resident's Telegram message: stored (once per update) before Telegram gets its 200.
 
     With the database down Telegram gets a 503 and delivers the update again later: nothing is lost.
     """
@@ -55,17 +53,17 @@ def poll(rt, *, once: bool = False, stop: threading.Event | None = None,
     adapter = adapter_for(rt)
     try:
         adapter.delete_webhook()
-    except InvalidToken as err:
-        raise ConfigurationError("Telegram rejects TELEGRAM_BOT_TOKEN: set the token BotFather gave the bot") from err
+    except CredentialsRefused as err:
+        raise ConfigurationError(str(err)) from err
     stop = stop or threading.Event()
     offset: int | None = None
     stored, failures = 0, 0
     while not stop.is_set():
         try:
             updates = adapter.get_updates(offset=offset, timeout=timeout)
-        except InvalidToken as err:
-            raise ConfigurationError("Telegram rejects TELEGRAM_BOT_TOKEN: set the token BotFather gave the bot") from err
-        except TelegramError as err:  # network, 5xx, 409 Conflict (another poller): wait and ask again
+        except CredentialsRefused as err:
+            raise ConfigurationError(str(err)) from err
+        except ProviderUnavailable as err:  # network, 5xx, 409 Conflict (another poller): wait and ask again
             if once:
                 raise
             wait = POLL_BACKOFF_SECONDS[min(failures, len(POLL_BACKOFF_SECONDS) - 1)]
@@ -77,7 +75,7 @@ def poll(rt, *, once: bool = False, stop: threading.Event | None = None,
         failures = 0
         for update in updates:
             stored += _store_polled(rt, adapter, update, stop)
-            offset = max(offset or 0, update.get("update_id", 0) + 1)
+            offset = adapter.offset_after(update, offset)
         if once:
             if offset is not None:
                 adapter.get_updates(offset=offset, timeout=0, limit=1)  # confirms what was stored

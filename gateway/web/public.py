@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from shapely.geometry import mapping
 
+from channels.twilio_whatsapp import TwilioWhatsApp
 from gateway.cases.privacy import mask_personal
 from gateway.runtime import Runtime, current_runtime
-from gateway.settings import Settings
 from nlu.references import find_references
 from store import cases as case_store
 from store import public as queries
@@ -134,8 +134,9 @@ def commune_name(rt: Runtime, code: str | None) -> str:
 # ---- home -----------------------------------------------------------------------------------------------------
 
 
-def channels_on_offer(settings: Settings) -> list[dict[str, str]]:
+def channels_on_offer(rt: Runtime) -> list[dict[str, str]]:
     """How residents reach the town, channel by channel, for the home page."""
+    settings = rt.settings
     channels = [
         {"name": "SMS", "icon": "fr-icon-message-2-line", "how": f"Envoyez un SMS au {settings.twilio_sms_from}."},
         {"name": "Téléphone", "icon": "fr-icon-phone-line",
@@ -143,9 +144,10 @@ def channels_on_offer(settings: Settings) -> list[dict[str, str]]:
         {"name": "E-mail", "icon": "fr-icon-mail-line",
          "how": f"Écrivez à {settings.inbox}, avec une photo si vous le pouvez."},
     ]
-    if settings.twilio_whatsapp_from:
+    whatsapp = rt.channels.get("whatsapp")
+    if settings.twilio_whatsapp_from and isinstance(whatsapp, TwilioWhatsApp):
         channels.insert(1, {"name": "WhatsApp", "icon": "fr-icon-chat-3-line",
-                            "how": f"Écrivez au {settings.twilio_whatsapp_from.removeprefix('whatsapp:')} "
+                            "how": f"Écrivez au {whatsapp.sender} "
                                    "et partagez votre position."})
     if settings.telegram_bot_token:
         channels.insert(2, {"name": "Telegram", "icon": "fr-icon-send-plane-line",
@@ -158,7 +160,7 @@ def home():
     rt = current_runtime()
     with rt.db.session() as session:
         shown = [_summary(rt, c) for c in queries.latest(session, limit=10)]
-    return render_template("home.html", cases=shown, channels=channels_on_offer(rt.settings))
+    return render_template("home.html", cases=shown, channels=channels_on_offer(rt))
 
 
 @bp.record_once

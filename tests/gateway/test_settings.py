@@ -15,8 +15,9 @@ import gateway.settings as settings_module
 from channels import build_channels
 from channels.base import ChannelSettings
 from gateway.cli import main
+from gateway.errors import ConfigurationError
 from gateway.runtime import Runtime
-from gateway.settings import REPO, ConfigurationError, Settings
+from gateway.settings import REPO, Settings
 from tests.conftest import gateway_env
 
 MALFORMED = [

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("gateway", "channels", "nlu", "routing", "store")  # the stand-ins live in channels/ and routing/
+# The stand-ins live in channels/ and routing/; bench/ drives the others from outside.
+PACKAGES = ("gateway", "channels", "nlu", "routing", "store", "bench")
+PROVIDER_LIBRARIES = ("twilio", "telegram")
 
 
 def module_name(path: Path) -> str:
@@ -105,3 +107,24 @@ def test_channels_depend_on_nothing_of_the_gateway_the_store_nlu_or_routing(grap
                for m in graph if m.split(".")[0] == "channels"}
 
     assert {m: targets for m, targets in reached.items() if targets} == {}
+
+
+def provider_traces(path: Path) -> list[str]:
+    """What of a provider's format a module holds: an import of its library, a `whatsapp:` address."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names if alias.name.split(".")[0] in PROVIDER_LIBRARIES]
+        elif isinstance(node, ast.ImportFrom) and not node.level and (node.module or "").split(".")[0] in \
+                PROVIDER_LIBRARIES:
+            found.append(node.module or "")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and "whatsapp:" in node.value:
+            found.append(repr(node.value))
+    return found
+
+
+def test_no_provider_format_outside_the_channels():
+    traces = {str(p.relative_to(ROOT)): provider_traces(p)
+              for package in ("gateway", "store", "nlu", "routing") for p in (ROOT / package).rglob("*.py")}
+
+    assert {path: found for path, found in traces.items() if found} == {}

@@ -134,7 +134,7 @@ def test_from_settings_reads_inbox_and_relay():
 
     settings = Settings.from_env({"GUICHET_INBOX": "Guichet@Valmont.example",
                                   "SMTP_RELAY_URL": "smtp://u:p@relay.valmont.example:587"})
-    email = from_settings(settings.for_channels(reference_prefix="GU"))
+    email = from_settings(settings.for_channels(reference_prefix="GU", update_call=()))
     assert (email.inbox, email.domain) == ("guichet@valmont.example", "valmont.example")
     assert (email.relay.host, email.relay.port, email.relay.user, email.relay.password) == (
         "relay.valmont.example", 587, "u", "p")

@@ -210,7 +210,7 @@ def test_the_registry_builds_the_adapter_from_the_settings(tg):
 
 def test_polling_with_a_token_telegram_rejects_says_which_setting_to_fix(tg):
     from channels.telegram import Telegram
-    from gateway.settings import ConfigurationError
+    from gateway.errors import ConfigurationError
 
     registered = tg.rt.channels["telegram"]
     tg.rt.channels["telegram"] = Telegram(token="123456789:wrong", webhook_secret=SECRET, api_url=tg.standin.url)
@@ -220,3 +220,20 @@ def test_polling_with_a_token_telegram_rejects_says_which_setting_to_fix(tg):
     finally:
         tg.rt.channels["telegram"].close()
         tg.rt.channels["telegram"] = registered
+
+
+@pytest.mark.parametrize(("command", "said"), [
+    (["telegram", "set-webhook"], "Error: TELEGRAM_BOT_TOKEN is not set: write the token BotFather gave the bot"),
+    (["telegram", "poll"], "Error: TELEGRAM_BOT_TOKEN is not set: write the token BotFather gave the bot"),
+])
+def test_the_telegram_commands_without_a_token_say_which_setting_to_write(rt, command, said):
+    from click.testing import CliRunner
+
+    from gateway.cli import main
+    from tests.conftest import gateway_env
+
+    env = {**gateway_env(rt), "TELEGRAM_BOT_TOKEN": "", "TELEGRAM_WEBHOOK_SECRET": ""}
+    result = CliRunner().invoke(main, command, env=env)
+
+    assert (result.exit_code, result.output.strip().splitlines()[-1]) == (1, said)  # after poll's log lines
+    assert "Traceback" not in result.output

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -36,15 +35,14 @@ class Heard:
     dial: str | None = None
     hangup: bool = False
     twiml: str = ""
-    seconds: float = 0.0
 
     @property
     def text(self) -> str:
         return " ".join(self.says)
 
 
-def hear(response, seconds: float = 0.0) -> Heard:
-    heard = Heard(status=response.status_code, twiml=response.text, seconds=seconds)
+def hear(response) -> Heard:
+    heard = Heard(status=response.status_code, twiml=response.text)
     assert response.headers["Content-Type"].startswith("text/xml"), response.text
     root = ET.fromstring(response.text)
     assert root.tag == "Response"
@@ -75,11 +73,10 @@ class Phone:
         self.last: Heard | None = None
 
     def _post(self, path: str, params: dict, **kwargs) -> Heard:
-        started = time.monotonic()
         response = self.gateway.post_signed(path, params, **kwargs)
         if response.status_code != 200:
             return Heard(status=response.status_code, twiml=response.text)
-        self.last = hear(response, time.monotonic() - started)
+        self.last = hear(response)
         return self.last
 
     def _in_call(self, name: str, **values) -> dict:

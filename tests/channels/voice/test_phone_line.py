@@ -63,7 +63,7 @@ def test_a_scripted_call_makes_a_routed_case_and_reads_its_reference_digit_by_di
     assert "par SMS" in answer.text and answer.gather is not None
     [stored] = calls(gateway.rt)
     assert (stored.step, stored.case_id, stored.caller) == ("sms_offer", case.id, MOBILE)
-    assert max(h.seconds for h in (menu, readback, answer)) < 0.5
+    # How long each answer takes is measured by bench/phone_bench.py, not here.
 
 
 def test_a_replayed_step_gets_the_same_answer_and_does_not_advance_twice(phone, gateway):

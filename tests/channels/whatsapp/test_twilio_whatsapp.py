@@ -39,8 +39,10 @@ def parse(name: str) -> InboundMessage:
 
 def test_text_message():
     message = parse("text.txt")
+    # The `whatsapp:` prefix stays in this adapter: the rest of Guichet keeps bare E.164 numbers.
     assert (message.channel, message.sender, message.text, message.profile_name) == (
-        "whatsapp", "whatsapp:+33611223344", "Nid de poule devant le 14 rue Victor Hugo", "Camille")
+        "whatsapp", "+33611223344", "Nid de poule devant le 14 rue Victor Hugo", "Camille")
+    assert not message.recipient.startswith("whatsapp:")
 
 
 def test_location_pin_has_an_empty_body_and_a_place():

@@ -47,3 +47,12 @@ def test_a_telegram_update_with_the_database_down_gets_a_plain_503_so_telegram_s
         response = post_update(gateway.url + "/webhooks/telegram", text_update(70707070, "Lampadaire éteint"), SECRET)
 
     assert (response.status_code, response.text) == (503, "storage unavailable")
+
+
+def test_a_delivery_receipt_with_the_database_down_gets_a_plain_503(broken):
+    receipt = {"MessageSid": "SM" + "1" * 32, "MessageStatus": "delivered", "AccountSid": "AC" + "0" * 32,
+               "From": "+33700000001", "To": RESIDENT}
+    with serve_app(broken) as gateway:
+        response = gateway.post_signed("/webhooks/twilio/status", receipt)
+
+    assert (response.status_code, response.text) == (503, "storage unavailable")
