@@ -33,6 +33,20 @@ def _runtime():
         raise click.ClickException(str(err)) from err
 
 
+def _migrated(rt) -> None:
+    """Stop with one sentence when the database lacks migrations: a process that only reads and writes it
+    (worker, smtp, poll) does not apply them, `guichet serve` and `guichet db upgrade` do."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        current = rt.db.is_current()
+    except OperationalError as err:
+        raise click.ClickException(f"cannot open the database at DATABASE_URL: {err.orig}") from err
+    if not current:
+        raise click.ClickException("the database at DATABASE_URL lacks migrations: run `guichet db upgrade` "
+                                   "(or start `guichet serve`, which applies them) first")
+
+
 def _logging(verbose: bool = False) -> None:
     from gateway.logs import configure
 
@@ -65,6 +79,7 @@ def worker() -> None:
 
     _logging()
     rt = _runtime()
+    _migrated(rt)
     _ = rt.understander, rt.router
     scheduler = Worker(rt).start()
     stop = threading.Event()
@@ -81,7 +96,9 @@ def smtp() -> None:
     from gateway.inbound.smtp import run_smtp
 
     _logging()
-    run_smtp(_runtime())
+    rt = _runtime()
+    _migrated(rt)
+    run_smtp(rt)
 
 
 @main.group()
@@ -94,6 +111,7 @@ def telegram_poll() -> None:
     """Fetch updates from Telegram instead of receiving the webhook (local use), with a worker beside it."""
     import threading
 
+    from channels.base import ProviderUnavailable
     from gateway.inbound.telegram import poll
     from gateway.outbound.worker import Worker
 
@@ -106,7 +124,7 @@ def telegram_poll() -> None:
         poll(rt, stop=stop)
     except KeyboardInterrupt:
         stop.set()
-    except ConfigurationError as err:
+    except (ConfigurationError, ProviderUnavailable) as err:  # a bad token, or no Bot API where it was asked
         raise click.ClickException(str(err)) from err
     finally:
         scheduler.shutdown(wait=False)

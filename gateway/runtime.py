@@ -13,6 +13,7 @@ from gateway.engine.messages import Messages
 from gateway.errors import ConfigurationError
 from gateway.settings import REPO, Settings
 from nlu import Catalogue, load_catalogue
+from routing.services import Services
 from store.db import Database
 
 EXTENSION = "guichet"  # where the app keeps its Runtime, in `app.extensions`
@@ -32,12 +33,9 @@ class Runtime:
     def __init__(self, settings: Settings, *, catalogue: Catalogue | None = None):
         self.settings = settings
         self.db = Database(settings.database_url)
-        self.messages = Messages(settings.config_dir)
-        if settings.config_dir.resolve() != SHIPPED_CONFIG.resolve():
-            problems = self.messages.problems(Messages(SHIPPED_CONFIG))
-            if problems:
-                raise ConfigurationError("\n".join(problems))
-        try:  # a malformed catalogue (CatalogueError) or what an adapter refuses is a ValueError
+        try:  # a malformed config file (CatalogueError among them) or what an adapter refuses is a ValueError
+            self.messages = Messages(settings.config_dir)
+            Services.load(settings.config_dir)  # read again by the router, which loads the places on first use
             self.catalogue: Catalogue = catalogue or load_catalogue(settings.config_dir)
             self.channel_settings: ChannelSettings = settings.for_channels(
                 reference_prefix=self.reference_prefix,
@@ -46,6 +44,10 @@ class Runtime:
             self.channels: dict[str, ChannelAdapter] = build_channels(self.channel_settings)
         except ValueError as err:
             raise ConfigurationError(str(err)) from err
+        if settings.config_dir.resolve() != SHIPPED_CONFIG.resolve():
+            problems = self.messages.problems(Messages(SHIPPED_CONFIG))
+            if problems:
+                raise ConfigurationError("\n".join(problems))
         self.wakeup = threading.Event()  # set by webhooks so an in-process worker reacts at once
 
     @cached_property

@@ -44,19 +44,34 @@ class Services:
 
     @classmethod
     def load(cls, config_dir: Path | str) -> Services:
-        """Read services.yaml."""
-        entries = yaml.safe_load((Path(config_dir) / SERVICES_FILE).read_text(encoding="utf-8"))["services"]
-        return cls([
-            Service(
-                code=entry["code"],
-                name=entry["name"],
-                communes=tuple(entry["communes"]),
-                categories=tuple(entry["categories"]),
-                email=entry.get("email"),
-                districts=tuple(entry.get("districts", ())),
-            )
-            for entry in entries
-        ])
+        """Read services.yaml; ValueError naming the file and the problem when it is malformed."""
+        path = Path(config_dir) / SERVICES_FILE
+        try:
+            entries = (yaml.safe_load(path.read_text(encoding="utf-8")) or {})["services"]
+        except yaml.MarkedYAMLError as err:
+            mark = err.problem_mark
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            raise ValueError(f"{path} is not valid YAML{where}: {err.problem}; check the quotes and the indentation "
+                             "there") from err
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+            raise ValueError(f"cannot read {path}: {err}") from err
+        except (KeyError, TypeError) as err:
+            raise ValueError(f"{path} lists no `services:`; see config/README.md") from err
+        services = []
+        for number, entry in enumerate(entries, start=1):
+            try:
+                services.append(Service(
+                    code=entry["code"],
+                    name=entry["name"],
+                    communes=tuple(entry["communes"]),
+                    categories=tuple(entry["categories"]),
+                    email=entry.get("email"),
+                    districts=tuple(entry.get("districts", ())),
+                ))
+            except (KeyError, TypeError) as err:
+                raise ValueError(f"{path}: service {number} needs a code, a name, its communes and categories "
+                                 f"({err} is missing or malformed)") from err
+        return cls(services)
 
     def all(self) -> list[Service]:
         """Every service, in file order."""

@@ -9,6 +9,8 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlmodel import Session
 
@@ -76,6 +78,12 @@ class Database:
             config = alembic_config(self.url)
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
+
+    def is_current(self) -> bool:
+        """Whether every migration is applied (a worker on an empty or older database would fail each pass)."""
+        with self.engine.connect() as connection:
+            applied = set(MigrationContext.configure(connection).get_current_heads())
+        return applied == set(ScriptDirectory.from_config(alembic_config(self.url)).get_heads())
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -150,7 +150,8 @@ def change_status(
         raise CaseError(f"no case {reference}")
     allowed = TRANSITIONS[case.kind]
     if status not in allowed:
-        raise CaseError(f"{status!r} is not a status of a {case.kind}; use one of {', '.join(allowed)}")
+        raise CaseError(f"{status!r} is not a status of {'an idea' if case.kind == 'idea' else 'a problem'}; "
+                        f"use one of {', '.join(allowed)}")
     if status not in allowed[case.status]:
         choices = ", ".join(sorted(allowed[case.status])) or "none"
         raise CaseError(f"{case.reference} is {case.status}: it can move to {choices}, not {status}")

@@ -21,7 +21,7 @@ class Messages:
         for language in LANGUAGES:
             path = config_dir / f"messages.{language}.yaml"
             if path.exists():
-                self.templates[language] = yaml.safe_load(path.read_text(encoding="utf-8"))
+                self.templates[language] = _read(path)
 
     def problems(self, shipped: Messages) -> list[str]:
         """What keeps these French templates from standing in for the `shipped` ones, a sentence each: a
@@ -40,8 +40,9 @@ class Messages:
                 found.append(f"messages.fr.yaml template {key} has a lone {{ or }}: write {{{{ or }}}} for a brace")
                 continue
             if unknown:
+                known = sorted(_placeholders(text))
                 found.append(f"messages.fr.yaml template {key} uses {', '.join(sorted(unknown))}, which Guichet "
-                             f"does not fill: use only {', '.join(sorted(_placeholders(text))) or 'no placeholder'}")
+                             f"does not fill: " + (f"use only {', '.join(known)}" if known else "it takes no placeholder"))
         return found
 
     def text(self, key: str, language: str = "fr") -> str:
@@ -82,3 +83,19 @@ class Messages:
 def _placeholders(template: str) -> set[str]:
     """The `{names}` a template expects; ValueError for a lone brace."""
     return {"{" + name + "}" for _, name, _, _ in Formatter().parse(template) if name}
+
+
+def _read(path: Path) -> dict[str, Any]:
+    """A templates file; ValueError naming the file, the line and the problem when it is not YAML mapping keys to texts."""
+    try:
+        templates = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ValueError(f"{path} is not valid YAML{where}: {err.problem}; check the quotes and the indentation "
+                         "there") from err
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raise ValueError(f"cannot read {path}: {err}") from err
+    if not isinstance(templates, dict):
+        raise ValueError(f"{path} must map template names to texts (`welcome: \"Bonjour…\"`)")
+    return templates

@@ -139,3 +139,14 @@ def test_the_simulator_sends_through_the_real_adapters_and_shows_what_the_stand_
     assert thread and "<script>" not in thread[0]
     assert ring["gather"] and any("tapez 1" in said.lower() for said in ring["says"])
     assert keyed["says"] and not keyed["ended"]
+
+
+@pytest.mark.parametrize("command", ["worker", "smtp"])
+def test_a_worker_or_mail_server_on_a_database_without_its_migrations_says_what_to_run(rt, tmp_path, command):
+    env = {**gateway_env(rt), "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}
+
+    result = CliRunner().invoke(main, [command], env=env)
+
+    assert (result.exit_code, result.output.strip().splitlines()[-1]) == (
+        1, "Error: the database at DATABASE_URL lacks migrations: run `guichet db upgrade` "
+           "(or start `guichet serve`, which applies them) first")

@@ -237,3 +237,17 @@ def test_the_telegram_commands_without_a_token_say_which_setting_to_write(rt, co
 
     assert (result.exit_code, result.output.strip().splitlines()[-1]) == (1, said)  # after poll's log lines
     assert "Traceback" not in result.output
+
+
+def test_polling_with_no_bot_api_where_it_was_asked_says_so_in_one_line(rt):
+    from click.testing import CliRunner
+
+    from gateway.cli import main
+    from tests.conftest import gateway_env
+
+    env = {**gateway_env(rt), "TELEGRAM_BOT_TOKEN": "123:abc", "TELEGRAM_API_URL": "http://127.0.0.1:9"}
+    result = CliRunner().invoke(main, ["telegram", "poll"], env=env)
+
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1].startswith("Error: Telegram did not answer: ")
+    assert "Traceback" not in result.output
