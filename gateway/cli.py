@@ -22,12 +22,17 @@ def _settings() -> Settings:
         raise click.ClickException(str(err)) from err
 
 
-def _runtime():
-    """The process's runtime, every adapter built; a setting they refuse ends the command with its sentence."""
+def _runtime(*, serving: bool = False):
+    """The process's runtime, every adapter built; a setting they refuse ends the command with its sentence.
+
+    `serving`: a process that answers the outside (serve, worker, smtp, telegram poll) also refuses the secrets
+    published in this repository; `guichet demo` sets its own."""
     from gateway.runtime import Runtime
 
     settings = _settings()
     try:
+        if serving:
+            settings.refuse_published_secrets()
         return Runtime(settings)
     except ConfigurationError as err:
         raise click.ClickException(str(err)) from err
@@ -49,7 +54,7 @@ def main() -> None:
 def serve(port: int | None) -> None:
     """Web, worker and scheduler in one process; pending migrations applied first."""
     _logging()
-    rt = _runtime()
+    rt = _runtime(serving=True)
     from gateway.app import run_server
 
     run_server(rt, port or rt.settings.port)
@@ -64,7 +69,7 @@ def worker() -> None:
     from gateway.outbound.worker import Worker
 
     _logging()
-    rt = _runtime()
+    rt = _runtime(serving=True)
     _ = rt.understander, rt.router
     scheduler = Worker(rt).start()
     stop = threading.Event()
@@ -81,7 +86,7 @@ def smtp() -> None:
     from gateway.inbound.smtp import run_smtp
 
     _logging()
-    run_smtp(_runtime())
+    run_smtp(_runtime(serving=True))
 
 
 @main.group()
@@ -98,7 +103,7 @@ def telegram_poll() -> None:
     from gateway.outbound.worker import Worker
 
     _logging()
-    rt = _runtime()
+    rt = _runtime(serving=True)
     rt.db.upgrade()
     scheduler = Worker(rt).start()
     stop = threading.Event()
