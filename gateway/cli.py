@@ -389,5 +389,28 @@ def user_add(email, name, role, services, password, with_token) -> None:
         click.echo(f"API token (shown once): {token}")
 
 
+@user.command("password")
+@click.argument("email")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="The new password (asked for when omitted; 10 characters at least).")
+def user_password(email, password) -> None:
+    """Set an account's password; every session it has open ends."""
+    from gateway.cases.agents import change_password
+    from gateway.errors import GuichetError
+    from store import agents as agent_store
+
+    rt = _runtime()
+    try:
+        with rt.db.session() as session:
+            agent = agent_store.by_email(session, email)
+            if agent is None:
+                raise click.ClickException(f"no account {email.strip().lower()}")
+            change_password(session, agent, password)
+            agent_store.audit(session, agent=None, actor="cli", action="user_password", via="cli", user=agent.email)
+    except GuichetError as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(f"{agent.email}: password changed, its sessions ended")
+
+
 if __name__ == "__main__":
     main()

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from gateway.errors import Conflict, Invalid, TooManyRequests
 from store import agents as agent_store
 from store.clock import utcnow
+from store.db import key
 from store.models import Agent, Case
 
 passwords = PasswordHasher()
@@ -106,6 +107,16 @@ def add_agent(session: Session, *, email: str, name: str, password: str, role: s
         raise Conflict(f"{email} existe déjà")
     return agent_store.create(session, email=email, name=name.strip(), password_hash=hash_password(password),
                               role=role, services=services)
+
+
+def change_password(session: Session, agent: Agent, password: str) -> None:
+    """Set a new password (10 characters at least, else ActionError); every open session of the agent ends."""
+    if len(password) < 10:
+        raise ActionError("le mot de passe doit faire au moins 10 caractères")
+    agent.password_hash = hash_password(password)
+    session.add(agent)
+    session.flush()
+    agent_store.end_sessions(session, key(agent))
 
 
 def authenticate(session: Session, email: str, password: str, *, address: str) -> Agent | None:

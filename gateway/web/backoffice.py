@@ -69,6 +69,7 @@ ACTION_LABELS = {
     "message": "Message au déclarant", "reroute": "Réorientation", "merge": "Fusion", "note": "Note interne",
     "user_add": "Utilisateur créé", "user_disable": "Utilisateur désactivé", "user_enable": "Utilisateur réactivé",
     "token_add": "Jeton créé", "token_revoke": "Jeton révoqué", "limits_lift": "Limite de messages levée",
+    "user_password": "Mot de passe changé",
 }
 
 

@@ -39,14 +39,19 @@ def install(app: Flask, settings: Settings) -> Limiter:
     for endpoint, rate, methods in routes:
         limited: Any = limiter.limit(rate, methods=methods)(app.view_functions[endpoint])
         app.view_functions[endpoint] = limited
-    from gateway.web import api
+    from gateway.web import api, open311
 
     limiter.limit(settings.api_rate_limit)(api.bp)
+    # An app's handler for 429 comes before a blueprint's for every HTTP error: the API and Open311 answer in
+    # their own format through theirs.
+    own_format = {"api": api._http_error, "open311": open311._http_error}
 
     @app.errorhandler(429)
     def too_many(err: TooManyRequests):
-        """A page of the site or the back office past its limit (the API and Open311 answer in their format)."""
+        """A page of the site or the back office past its limit; the API's JSON problem, Open311's error list."""
         log.warning("rate limit reached", extra={"path": request.path})
-        return render_template("too_many.html", back_office=request.path.startswith("/agents")), 429
+        if request.blueprint in own_format:
+            return own_format[request.blueprint](err)
+        return render_template("too_many.html", back_office=request.blueprint == "backoffice"), 429
 
     return limiter
