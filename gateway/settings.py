@@ -327,7 +327,7 @@ EXPECTED = {
     "GUICHET_TRUSTED_PROXIES": ("the number of reverse proxies in front of the gateway (0 to 10)", "1"),
 }
 
-# Secrets whose defaults are published in this repository (settings, demo, stand-ins): a server or worker refuses
+# Secrets whose defaults are published in this repository (settings, demo): a server or worker refuses
 # them at start-up; `guichet demo` and the tests set their own. Field -> (published values, variable, what it opens).
 PUBLISHED_SECRETS = {
     "secret_key": (("dev-only-secret",), "GUICHET_SECRET_KEY", "forge a back-office session"),
