@@ -152,7 +152,7 @@ def main() -> None:
     port = 8123
     env = os.environ | {
         "DATABASE_URL": url, "GUICHET_PUBLIC_URL": PUBLIC_URL, "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_API_URL": twilio.url, "TWILIO_SMS_FROM": GATEWAY_NUMBER,
+        "TWILIO_AUTH_TOKEN": TOKEN, "GUICHET_SECRET_KEY": uuid.uuid4().hex, "TWILIO_API_URL": twilio.url, "TWILIO_SMS_FROM": GATEWAY_NUMBER,
         "GUICHET_QUIET_HOURS": "off", "GUICHET_WORKER_POLL": "0.2",
     }
     gunicorn = subprocess.Popen(

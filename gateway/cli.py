@@ -22,12 +22,17 @@ def _settings() -> Settings:
         raise click.ClickException(str(err)) from err
 
 
-def _runtime():
-    """The process's runtime, every adapter built; a setting they refuse ends the command with its sentence."""
+def _runtime(*, serving: bool = False):
+    """The process's runtime, every adapter built; a setting they refuse ends the command with its sentence.
+
+    `serving`: a process that answers the outside (serve, worker, smtp, telegram poll) also refuses the secrets
+    published in this repository; `guichet demo` sets its own."""
     from gateway.runtime import Runtime
 
     settings = _settings()
     try:
+        if serving:
+            settings.refuse_published_secrets()
         return Runtime(settings)
     except ConfigurationError as err:
         raise click.ClickException(str(err)) from err
@@ -63,7 +68,7 @@ def main() -> None:
 def serve(port: int | None) -> None:
     """Web, worker and scheduler in one process; pending migrations applied first."""
     _logging()
-    rt = _runtime()
+    rt = _runtime(serving=True)
     from gateway.app import run_server
 
     run_server(rt, port or rt.settings.port)
@@ -78,7 +83,7 @@ def worker() -> None:
     from gateway.outbound.worker import Worker
 
     _logging()
-    rt = _runtime()
+    rt = _runtime(serving=True)
     _migrated(rt)
     _ = rt.understander, rt.router
     scheduler = Worker(rt).start()
@@ -96,7 +101,7 @@ def smtp() -> None:
     from gateway.inbound.smtp import run_smtp
 
     _logging()
-    rt = _runtime()
+    rt = _runtime(serving=True)
     _migrated(rt)
     run_smtp(rt)
 
@@ -116,7 +121,7 @@ def telegram_poll() -> None:
     from gateway.outbound.worker import Worker
 
     _logging()
-    rt = _runtime()
+    rt = _runtime(serving=True)
     rt.db.upgrade()
     scheduler = Worker(rt).start()
     stop = threading.Event()
@@ -400,6 +405,29 @@ def user_add(email, name, role, services, password, with_token) -> None:
     click.echo(f"{agent.email} created ({role}{': ' + ', '.join(agent.services) if agent.services else ''})")
     if token:
         click.echo(f"API token (shown once): {token}")
+
+
+@user.command("password")
+@click.argument("email")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="The new password (asked for when omitted; 10 characters at least).")
+def user_password(email, password) -> None:
+    """Set an account's password; every session it has open ends."""
+    from gateway.cases.agents import change_password
+    from gateway.errors import GuichetError
+    from store import agents as agent_store
+
+    rt = _runtime()
+    try:
+        with rt.db.session() as session:
+            agent = agent_store.by_email(session, email)
+            if agent is None:
+                raise click.ClickException(f"no account {email.strip().lower()}")
+            change_password(session, agent, password)
+            agent_store.audit(session, agent=None, actor="cli", action="user_password", via="cli", user=agent.email)
+    except GuichetError as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(f"{agent.email}: password changed, its sessions ended")
 
 
 if __name__ == "__main__":

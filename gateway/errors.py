@@ -46,6 +46,16 @@ class Conflict(GuichetError):
     status = 409
 
 
+class TooManyRequests(GuichetError):
+    """Too many requests from one address or one person: refused for `retry_after` seconds (429, Retry-After)."""
+
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class Unavailable(GuichetError):
     """A part the request needs is down (the database): nothing was done, asking again later may work."""
 

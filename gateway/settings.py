@@ -8,6 +8,7 @@ some values changed, validated the same way.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -89,7 +90,19 @@ class Settings(BaseModel):
     send_backoff_seconds: Annotated[float, Field(ge=0)] = Field(5.0, validation_alias="GUICHET_SEND_BACKOFF")
     send_lease_seconds: Seconds = Field(120.0, validation_alias="GUICHET_SEND_LEASE")
     send_concurrency: Count = Field(8, validation_alias="GUICHET_SEND_CONCURRENCY")
-    daily_message_cap: Days = Field(5, validation_alias="GUICHET_DAILY_MESSAGE_CAP")
+    # Floods, per person (one contact, whatever their channels): cases opened and answers sent per hour and
+    # per day; past them their messages are kept unanswered (gateway/engine/limits.py).
+    max_cases_per_hour: Count = Field(5, validation_alias="GUICHET_MAX_CASES_PER_HOUR")
+    max_cases_per_day: Count = Field(20, validation_alias="GUICHET_MAX_CASES_PER_DAY")
+    max_replies_per_hour: Count = Field(20, validation_alias="GUICHET_MAX_REPLIES_PER_HOUR")
+    max_replies_per_day: Count = Field(60, validation_alias="GUICHET_MAX_REPLIES_PER_DAY")
+    # Web requests, per client address (Flask-Limiter's notation; gateway/web/limits.py).
+    login_rate_limit: str = Field("10/minute;100/day", validation_alias="GUICHET_LOGIN_RATE_LIMIT")
+    form_rate_limit: str = Field("60/minute", validation_alias="GUICHET_FORM_RATE_LIMIT")
+    api_rate_limit: str = Field("300/minute", validation_alias="GUICHET_API_RATE_LIMIT")
+    open311_rate_limit: str = Field("10/minute;200/day", validation_alias="GUICHET_OPEN311_RATE_LIMIT")
+    rate_limit_storage: str = Field("memory://", validation_alias="GUICHET_RATE_LIMIT_STORAGE")
+    trusted_proxies: Annotated[int, Field(ge=0, le=10)] = Field(0, validation_alias="GUICHET_TRUSTED_PROXIES")
     secret_key: str = Field("dev-only-secret", validation_alias="GUICHET_SECRET_KEY")
     open311_api_keys: str = Field("", validation_alias="GUICHET_OPEN311_API_KEYS")
 
@@ -227,6 +240,40 @@ class Settings(BaseModel):
             OfficeHours.parse(value)
         return value
 
+    @field_validator("login_rate_limit", "form_rate_limit", "api_rate_limit", "open311_rate_limit")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse_many
+
+        parse_many(value)  # ValueError on anything but "N/unit[;M/unit]"
+        return value
+
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _rate_storage(cls, value: str) -> str:
+        scheme = urlsplit(value).scheme
+        if scheme not in ("memory", "redis", "rediss"):
+            raise ValueError("not memory:// or redis://")
+        if scheme != "memory" and importlib.util.find_spec("redis") is None:  # limits' Redis storage drives it
+            raise ValueError("redis needs the redis package")
+        return value
+
+    def is_published(self, name: str) -> bool:
+        """Whether the secret field `name` still holds a value published in this repository."""
+        return getattr(self, name) in PUBLISHED_SECRETS[name][0]
+
+    def published_secrets(self) -> list[str]:
+        """One sentence per secret still at a value published in this repository (empty when none is)."""
+        return [f"{variable} is the repository's published default, which anyone can use to {harm}: set your own, "
+                f"e.g. {variable}=$(python -c \"import secrets; print(secrets.token_urlsafe(32))\")"
+                for name, (_, variable, harm) in PUBLISHED_SECRETS.items() if self.is_published(name)]
+
+    def refuse_published_secrets(self) -> None:
+        """Stop a server or worker that would run with a published secret (ConfigurationError naming each)."""
+        sentences = self.published_secrets()
+        if sentences:
+            raise ConfigurationError("\n".join(sentences))
+
     @field_validator("config_dir")
     @classmethod
     def _folder(cls, value: Path) -> Path:
@@ -241,6 +288,7 @@ VARIABLES = {name: variable for variable, name in FIELDS.items()}
 SECONDS = "a number of seconds"
 WHOLE_DAYS = "a whole number of days"
 WEB_ADDRESS = "an http:// or https:// address"
+RATE = "a rate such as 10/minute, or several joined by ; (10/minute;100/day)"
 # Per variable: what its value must be, and one that is right. Each start-up error is built from these.
 EXPECTED = {
     "DATABASE_URL": ("a SQLite or PostgreSQL URL", "postgresql://guichet:password@127.0.0.1:5432/guichet"),
@@ -266,7 +314,26 @@ EXPECTED = {
     "GUICHET_SEND_BACKOFF": (SECONDS, "5"),
     "GUICHET_SEND_LEASE": (SECONDS, "120"),
     "GUICHET_SEND_CONCURRENCY": ("a whole number of provider calls, 1 or more", "8"),
-    "GUICHET_DAILY_MESSAGE_CAP": ("a whole number of messages", "5"),
+    "GUICHET_MAX_CASES_PER_HOUR": ("a whole number of cases, 1 or more", "5"),
+    "GUICHET_MAX_CASES_PER_DAY": ("a whole number of cases, 1 or more", "20"),
+    "GUICHET_MAX_REPLIES_PER_HOUR": ("a whole number of answers, 1 or more", "20"),
+    "GUICHET_MAX_REPLIES_PER_DAY": ("a whole number of answers, 1 or more", "60"),
+    "GUICHET_LOGIN_RATE_LIMIT": (RATE, "10/minute;100/day"),
+    "GUICHET_FORM_RATE_LIMIT": (RATE, "60/minute"),
+    "GUICHET_API_RATE_LIMIT": (RATE, "300/minute"),
+    "GUICHET_OPEN311_RATE_LIMIT": (RATE, "10/minute;200/day"),
+    "GUICHET_RATE_LIMIT_STORAGE": ("memory:// or a redis:// URL (with the redis package installed)",
+                                   "redis://127.0.0.1:6379/0"),
+    "GUICHET_TRUSTED_PROXIES": ("the number of reverse proxies in front of the gateway (0 to 10)", "1"),
+}
+
+# Secrets whose defaults are published in this repository (settings, demo): a server or worker refuses
+# them at start-up; `guichet demo` and the tests set their own. Field -> (published values, variable, what it opens).
+PUBLISHED_SECRETS = {
+    "secret_key": (("dev-only-secret",), "GUICHET_SECRET_KEY", "forge a back-office session"),
+    "twilio_auth_token": (("local-demo-token", "demo-auth-token"), "TWILIO_AUTH_TOKEN",
+                          "sign Twilio webhooks (fake SMS, WhatsApp and calls)"),
+    "telegram_webhook_secret": (("demo-telegram-secret",), "TELEGRAM_WEBHOOK_SECRET", "post fake Telegram updates"),
 }
 
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_
+from sqlalchemy import case as sql_case
+from sqlalchemy import func, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from store import statuses
 from store.clock import utcnow
 from store.db import key
-from store.models import Agent, ApiToken, AuditEntry, Case, CaseEvent, Follower, Identity
+from store.models import Agent, ApiToken, AuditEntry, Case, CaseEvent, Follower, Identity, LoginThrottle
 
 ROLES = ("agent", "supervisor", "admin")
 
@@ -44,6 +46,57 @@ def by_id(session: Session, agent_id: int) -> Agent | None:
 def everyone(session: Session) -> list[Agent]:
     """Every agent, by e-mail."""
     return list(session.exec(select(Agent).order_by(col(Agent.email))).all())
+
+
+def count_failed_login(session: Session, agent: Agent) -> int:
+    """One more wrong password for `agent`, in one UPDATE (parallel guesses all count); the new count."""
+    statement = (update(Agent).where(col(Agent.id) == agent.id)
+                 .values(failed_logins=col(Agent.failed_logins) + 1).returning(col(Agent.failed_logins)))
+    return int(session.exec(statement).scalar_one())
+
+
+def logged_in(session: Session, agent: Agent, *, now: datetime) -> None:
+    """A successful login: the failure count starts again."""
+    session.exec(update(Agent).where(col(Agent.id) == agent.id)
+                 .values(failed_logins=0, locked_until=None, last_login_at=now))
+
+
+def end_sessions(session: Session, agent_id: int) -> None:
+    """Every session cookie issued to the agent until now stops working (logout, password change)."""
+    session.exec(update(Agent).where(col(Agent.id) == agent_id)
+                 .values(session_generation=col(Agent.session_generation) + 1))
+
+
+def throttled_until(session: Session, keys: list[str], *, now: datetime) -> datetime | None:
+    """When the latest lock among these throttle keys ends, if one is still on."""
+    query = select(func.max(col(LoginThrottle.locked_until))).where(col(LoginThrottle.key).in_(keys),
+                                                                     col(LoginThrottle.locked_until) > now)
+    return session.exec(query).one()
+
+
+def count_throttle(session: Session, throttle_key: str, *, now: datetime, window: timedelta, threshold: int,
+                   lock_for: timedelta) -> int:
+    """One more failure on `throttle_key` in one statement (a fresh window once the last is over); past
+    `threshold` failures within the window the key is locked for `lock_for`. Returns the count in the window."""
+    table = LoginThrottle.__table__  # type: ignore[attr-defined]
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    expired = table.c.window_start < now - window
+    statement = dialect.insert(table).values(key=throttle_key, failures=1, window_start=now)
+    statement = statement.on_conflict_do_update(index_elements=["key"], set_={
+        "failures": sql_case((expired, 1), else_=table.c.failures + 1),
+        "window_start": sql_case((expired, now), else_=table.c.window_start),
+    }).returning(table.c.failures)
+    failures = int(session.execute(statement).scalar_one())
+    if failures >= threshold:
+        session.execute(update(table).where(table.c.key == throttle_key)
+                        .values(locked_until=now + lock_for, failures=0, window_start=now))
+    return failures
+
+
+def clear_throttle(session: Session, throttle_key: str) -> None:
+    """Forget the failures on one key (a successful login from that address)."""
+    session.execute(LoginThrottle.__table__.delete().where(  # type: ignore[attr-defined]
+        LoginThrottle.__table__.c.key == throttle_key))  # type: ignore[attr-defined]
 
 
 def add_token(session: Session, agent: Agent, token: str, *, label: str = "") -> ApiToken:

@@ -22,6 +22,11 @@ class Contact(SQLModel, table=True):
     name: str | None = None
     language: str = "fr"
     created_at: datetime = Field(default_factory=utcnow)
+    # Flood limits (gateway/engine/limits.py): when their messages were last held, when they were last told,
+    # and when an agent last let them through (counting starts again there).
+    limit_reached_at: datetime | None = Field(default=None, index=True)
+    limit_notice_at: datetime | None = None
+    limits_lifted_at: datetime | None = None
 
 
 class Identity(SQLModel, table=True):
@@ -90,7 +95,8 @@ class ReceivedMessage(SQLModel, table=True):
 class Case(SQLModel, table=True):
     """A problem or an idea, with its reference, its place and the service in charge."""
 
-    __table_args__ = (Index("ix_case_nearby", "category", "status", "lat", "lon"),)
+    __table_args__ = (Index("ix_case_nearby", "category", "status", "lat", "lon"),
+                      Index("ix_case_reporter", "reporter_id", "created_at"))
 
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(unique=True)
@@ -232,10 +238,24 @@ class Agent(SQLModel, table=True):
     role: str = "agent"  # agent, supervisor, admin
     services: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # service codes
     active: bool = True
-    failed_logins: int = 0
-    locked_until: datetime | None = None
+    failed_logins: int = 0  # wrong passwords since the last login, from any address (counted atomically)
+    locked_until: datetime | None = None  # no longer set: logins are throttled per address (LoginThrottle)
     last_login_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    # In every session cookie; bumped at logout (and password change), which ends every session issued before.
+    session_generation: int = 0
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins from one address (`address:<ip>`) or on one account from one address (`account:<id>|<ip>`),
+    counted in a window; past a threshold that key alone waits (store/agents.py)."""
+
+    __tablename__ = "login_throttle"
+
+    key: str = Field(primary_key=True)
+    failures: int = 0
+    window_start: datetime = Field(default_factory=utcnow)
+    locked_until: datetime | None = None
 
 
 class ApiToken(SQLModel, table=True):

@@ -38,6 +38,8 @@ from gateway.settings import REPO, Settings
 PUBLIC_URL = "https://guichet.valmont.example"  # what Twilio calls; tests connect to 127.0.0.1 behind it
 ACCOUNT_SID = "AC" + "1" * 32
 AUTH_TOKEN = "test-auth-token"
+# The suite's own secrets: servers and workers refuse the repository's published defaults (Settings.published_secrets).
+SECRET_KEY = "test-secret-key-" + uuid.uuid4().hex
 GATEWAY_NUMBER = "+33700000001"
 
 
@@ -106,6 +108,7 @@ def gateway_env(rt: Runtime) -> dict[str, str]:
         "GUICHET_CONFIG_DIR": str(s.config_dir),
         "TWILIO_ACCOUNT_SID": s.twilio_account_sid,
         "TWILIO_AUTH_TOKEN": s.twilio_auth_token,
+        "GUICHET_SECRET_KEY": s.secret_key,
         "TWILIO_API_URL": s.twilio_api_url,
         "TWILIO_SMS_FROM": s.twilio_sms_from,
         "GUICHET_QUIET_HOURS": "off",
@@ -140,6 +143,7 @@ def base_settings(database_url, twilio, tmp_path_factory) -> Settings:
         media_dir=tmp_path_factory.mktemp("media"),
         twilio_account_sid=ACCOUNT_SID,
         twilio_auth_token=AUTH_TOKEN,
+        secret_key=SECRET_KEY,
         twilio_api_url=twilio.url,
         twilio_sms_from=GATEWAY_NUMBER,
         quiet_hours=None,

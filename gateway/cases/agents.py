@@ -1,4 +1,10 @@
-"""Agents: who they are, their passwords and tokens, and logging in (locked for a while after failures)."""
+"""Agents: who they are, their passwords and tokens, and logging in (throttled per address after failures).
+
+Wrong passwords are throttled by (account, address) and by address, never by account alone: someone guessing
+from elsewhere can slow themselves down, not lock the person out. MAX_FAILED_LOGINS wrong passwords on one account
+from one address within THROTTLE_WINDOW make that pair wait THROTTLE_LOCK; MAX_FAILED_FROM_ADDRESS on any accounts
+from one address make that address wait as long. The agent's own count (`failed_logins`) is only information.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +15,19 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session
 
-from gateway.errors import Conflict, Invalid
+from gateway.errors import Conflict, Invalid, TooManyRequests
 from store import agents as agent_store
 from store.clock import utcnow
+from store.db import key
 from store.models import Agent, Case
 
 passwords = PasswordHasher()
 # A hash to verify against when the e-mail is unknown, so that a wrong e-mail takes as long as a wrong password.
 _DUMMY_HASH = passwords.hash(secrets.token_urlsafe(16))
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
+MAX_FAILED_LOGINS = 5  # on one account from one address
+MAX_FAILED_FROM_ADDRESS = 20  # on any accounts from one address
+THROTTLE_WINDOW = timedelta(minutes=15)
+THROTTLE_LOCK = timedelta(minutes=15)
 
 
 class ActionError(Invalid):
@@ -30,6 +39,7 @@ class AgentUser:
 
     def __init__(self, agent: Agent):
         self.id, self.email, self.name, self.role = agent.id, agent.email, agent.name, agent.role
+        self.generation = agent.session_generation
         self.services: tuple[str, ...] = tuple(agent.services or ())
         self.active = agent.active
         self.is_authenticated, self.is_anonymous = True, False
@@ -40,8 +50,8 @@ class AgentUser:
         return self.active
 
     def get_id(self) -> str:
-        """What flask-login keeps in the session."""
-        return str(self.id)
+        """What flask-login keeps in the session: the id and the session generation, which logout bumps."""
+        return f"{self.id}.{self.generation}"
 
     @property
     def sees_all(self) -> bool:
@@ -99,27 +109,48 @@ def add_agent(session: Session, *, email: str, name: str, password: str, role: s
                               role=role, services=services)
 
 
-def authenticate(session: Session, email: str, password: str) -> Agent | None:
-    """The agent with these credentials, or None; locks the account for a while after repeated failures."""
-    agent = agent_store.by_email(session, email)
+def change_password(session: Session, agent: Agent, password: str) -> None:
+    """Set a new password (10 characters at least, else ActionError); every open session of the agent ends."""
+    if len(password) < 10:
+        raise ActionError("le mot de passe doit faire au moins 10 caractères")
+    agent.password_hash = hash_password(password)
+    session.add(agent)
+    session.flush()
+    agent_store.end_sessions(session, key(agent))
+
+
+def authenticate(session: Session, email: str, password: str, *, address: str) -> Agent | None:
+    """The agent with these credentials, or None; TooManyRequests while this address is throttled (module doc)."""
     now = utcnow()
+    pair, origin = _throttle_keys(email, address)
+    until = agent_store.throttled_until(session, [pair, origin], now=now)
+    if until is not None:
+        raise TooManyRequests("Trop d'essais depuis cette adresse : réessayez dans quelques minutes.",
+                              retry_after=max(1, int((until - now).total_seconds()) + 1))
+    agent = agent_store.by_email(session, email)
     try:
         passwords.verify(agent.password_hash if agent else _DUMMY_HASH, password)
-        valid = agent is not None
+        valid = agent is not None and agent.active
     except (VerificationError, InvalidHashError):
         valid = False
-    if agent is None:
-        return None
-    if not agent.active or (agent.locked_until is not None and agent.locked_until > now):
-        return None
     if not valid:
-        agent.failed_logins += 1
-        if agent.failed_logins >= MAX_FAILED_LOGINS:
-            agent.locked_until, agent.failed_logins = now + LOCKOUT, 0
-        session.add(agent)
+        if agent is not None:
+            agent_store.count_failed_login(session, agent)
+        agent_store.count_throttle(session, pair, now=now, window=THROTTLE_WINDOW, threshold=MAX_FAILED_LOGINS,
+                                   lock_for=THROTTLE_LOCK)
+        agent_store.count_throttle(session, origin, now=now, window=THROTTLE_WINDOW,
+                                   threshold=MAX_FAILED_FROM_ADDRESS, lock_for=THROTTLE_LOCK)
         return None
+    assert agent is not None
     if passwords.check_needs_rehash(agent.password_hash):
         agent.password_hash = hash_password(password)
-    agent.failed_logins, agent.locked_until, agent.last_login_at = 0, None, now
-    session.add(agent)
+        session.add(agent)
+    agent_store.logged_in(session, agent, now=now)
+    agent_store.clear_throttle(session, pair)
     return agent
+
+
+def _throttle_keys(email: str, address: str) -> tuple[str, str]:
+    """The (account, address) and address keys of a login attempt; by e-mail, known or not, so that throttling
+    tells nobody which accounts exist."""
+    return f"account:{email.strip().lower()[:200]}|{address}", f"address:{address}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 from pathlib import Path
 
 from channels.standins.smtp_relay import SmtpRelayStandin
@@ -29,8 +30,11 @@ log = logging.getLogger(__name__)
 
 def demo_settings(*, port: int, smtp_port: int, twilio_url: str, relay_url: str, telegram_url: str,
                   database: Path) -> Settings:
-    """The demo's settings: its own SQLite file and the local stand-ins, whatever the environment says."""
-    return Settings.from_env().replace(
+    """The demo's settings: its own SQLite file and the local stand-ins, whatever the environment says; its
+    sessions are signed with a key of its own (made at each start) unless GUICHET_SECRET_KEY gives one."""
+    settings = Settings.from_env()
+    return settings.replace(
+        secret_key=secrets.token_urlsafe(32) if settings.is_published("secret_key") else settings.secret_key,
         database_url=f"sqlite:///{database}",
         public_url=f"http://127.0.0.1:{port}",
         port=port,

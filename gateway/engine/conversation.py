@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from channels.base import Media, PermanentSendError
 from gateway.cases.flows import Intake, delay_text, message_meta, open_or_join, status_label
+from gateway.engine import limits
 from gateway.runtime import Runtime
 from nlu.analysis import Analysis
 from routing.photos import gps_from_photo
@@ -96,6 +97,10 @@ class ConversationEngine:
         language = _language(session, identity, conversation, analysis, text)
         turn = Turn(session, identity, conversation, inbound, analysis, language, unblocked=unblocked)
         self._remember_language(turn)
+        # Past a flood limit the message stays stored, unanswered: one notice a day, no case (limits.py).
+        held = limits.check(session, identity, self.rt.settings) if analysis.intent not in ("stop", "start") else None
+        if held is not None:
+            return self._reply(turn, "limit_reached") if held.notify else None
         self._keep_photos(turn)
 
         if analysis.intent == "stop":

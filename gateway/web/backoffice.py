@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -39,12 +40,14 @@ from gateway.cases.actions import (
     visible_case,
 )
 from gateway.cases.agents import ActionError, AgentUser, add_agent, authenticate, new_token
-from gateway.errors import GuichetError, NotFound
+from gateway.engine import limits
+from gateway.errors import GuichetError, NotFound, TooManyRequests
 from gateway.runtime import Runtime, current_runtime
 from nlu.analysis import URGENCIES
 from store import agents as agent_store
 from store import attachments
 from store import cases as case_store
+from store import limits as limit_store
 from store.clock import utcnow
 from store.db import key
 from store.models import Attachment, Case
@@ -65,7 +68,8 @@ ACTION_LABELS = {
     "login": "Connexion", "login_failed": "Échec de connexion", "logout": "Déconnexion", "status": "Statut",
     "message": "Message au déclarant", "reroute": "Réorientation", "merge": "Fusion", "note": "Note interne",
     "user_add": "Utilisateur créé", "user_disable": "Utilisateur désactivé", "user_enable": "Utilisateur réactivé",
-    "token_add": "Jeton créé", "token_revoke": "Jeton révoqué",
+    "token_add": "Jeton créé", "token_revoke": "Jeton révoqué", "limits_lift": "Limite de messages levée",
+    "user_password": "Mot de passe changé",
 }
 
 
@@ -76,9 +80,15 @@ def _setup(state) -> None:
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> AgentUser | None:
+    """The agent of a session cookie, while its generation is the agent's (logout bumps it: server-side revocation)."""
+    agent_id, _, generation = user_id.partition(".")
+    if not agent_id.isdigit() or not generation.isdigit():
+        return None
     with current_runtime().db.session() as session:
-        agent = agent_store.by_id(session, int(user_id)) if user_id.isdigit() else None
-        return AgentUser(agent) if agent is not None and agent.active else None
+        agent = agent_store.by_id(session, int(agent_id))
+        if agent is None or not agent.active or agent.session_generation != int(generation):
+            return None
+        return AgentUser(agent)
 
 
 @bp.context_processor
@@ -179,21 +189,36 @@ def login():
     if request.method == "POST":
         rt = current_runtime()
         email = request.form.get("email", "").strip()
-        with rt.db.session() as session:
-            agent = authenticate(session, email, request.form.get("password", ""))
-            known = agent_store.by_email(session, email) if agent is None else agent
-            agent_store.audit(session, agent=known, action="login" if agent else "login_failed", via="web",
-                              actor=known.email if known else "")
-            user = AgentUser(agent) if agent else None
+        try:
+            with rt.db.session() as session:
+                agent = authenticate(session, email, request.form.get("password", ""),
+                                     address=request.remote_addr or "")
+                known = agent_store.by_email(session, email) if agent is None else agent
+                agent_store.audit(session, agent=known, action="login" if agent else "login_failed", via="web",
+                                  actor=known.email if known else "")
+                user = AgentUser(agent) if agent else None
+        except TooManyRequests as err:
+            page = render_template("backoffice/login.html", error=str(err), email=email)
+            return page, 429, {"Retry-After": str(err.retry_after)}
         if user is not None:
             login_user(user)
-            target = request.args.get("next") or ""
-            # Only a path of this site: never an open redirect.
-            if not target.startswith("/") or target.startswith("//"):
-                target = url_for(".queue")
-            return redirect(target, 303)
-        error = "Identifiant ou mot de passe incorrect, ou compte verrouillé quelques minutes après des erreurs."
+            return redirect(same_site_path(request.args.get("next")) or url_for(".queue"), 303)
+        error = "Identifiant ou mot de passe incorrect."
     return render_template("backoffice/login.html", error=error, email=email), 401 if error else 200
+
+
+def same_site_path(target: str | None) -> str | None:
+    """`target` if it is a path of this site (never an open redirect), else None.
+
+    Browsers drop tabs and line breaks from a URL and read a backslash as a slash, so `/%09/evil.example` would
+    lead to //evil.example: a path with any control character, backslash, scheme or host is refused.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(char) < 32 or ord(char) == 127 for char in target):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
 
 
 @bp.post("/deconnexion")
@@ -202,6 +227,7 @@ def logout():
     """Log out."""
     with current_runtime().db.session() as session:
         agent_store.audit(session, agent=agent_row(session, current_user), action="logout", via="web")
+        agent_store.end_sessions(session, current_user.id)
     logout_user()
     flash("Vous êtes déconnecté.", "info")
     return redirect(url_for(".login"), 303)
@@ -215,8 +241,38 @@ def queue():
     filters = queue_filters(request.args)
     with rt.db.session() as session:
         rows = _queue_rows(rt, session, current_user, filters)
+        held = len(limit_store.held_contacts(session, since=utcnow() - limits.DAY)) if current_user.sees_all else 0
     return render_template("backoffice/queue.html", rows=rows, filters=filters, choices=filter_choices(rt),
-                           query=request.args.to_dict())
+                           query=request.args.to_dict(), held=held)
+
+
+@bp.get("/limites")
+@login_required
+def held_page():
+    """Supervisors: the people whose messages a flood limit held in the last day, and what they wrote."""
+    if not current_user.sees_all:
+        abort(403, description="Réservé aux superviseurs.")
+    since = utcnow() - limits.DAY
+    with current_runtime().db.session() as session:
+        people = [{"contact": contact, "identities": limit_store.identities_of(session, key(contact)),
+                   "count": limit_store.count_messages(session, key(contact), since=since),
+                   "messages": limit_store.messages_of(session, key(contact), since=since, limit=10)}
+                  for contact in limit_store.held_contacts(session, since=since)]
+    return render_template("backoffice/held.html", people=people)
+
+
+@bp.post("/limites/<int:contact_id>/lever")
+@login_required
+def held_lift(contact_id: int):
+    """Supervisors: let a held person through; their counts start again now."""
+    if not current_user.sees_all:
+        abort(403, description="Réservé aux superviseurs.")
+    with current_runtime().db.session() as session:
+        limits.lift(session, contact_id)
+        agent_store.audit(session, agent=agent_row(session, current_user), action="limits_lift", via="web",
+                          contact=contact_id)
+    flash("Les messages de cette personne sont de nouveau traités.", "success")
+    return redirect(url_for(".held_page"), 303)
 
 
 @bp.get("/carte")

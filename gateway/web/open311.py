@@ -123,9 +123,9 @@ def _format(fmt: str) -> str:
 
 
 def _refusal(status: int, description: str) -> Response:
-    """The spec's error list in the request's format, with the status it names: 403, 404, else 400."""
+    """The spec's error list in the request's format, with the status it names: 403, 404, 429, else 400."""
     fmt = (request.view_args or {}).get("fmt")
-    return error(fmt if fmt in FORMATS else "xml", status if status in (403, 404) else 400, description)
+    return error(fmt if fmt in FORMATS else "xml", status if status in (403, 404, 429) else 400, description)
 
 
 @bp.errorhandler(GuichetError)

@@ -42,8 +42,21 @@ MALFORMED = [
     ("GUICHET_SEND_CONCURRENCY", "many",
      "GUICHET_SEND_CONCURRENCY='many' is not a whole number of provider calls, 1 or more; "
      "write e.g. GUICHET_SEND_CONCURRENCY=8"),
-    ("GUICHET_DAILY_MESSAGE_CAP", "five",
-     "GUICHET_DAILY_MESSAGE_CAP='five' is not a whole number of messages; write e.g. GUICHET_DAILY_MESSAGE_CAP=5"),
+    ("GUICHET_MAX_CASES_PER_HOUR", "five",
+     "GUICHET_MAX_CASES_PER_HOUR='five' is not a whole number of cases, 1 or more; "
+     "write e.g. GUICHET_MAX_CASES_PER_HOUR=5"),
+    ("GUICHET_MAX_REPLIES_PER_DAY", "0",
+     "GUICHET_MAX_REPLIES_PER_DAY='0' is not a whole number of answers, 1 or more; "
+     "write e.g. GUICHET_MAX_REPLIES_PER_DAY=60"),
+    ("GUICHET_LOGIN_RATE_LIMIT", "ten a minute",
+     "GUICHET_LOGIN_RATE_LIMIT='ten a minute' is not a rate such as 10/minute, or several joined by ; "
+     "(10/minute;100/day); write e.g. GUICHET_LOGIN_RATE_LIMIT=10/minute;100/day"),
+    ("GUICHET_RATE_LIMIT_STORAGE", "memcached://cache:11211",
+     "GUICHET_RATE_LIMIT_STORAGE='memcached://cache:11211' is not memory:// or a redis:// URL (with the redis "
+     "package installed); write e.g. GUICHET_RATE_LIMIT_STORAGE=redis://127.0.0.1:6379/0"),
+    ("GUICHET_TRUSTED_PROXIES", "-1",
+     "GUICHET_TRUSTED_PROXIES='-1' is not the number of reverse proxies in front of the gateway (0 to 10); "
+     "write e.g. GUICHET_TRUSTED_PROXIES=1"),
     ("DATABASE_URL", "mysql://guichet@db/guichet",
      "DATABASE_URL='mysql://guichet@db/guichet' is not a SQLite or PostgreSQL URL; "
      "write e.g. DATABASE_URL=postgresql://guichet:password@127.0.0.1:5432/guichet"),
@@ -106,8 +119,7 @@ def test_every_variable_of_the_readme_is_a_setting_with_the_default_it_documents
     readme = (REPO / "README.md").read_text(encoding="utf-8").split("## Settings", 1)[1].split("\n## ", 1)[0]
     documented = {name for row in readme.splitlines() if row.startswith("| `")
                   for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", row.split("|")[1])}
-    # GUICHET_DAILY_MESSAGE_CAP is read but nothing uses it yet: the README does not offer it to towns.
-    assert documented == set(settings_module.FIELDS) - {"GUICHET_DAILY_MESSAGE_CAP"}
+    assert documented == set(settings_module.FIELDS)
     defaults = Settings.from_env({})
     assert (defaults.port, defaults.smtp_port, defaults.worker_poll_seconds, defaults.send_max_attempts,
             defaults.send_backoff_seconds, defaults.send_lease_seconds, defaults.send_concurrency) == (
