@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from channels.base import Media, PermanentSendError
 from gateway.cases.flows import Intake, delay_text, message_meta, open_or_join, status_label
+from gateway.cases.privacy import public_place
 from gateway.runtime import Runtime
 from nlu.analysis import Analysis
 from routing.photos import gps_from_photo
@@ -297,15 +298,19 @@ class ConversationEngine:
             cases = case_store.of_contact(session, turn.identity.contact_id, limit=3)
             if not cases:
                 return self._reply(turn, "status_none")
-        lines = [self._status_line(case, turn.language) for case in cases]
+        # Someone who neither reported nor follows the case gets its public facts, never the reporter's words.
+        lines = [self._status_line(case, turn.language,
+                                   public=not case_store.is_involved(session, case, turn.identity.contact_id))
+                 for case in cases]
         self._send(turn, "\n".join(lines), case=cases[0] if len(cases) == 1 else None)
 
-    def _status_line(self, case: Case, language: str) -> str:
-        """One case's reference, theme, place and status, in the resident's words."""
+    def _status_line(self, case: Case, language: str, *, public: bool = False) -> str:
+        """One case's reference, theme, place and status: in the resident's words, or as its public page says."""
         return self.rt.messages.render(
             "status_line", language, reference=case.reference,
             category=self.rt.category_label(case.category, language),
-            place=case.address or self.rt.messages.text("unknown_place", language),
+            place=public_place(self.rt, address=case.address, territory=case.territory) if public
+            else case.address or self.rt.messages.text("unknown_place", language),
             status=status_label(self.rt, case, language),
         )
 
