@@ -246,6 +246,15 @@ def mask_personal(text: str, *, config_dir: Path | None = None) -> str:
     return finder(config_dir).mask(text)
 
 
+def mask_contacts(text: str) -> str:
+    """`text` with phone numbers and e-mail addresses masked: the patterns alone, fast enough for every log line."""
+    if not text:
+        return text
+    text = _EMAIL.sub(EMAIL, text)
+    text = _PHONE_WORDS.sub(PHONE, text)
+    return _PHONE.sub(PHONE, text)
+
+
 def public_place(rt: Runtime, *, address: str | None, territory: str | None) -> str:
     """Where a case is, as its public page says it: the masked address and its commune."""
     communes = {c.code: c.name for c in rt.router.territories.communes()}
