@@ -90,6 +90,8 @@ class Settings(BaseModel):
     send_lease_seconds: Seconds = Field(120.0, validation_alias="GUICHET_SEND_LEASE")
     send_concurrency: Count = Field(8, validation_alias="GUICHET_SEND_CONCURRENCY")
     daily_message_cap: Days = Field(5, validation_alias="GUICHET_DAILY_MESSAGE_CAP")
+    retention_months: Count = Field(24, validation_alias="GUICHET_RETENTION_MONTHS")
+    photo_retention_days: Count = Field(365, validation_alias="GUICHET_PHOTO_RETENTION_DAYS")
     secret_key: str = Field("dev-only-secret", validation_alias="GUICHET_SECRET_KEY")
     open311_api_keys: str = Field("", validation_alias="GUICHET_OPEN311_API_KEYS")
 
@@ -267,6 +269,8 @@ EXPECTED = {
     "GUICHET_SEND_LEASE": (SECONDS, "120"),
     "GUICHET_SEND_CONCURRENCY": ("a whole number of provider calls, 1 or more", "8"),
     "GUICHET_DAILY_MESSAGE_CAP": ("a whole number of messages", "5"),
+    "GUICHET_RETENTION_MONTHS": ("a whole number of months, 1 or more", "24"),
+    "GUICHET_PHOTO_RETENTION_DAYS": ("a whole number of days, 1 or more", "365"),
 }
 
 

@@ -96,8 +96,8 @@ _NOT_NAMES = {
     "j", "il", "elle", "on", "nous", "vous", "habite", "suis", "mais", "donc", "car", "votre", "mon", "ton", "ta",
     "ma", "mes", "son", "sa", "ses", "au", "aux", "en", "dans", "sur", "pour", "par", "avec", "moi", "toi", "lui",
     "eux", "elles", "ils", "leur", "leurs", "notre", "nos", "vos", "ce", "cet", "cette", "ces", "y", "ne", "pas",
-    "fait", "font", "laisse", "laissent", "se", "sa", "dessus", "dessous", "face", "côté", "the", "my", "his", "her",
-    "depuis", "devant", "derrière", "près", "a", "ont", "avait", "encore", "toujours", "ici", "là", "mairie",
+    "fait", "font", "laisse", "laissent", "se", "dessus", "dessous", "face", "côté", "the", "my", "his", "her",
+    "depuis", "devant", "derrière", "près", "ont", "avait", "encore", "toujours", "ici", "là", "mairie",
     "propriétaire", "proprio", "voisin", "voisine", "voisins", "gardien", "syndic", "président", "présidente",
     "m", "mm", "mme", "mmes", "mlle", "mr", "dr", "monsieur", "madame", "mademoiselle", "docteur",
 }

@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from channels.base import Media, PermanentSendError
+from gateway.cases import erasure
 from gateway.cases.flows import Intake, delay_text, message_meta, open_or_join, status_label
 from gateway.cases.privacy import public_place
 from gateway.runtime import Runtime
@@ -74,6 +75,7 @@ class ConversationEngine:
             AWAITING_WHAT: self._what_answer,
             AWAITING_WHERE: self._where_answer,
             AWAITING_CONFIRMATION: self._confirmation_answer,
+            erasure.AWAITING_ERASURE: self._erasure,
         }
 
     # -- entry point ---------------------------------------------------------------------------
@@ -103,6 +105,8 @@ class ConversationEngine:
             return self._stop(turn)
         if analysis.intent == "start":
             return self._start(turn)
+        if analysis.intent == "erase":
+            return self._erasure(turn)
         if analysis.urgency == "emergency":
             # The emergency numbers go first, before any question or acknowledgement.
             joiner = " ou le " if language == "fr" else " or "
@@ -319,6 +323,15 @@ class ConversationEngine:
         if contacts.stop(turn.session, turn.identity, "STOP"):
             self._reply(turn, "stopped", purpose="stop_confirmation")
         log.info("identity stopped", extra={"channel": turn.identity.channel})
+
+    def _erasure(self, turn: Turn) -> None:
+        """SUPPRIMER MES DONNÉES asks for a confirmation; OUI erases the person (gateway/cases/erasure.py)."""
+        if turn.analysis.intent == "erase":
+            return self._ask(turn, {"language": turn.language}, erasure.AWAITING_ERASURE, "erase_confirm")
+        if turn.analysis.answer == "yes":
+            return erasure.confirm_and_erase(self.rt, turn.session, turn.identity, language=turn.language)
+        self._reset(turn)
+        self._reply(turn, "erase_cancelled")
 
     def _start(self, turn: Turn) -> None:
         if contacts.resume(turn.session, turn.identity) or turn.unblocked:
