@@ -185,6 +185,9 @@ class PhoneLine:
         choice: str | None = request.digits[:1]
         if not choice and request.speech.strip():
             analysis = self.rt.understander.analyze(request.speech)
+            if analysis.intent == "erase":
+                ring.say.append(self._words("erase_by_sms"))  # erasure is confirmed in writing, by SMS
+                return MENU
             if analysis.category or analysis.address or analysis.urgency == "emergency":
                 # A whole report said at once: no need to go through the menu.
                 return self._idea(session, ring) if analysis.intent == "idea" else self._what(session, ring)

@@ -28,3 +28,12 @@ def test_the_reporter_saying_the_reference_hears_their_own_words(phone, gateway,
     answer = call.say(case.reference)
 
     assert "Jean Dupont" in answer.text
+
+
+def test_a_caller_asking_for_erasure_is_told_to_send_it_by_sms(phone, gateway):
+    call = phone()
+    call.dial()
+    answer = call.say("supprimer mes données")
+
+    assert "par SMS" in answer.text and "supprimer mes données" in answer.text
+    assert "tapez 1" in answer.text  # back at the menu
