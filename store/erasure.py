@@ -67,7 +67,9 @@ def anonymise_contact(session: Session, contact_id: int, *, removed: str, mask: 
             case.address = mask(case.address) if case.address else case.address
             session.add(case)
         for event in session.exec(select(CaseEvent).where(col(CaseEvent.case_id) == case.id)).all():
-            if event.message and event.actor == "resident" and event.message.strip() in bodies:
+            # Their words on a timeline: a message of theirs, or a description made of their messages.
+            if event.message and event.actor == "resident" and (
+                    event.message.strip() in bodies or any(body in event.message for body in bodies if len(body) > 3)):
                 event.message = removed
                 session.add(event)
         erased.cases += 1

@@ -255,12 +255,12 @@ def mask_contacts(text: str) -> str:
     return _PHONE.sub(PHONE, text)
 
 
-def public_place(rt: Runtime, *, address: str | None, territory: str | None) -> str:
+def public_place(rt: Runtime, *, address: str | None, territory: str | None, language: str = "fr") -> str:
     """Where a case is, as its public page says it: the masked address and its commune."""
     communes = {c.code: c.name for c in rt.router.territories.communes()}
     commune = communes.get(territory or "", "")
     if not address:
-        return commune or rt.messages.text("unknown_place", "fr")
+        return commune or rt.messages.text("unknown_place", language)
     shown = mask_personal(address, config_dir=rt.settings.config_dir)
     return shown if not commune or commune in shown else f"{shown}, {commune}"
 

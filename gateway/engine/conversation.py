@@ -313,7 +313,7 @@ class ConversationEngine:
         return self.rt.messages.render(
             "status_line", language, reference=case.reference,
             category=self.rt.category_label(case.category, language),
-            place=public_place(self.rt, address=case.address, territory=case.territory) if public
+            place=public_place(self.rt, address=case.address, territory=case.territory, language=language) if public
             else case.address or self.rt.messages.text("unknown_place", language),
             status=status_label(self.rt, case, language),
         )

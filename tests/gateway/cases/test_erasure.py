@@ -225,3 +225,20 @@ def test_retention_deletes_residents_photos_older_than_the_setting(gateway, work
     with gateway.rt.db.session() as session:
         assert session.exec(select(Attachment)).all() == []
         assert session.exec(select(Case)).one().description == REPORT  # the open case keeps its words
+
+
+def test_a_follower_erasing_loses_their_words_and_subscription_the_reporters_stay(gateway, worker, twilio):
+    gateway.sms("+33698765432", "Nid de poule devant le 14 rue Victor Hugo")
+    worker.run_once()
+    for text in ("Nid de poule énorme devant le 16 rue Victor Hugo, signé Paul Martin", "OUBLIEZ-MOI", "OUI"):
+        gateway.sms(RESIDENT, text)
+        worker.run_once()
+
+    with gateway.rt.db.session() as session:
+        case = session.exec(select(Case)).one()
+        followers = session.exec(select(Follower)).all()
+        words = [e.message for e in session.exec(select(CaseEvent)).all() if e.message]
+    assert case.description == "Nid de poule devant le 14 rue Victor Hugo"
+    assert len(followers) == 1
+    assert [w for w in words if "Paul Martin" in w] == []
+    assert "Paul Martin" not in stored_text(gateway.rt)
