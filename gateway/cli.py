@@ -430,5 +430,41 @@ def user_password(email, password) -> None:
     click.echo(f"{agent.email}: password changed, its sessions ended")
 
 
+@main.group()
+def contact() -> None:
+    """Residents' data: erasure on request."""
+
+
+@contact.command("erase")
+@click.argument("who")
+@click.option("--yes", "confirmed", is_flag=True, help="Confirm the erasure (it cannot be undone).")
+@click.option("--agent", default="cli", show_default=True, help="Who asks, for the audit log.")
+def contact_erase(who: str, confirmed: bool, agent: str) -> None:
+    """Erase a resident named by a phone number, an e-mail address or a Telegram chat id; their cases stay."""
+    from gateway.cases.erasure import erase_person, identities_at
+    from store import agents as agent_store
+
+    rt = _runtime()
+    with rt.db.session() as session:
+        people = sorted({identity.contact_id for identity in identities_at(session, who)})
+        if not people:
+            raise click.ClickException("nobody writes from that address (already erased, or never seen)")
+        if not confirmed:
+            raise click.ClickException("erasing a person cannot be undone: run it again with --yes to confirm")
+        totals = {"identities": 0, "messages": 0, "cases": 0, "photos": 0}
+        for contact_id in people:
+            erased = erase_person(rt, session, contact_id)
+            totals["identities"] += erased.identities
+            totals["messages"] += erased.messages
+            totals["cases"] += erased.cases
+            totals["photos"] += len(erased.photos)
+        # The audit line says that a person was erased and how much, never who.
+        agent_store.audit(session, agent=None, actor=agent, action="contact_erase", via="cli",
+                          identities=totals["identities"], messages=totals["messages"], cases=totals["cases"],
+                          photos=totals["photos"])
+    click.echo("erased: {identities} identities, {messages} messages, {cases} cases kept without their words, "
+               "{photos} photos deleted".format(**totals))
+
+
 if __name__ == "__main__":
     main()

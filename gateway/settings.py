@@ -103,6 +103,8 @@ class Settings(BaseModel):
     open311_rate_limit: str = Field("10/minute;200/day", validation_alias="GUICHET_OPEN311_RATE_LIMIT")
     rate_limit_storage: str = Field("memory://", validation_alias="GUICHET_RATE_LIMIT_STORAGE")
     trusted_proxies: Annotated[int, Field(ge=0, le=10)] = Field(0, validation_alias="GUICHET_TRUSTED_PROXIES")
+    retention_months: Count = Field(24, validation_alias="GUICHET_RETENTION_MONTHS")
+    photo_retention_days: Count = Field(365, validation_alias="GUICHET_PHOTO_RETENTION_DAYS")
     secret_key: str = Field("dev-only-secret", validation_alias="GUICHET_SECRET_KEY")
     open311_api_keys: str = Field("", validation_alias="GUICHET_OPEN311_API_KEYS")
 
@@ -325,6 +327,8 @@ EXPECTED = {
     "GUICHET_RATE_LIMIT_STORAGE": ("memory:// or a redis:// URL (with the redis package installed)",
                                    "redis://127.0.0.1:6379/0"),
     "GUICHET_TRUSTED_PROXIES": ("the number of reverse proxies in front of the gateway (0 to 10)", "1"),
+    "GUICHET_RETENTION_MONTHS": ("a whole number of months, 1 or more", "24"),
+    "GUICHET_PHOTO_RETENTION_DAYS": ("a whole number of days, 1 or more", "365"),
 }
 
 # Secrets whose defaults are published in this repository (settings, demo): a server or worker refuses

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-INTENTS = ("report", "idea", "status", "help", "stop", "start", "greeting", "thanks", "other")
+INTENTS = ("report", "idea", "status", "help", "stop", "start", "erase", "greeting", "thanks", "other")
 URGENCIES = ("normal", "high", "emergency")
 
 

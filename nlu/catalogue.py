@@ -73,6 +73,8 @@ class Intents:
     thanks_strong: tuple[str, ...]  # thanks even when a category is named ("merci pour la réparation")
     greeting: tuple[str, ...]
     courtesy: tuple[str, ...] = ()  # words around a whole-message command ("desabonnement svp")
+    erase: tuple[str, ...] = ()  # whole message: the resident asks for their data to be erased
+    erase_phrases: tuple[str, ...] = ()  # anywhere ("je veux que vous effaciez mes données")
 
 
 @dataclass(frozen=True)
@@ -189,6 +191,8 @@ def _intents(raw: dict) -> Intents:
         thanks_strong=_strings(section("thanks").get("strong"), "intents.thanks.strong"),
         greeting=_strings(section("greeting").get("phrases"), "intents.greeting.phrases"),
         courtesy=_strings(raw.get("courtesy"), "intents.courtesy"),
+        erase=_strings(section("erase").get("exact"), "intents.erase.exact"),
+        erase_phrases=_strings(section("erase").get("phrases"), "intents.erase.phrases"),
     )
 
 

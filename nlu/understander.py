@@ -50,7 +50,8 @@ _MAX_ANSWER_WORDS = 8
 # Intent cues, and the words that say a danger is over or goes on ("il y a eu" is no "il y a"), are matched on
 # their exact words, not on lemmas.
 _SURFACE_KINDS = {
-    "stop", "start", "help", "status", "idea", "idea_weak", "thanks", "thanks_strong", "greeting", "over", "still"
+    "stop", "start", "erase", "help", "status", "idea", "idea_weak", "thanks", "thanks_strong", "greeting", "over",
+    "still",
 }
 # Punctuation that ends a sentence, and that ends a clause within one.
 _SENTENCE_END = frozenset(".!?…")
@@ -176,6 +177,7 @@ class Understander:
                     yield phrase, Tag("rule", f"{r}.{g}")
         intents = cat.intents
         for kind, phrases in (
+            ("erase", intents.erase_phrases),
             ("stop", intents.stop_phrases),
             ("start", intents.start_phrases),
             ("help", intents.help_phrases),
@@ -228,7 +230,8 @@ class Understander:
         for answer, forms in self.catalogue.answers.items():
             for form in forms:
                 whole[whole_message_key(form)] = ("answer", answer)
-        for intent, forms in (("help", intents.help), ("start", intents.start), ("stop", intents.stop)):
+        for intent, forms in (("help", intents.help), ("start", intents.start), ("stop", intents.stop),
+                              ("erase", intents.erase)):
             for form in forms:
                 whole[whole_message_key(form)] = ("intent", intent)
         return whole
@@ -342,7 +345,7 @@ class Understander:
         if not valid:
             mistyped = prefixed_wrong or (any_wrong if mostly_reference or "status" in scores.kinds else None)
         intent = self._intent(scores, has_reference=bool(valid or mistyped), text=text)
-        category = scores.category if intent not in ("stop", "start", "help") else None
+        category = scores.category if intent not in ("stop", "start", "help", "erase") else None
         emergency_numbers = self._numbers(scores.emergencies)
         if emergency_numbers:
             urgency = "emergency"
@@ -546,6 +549,8 @@ class Understander:
     def _intent(self, scores: _Scores, *, has_reference: bool, text: str) -> str:
         kinds = scores.kinds
         question = "?" in text
+        if "erase" in kinds:
+            return "erase"
         if "stop" in kinds:
             return "stop"
         if "start" in kinds:

@@ -112,6 +112,20 @@ def of_contact(session: Session, contact_id: int, *, limit: int = 5) -> list[Cas
     )
 
 
+def is_involved(session: Session, case: Case, contact_id: int | None) -> bool:
+    """Whether a person reported or follows this case (on any of their channels)."""
+    if contact_id is None:
+        return False
+    if case.reporter_id == contact_id:
+        return True
+    return session.exec(
+        select(col(Follower.id))
+        .join(Identity, col(Identity.id) == col(Follower.identity_id))
+        .where(col(Follower.case_id) == case.id, col(Identity.contact_id) == contact_id)
+        .limit(1)
+    ).first() is not None
+
+
 def listing(session: Session, *, status: str | None = None, service: str | None = None,
             category: str | None = None, limit: int = 100) -> list[Case]:
     """Cases for agents, newest first, optionally filtered."""

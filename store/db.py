@@ -18,12 +18,16 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def make_engine(url: str) -> Engine:
-    """An engine tuned for the backend: WAL and immediate transactions on SQLite, a pool on PostgreSQL."""
+    """An engine tuned for the backend: WAL and immediate transactions on SQLite, a pool on PostgreSQL.
+
+    `hide_parameters`: an error's message never carries a statement's values (numbers, messages, e-mails).
+    """
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               hide_parameters=True)
 
         # pysqlite opens transactions lazily and a read that later writes can deadlock
         # with another writer; take the write lock at BEGIN instead (SQLAlchemy's recipe).
@@ -41,7 +45,7 @@ def make_engine(url: str) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, hide_parameters=True)
 
 
 class Database:

@@ -127,6 +127,11 @@ def mark_wired(session: Session, message: OutboxEntry, provider_id: str, status:
     message.updated_at = now
     if RANK.get(message.status, 99) < RANK[status]:
         message.status = status
+    if message.purpose == "erasure":
+        # The last message to an erased person: once the provider has it, their address goes too.
+        identity = session.get(Identity, message.identity_id)
+        if identity is not None:
+            message.to_address = identity.address
     session.add(message)
 
 

@@ -14,7 +14,9 @@ from pathlib import Path
 from sqlmodel import Session
 
 from channels.base import Media, PermanentSendError
+from gateway.cases import erasure
 from gateway.cases.flows import Intake, delay_text, message_meta, open_or_join, status_label
+from gateway.cases.privacy import public_place
 from gateway.engine import limits
 from gateway.runtime import Runtime
 from nlu.analysis import Analysis
@@ -74,6 +76,7 @@ class ConversationEngine:
             AWAITING_WHAT: self._what_answer,
             AWAITING_WHERE: self._where_answer,
             AWAITING_CONFIRMATION: self._confirmation_answer,
+            erasure.AWAITING_ERASURE: self._erasure,
         }
 
     # -- entry point ---------------------------------------------------------------------------
@@ -98,7 +101,9 @@ class ConversationEngine:
         turn = Turn(session, identity, conversation, inbound, analysis, language, unblocked=unblocked)
         self._remember_language(turn)
         # Past a flood limit the message stays stored, unanswered: one notice a day, no case (limits.py).
-        held = limits.check(session, identity, self.rt.settings) if analysis.intent not in ("stop", "start") else None
+        # STOP, START and erasure always go through: a person held by a limit may still leave.
+        exempt = analysis.intent in ("stop", "start", "erase") or conversation.state == erasure.AWAITING_ERASURE
+        held = None if exempt else limits.check(session, identity, self.rt.settings)
         if held is not None:
             return self._reply(turn, "limit_reached") if held.notify else None
         self._keep_photos(turn)
@@ -107,6 +112,8 @@ class ConversationEngine:
             return self._stop(turn)
         if analysis.intent == "start":
             return self._start(turn)
+        if analysis.intent == "erase":
+            return self._erasure(turn)
         if analysis.urgency == "emergency":
             # The emergency numbers go first, before any question or acknowledgement.
             joiner = " ou le " if language == "fr" else " or "
@@ -302,15 +309,19 @@ class ConversationEngine:
             cases = case_store.of_contact(session, turn.identity.contact_id, limit=3)
             if not cases:
                 return self._reply(turn, "status_none")
-        lines = [self._status_line(case, turn.language) for case in cases]
+        # Someone who neither reported nor follows the case gets its public facts, never the reporter's words.
+        lines = [self._status_line(case, turn.language,
+                                   public=not case_store.is_involved(session, case, turn.identity.contact_id))
+                 for case in cases]
         self._send(turn, "\n".join(lines), case=cases[0] if len(cases) == 1 else None)
 
-    def _status_line(self, case: Case, language: str) -> str:
-        """One case's reference, theme, place and status, in the resident's words."""
+    def _status_line(self, case: Case, language: str, *, public: bool = False) -> str:
+        """One case's reference, theme, place and status: in the resident's words, or as its public page says."""
         return self.rt.messages.render(
             "status_line", language, reference=case.reference,
             category=self.rt.category_label(case.category, language),
-            place=case.address or self.rt.messages.text("unknown_place", language),
+            place=public_place(self.rt, address=case.address, territory=case.territory, language=language) if public
+            else case.address or self.rt.messages.text("unknown_place", language),
             status=status_label(self.rt, case, language),
         )
 
@@ -319,6 +330,15 @@ class ConversationEngine:
         if contacts.stop(turn.session, turn.identity, "STOP"):
             self._reply(turn, "stopped", purpose="stop_confirmation")
         log.info("identity stopped", extra={"channel": turn.identity.channel})
+
+    def _erasure(self, turn: Turn) -> None:
+        """SUPPRIMER MES DONNÉES asks for a confirmation; OUI erases the person (gateway/cases/erasure.py)."""
+        if turn.analysis.intent == "erase":
+            return self._ask(turn, {"language": turn.language}, erasure.AWAITING_ERASURE, "erase_confirm")
+        if turn.analysis.answer == "yes":
+            return erasure.confirm_and_erase(self.rt, turn.session, turn.identity, language=turn.language)
+        self._reset(turn)
+        self._reply(turn, "erase_cancelled")
 
     def _start(self, turn: Turn) -> None:
         if contacts.resume(turn.session, turn.identity) or turn.unblocked:

@@ -27,6 +27,7 @@ from channels.twilio_voice import (
     spell_reference,
 )
 from gateway.cases.flows import Intake, delay_text, message_meta, open_or_join, status_label
+from gateway.cases.privacy import public_place
 from gateway.runtime import Runtime
 from nlu.analysis import Analysis
 from nlu.spoken import heard, heard_answer, says
@@ -184,6 +185,9 @@ class PhoneLine:
         choice: str | None = request.digits[:1]
         if not choice and request.speech.strip():
             analysis = self.rt.understander.analyze(request.speech)
+            if analysis.intent == "erase":
+                ring.say.append(self._words("erase_by_sms"))  # erasure is confirmed in writing, by SMS
+                return MENU
             if analysis.category or analysis.address or analysis.urgency == "emergency":
                 # A whole report said at once: no need to go through the menu.
                 return self._idea(session, ring) if analysis.intent == "idea" else self._what(session, ring)
@@ -402,13 +406,20 @@ class PhoneLine:
 
     def _read_reference(self, session: Session, ring: Ring, reference: str) -> str:
         case = case_store.by_reference(session, reference)
-        ring.say.append(self._case_line(case) if case else self._words("reference_unknown"))
+        if case is None:
+            ring.say.append(self._words("reference_unknown"))
+            return MENU
+        # A caller who neither reported nor follows the case hears its public facts, never the reporter's words.
+        caller = self._identity(session, ring) if is_reachable(ring.call.caller) else None
+        public = caller is None or not case_store.is_involved(session, case, caller.contact_id)
+        ring.say.append(self._case_line(case, public=public))
         return MENU
 
-    def _case_line(self, case: Case) -> str:
+    def _case_line(self, case: Case, *, public: bool = False) -> str:
+        place = public_place(self.rt, address=case.address, territory=case.territory) if public else \
+            case.address or self.rt.messages.text("unknown_place", LANGUAGE)
         return self._words("case_line", reference=spell_reference(case.reference),
-                           category=self.rt.category_label(case.category),
-                           place=case.address or self.rt.messages.text("unknown_place", LANGUAGE),
+                           category=self.rt.category_label(case.category), place=place,
                            status=status_label(self.rt, case, LANGUAGE))
 
     def _operator(self, ring: Ring, now: datetime | None = None) -> str:

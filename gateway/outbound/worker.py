@@ -18,6 +18,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from channels.base import OutboundMessage as Outgoing
 from channels.base import PermanentSendError, RetryableSendError
+from gateway.cases.erasure import Retention, apply_retention
 from gateway.cases.flows import escalate_overdue
 from gateway.engine.conversation import ConversationEngine
 from gateway.runtime import Runtime
@@ -132,6 +133,11 @@ class Worker:
         with self.rt.db.session() as session:
             return escalate_overdue(self.rt, session)
 
+    def retain(self, *, now: datetime | None = None) -> Retention:
+        """Apply the retention periods: people of long-closed cases anonymised, old photos deleted."""
+        with self.rt.db.session() as session:
+            return apply_retention(self.rt, session, now=now)
+
     def start(self) -> BackgroundScheduler:
         """Run the jobs in the background with APScheduler; the outbox also wakes on `rt.wakeup`."""
         scheduler = BackgroundScheduler(timezone="UTC")
@@ -140,6 +146,9 @@ class Worker:
         scheduler.add_job(self.reconcile_stale, "interval", seconds=max(5.0, poll), id="reconcile",
                           max_instances=1, coalesce=True)
         scheduler.add_job(self.escalate, "interval", minutes=5, id="escalate", max_instances=1, coalesce=True)
+        # Once a night, in the town's time: any worker may run it, a second one finds nothing left to do.
+        scheduler.add_job(self.retain, "cron", hour=3, minute=30, timezone=self.rt.settings.timezone, id="retention",
+                          max_instances=1, coalesce=True)
         scheduler.start()
         threading.Thread(target=self._wake_loop, args=(scheduler,), daemon=True, name="worker-wakeup").start()
         return scheduler

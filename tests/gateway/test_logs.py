@@ -6,6 +6,8 @@ import logging
 import subprocess
 import sys
 
+import pytest
+
 from gateway.logs import FORMAT, FieldsFormatter
 from tests.conftest import gateway_env
 
@@ -44,3 +46,78 @@ def test_the_gunicorn_web_process_logs_in_the_same_format(rt, tmp_path):
 
     assert done.returncode == 0, done.stderr
     assert [line for line in done.stderr.splitlines() if line.endswith("INFO guichet: ready case=GU-1")]
+
+
+# ---- personal data never reaches the log (issue 10) -----------------------------------------------------------
+
+RESIDENT = "+33612345678"
+BODY = "Nid de poule rue Pasteur, rappelez-moi au 06 12 34 56 78 ou paul.martin@example.org"
+
+
+@pytest.fixture
+def log_output():
+    """What the gateway's own handler (gateway.logs.configure) writes, for every logger."""
+    import io
+
+    from gateway import logs
+
+    stream = io.StringIO()
+    made = logs.handler(stream)
+    root = logging.getLogger()
+    root.addHandler(made)
+    level, root.level = root.level, logging.INFO
+    yield stream
+    root.removeHandler(made)
+    root.setLevel(level)
+
+
+def failing_insert(session, *, sender: str, body: str) -> None:
+    """A real statement that fails (the same provider id twice), with the sender and the body as parameters."""
+    from sqlalchemy import text
+
+    insert = text("INSERT INTO inbound_message (channel, provider_id, sender, recipient, body, automatic, media, raw,"
+                  " status, attempts, next_attempt_at, received_at) VALUES ('sms', 'SMdup', :sender, '', :body,"
+                  " false, '[]', '{}', 'done', 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")
+    session.execute(insert, {"sender": sender, "body": body})
+    session.execute(insert, {"sender": sender, "body": body})
+
+
+def test_a_failing_statement_logged_with_its_traceback_shows_neither_number_nor_body(rt, log_output):
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        with rt.db.session() as session:
+            failing_insert(session, sender=RESIDENT, body=BODY)
+    except IntegrityError:
+        logging.getLogger("gateway.test").exception("statement failed for %s", RESIDENT, extra={"sender": RESIDENT})
+    output = log_output.getvalue()
+
+    assert "statement failed" in output and "IntegrityError" in output
+    assert "SQL parameters hidden" in output
+    assert RESIDENT not in output and RESIDENT[1:] not in output and "06 12 34 56 78" not in output
+    assert "Nid de poule" not in output and "paul.martin" not in output
+
+
+def test_an_inbound_message_that_fails_in_the_worker_leaves_no_number_or_body_in_the_log(gateway, worker, log_output,
+                                                                                         monkeypatch):
+    def fails_on_a_statement(session, message):
+        failing_insert(session, sender=message.sender, body=message.body)
+
+    monkeypatch.setattr(worker.engine, "handle", fails_on_a_statement)
+    response = gateway.sms(RESIDENT, BODY)
+    worker.run_once()
+    output = log_output.getvalue()
+
+    assert response.status_code == 200
+    assert "Traceback" in output or "IntegrityError" in output
+    assert RESIDENT not in output and RESIDENT[1:] not in output and "06 12 34 56 78" not in output
+    assert "Nid de poule" not in output and "paul.martin" not in output
+
+
+def test_the_filter_masks_numbers_and_addresses_in_message_arguments_and_fields(log_output):
+    logging.getLogger("gateway.test").warning("write to %s or %s", "0612345678", "jean@example.fr",
+                                              extra={"to": "+33 6 12 34 56 78", "email": "jean@example.fr"})
+    output = log_output.getvalue()
+
+    assert "write to [téléphone masqué] or [e-mail masqué]" in output
+    assert "0612345678" not in output and "jean@example.fr" not in output and "12 34 56 78" not in output

@@ -56,3 +56,28 @@ def test_names_after_a_civility_or_an_introduction_are_masked(text, expected):
 ])
 def test_ordinary_report_text_is_left_alone(text):
     assert mask_personal(text) == text
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("chez Jean Dupont, sa voiture AB-123-CD, mon mail jean.dupont@gmail.com",
+     f"chez {NAME}, sa voiture {PLATE}, mon mail {EMAIL}"),
+    ("voiture ab 123 cd rue Victor Hugo", f"voiture {PLATE} rue Victor Hugo"),
+    ("épave 1234 AB 49", f"épave {PLATE}"),
+    ("au 6 12 34 56 78", f"au {PHONE}"),
+    ("au zéro six douze trente-quatre cinquante-six soixante-dix-huit", f"au {PHONE}"),
+    ("écrire à paul[at]gmail.com", f"écrire à {EMAIL}"),
+    ("écrire à paul arobase gmail point com", f"écrire à {EMAIL}"),
+    ("mon voisin Pierre Durand", f"mon voisin {NAME}"),
+    ("la famille Girard fait du bruit", f"la famille {NAME} fait du bruit"),
+    ("le Dr Bernard se gare là", f"le Dr {NAME} se gare là"),
+])
+def test_the_formats_issue_10_found_unmasked_are_masked(text, expected):
+    assert mask_personal(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "lampadaire éteint place Jean Jaurès", "tags sur le mur de l'école Jules Ferry", "trou rue du Docteur Schweitzer",
+    "inondation place du Général Leclerc", "un trou avenue Jean Jaurès", "la pierre est tombée sur la route",
+])
+def test_streets_and_landmarks_named_after_people_stay_readable(text):
+    assert mask_personal(text) == text

@@ -39,6 +39,11 @@ SCRIPTS = {
     "where: an e-mail reply in the thread": ["nid de poule", {"text": "Toujours pas réparé", "thread": True}],
     "what: an e-mail reply in the thread": ["il y a un souci", {"text": "Toujours pas réparé", "thread": True}],
     "confirmation: an e-mail reply in the thread": [LOW_CONFIDENCE, {"text": "Et alors ?", "thread": True}],
+    "erased": ["OUBLIEZ-MOI", "oui"],
+    "erasure asked twice, then cancelled": ["SUPPRIMER MES DONNÉES", "SUPPRIMER MES DONNÉES", "non merci"],
+    "what: erasure": ["il y a un souci", "DELETE MY DATA", "non"],
+    "where: erasure": ["nid de poule", "effacer mes données", "non"],
+    "confirmation: erasure": [LOW_CONFIDENCE, "FORGET ME", "non"],
 }
 
 
