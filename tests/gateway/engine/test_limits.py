@@ -144,3 +144,22 @@ def test_a_supervisor_sees_who_was_held_and_lets_them_through(rt, make_runtime, 
     assert lifted.status_code == 200 and "Personne n'a atteint" in lifted.text
     assert "GU-" in to(twilio, FLOODER)[-1]
     assert counted(rt, Case) == 1
+
+
+def test_a_person_held_by_a_limit_can_still_have_their_data_erased(rt, make_runtime, twilio):
+    flood = make_runtime(max_cases_per_hour=1, max_replies_per_hour=2)
+    with serve_app(flood) as gateway:
+        worker = Worker(flood)
+        for i in range(4):
+            gateway.sms(FLOODER, report(i))
+            worker.run_once()
+        held = len(to(twilio, FLOODER))
+        gateway.sms(FLOODER, "SUPPRIMER MES DONNÉES")
+        worker.run_once()
+        gateway.sms(FLOODER, "OUI")
+        worker.run_once()
+
+    answers = to(twilio, FLOODER)
+    assert held == 2  # the first reference, then the notice
+    assert answers[held].startswith(flood.messages.text("erase_confirm")[:30])
+    assert answers[held + 1] == flood.messages.text("erased")
