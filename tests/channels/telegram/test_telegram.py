@@ -14,6 +14,7 @@ from channels.base import (
     Ignored,
     InboundMessage,
     Media,
+    MediaUnavailable,
     OutboundMessage,
     PermanentSendError,
     RetryableSendError,
@@ -244,9 +245,10 @@ def test_a_photo_is_fetched_with_getfile_then_the_file_server(adapter, standin):
     assert (fetched.data, fetched.content_type) == (b"\xff\xd8\xff\xe0 a photo of a pothole", "image/jpeg")
 
 
-def test_an_unknown_file_is_a_permanent_failure(adapter):
-    with pytest.raises(PermanentSendError):
+def test_an_unknown_file_is_a_photo_not_found(adapter):
+    with pytest.raises(MediaUnavailable) as refused:
         adapter.fetch_media(Media(url="no-such-file", content_type="image/jpeg"))
+    assert refused.value.reason == "not_found"
 
 
 def test_get_updates_serves_from_the_offset_and_a_higher_offset_confirms(adapter, standin):
