@@ -28,7 +28,7 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 class MediaPolicy:
     """Where photos may come from, how big and how fast."""
 
-    hosts: tuple[str, ...]  # `host` (on the scheme's default port) or `host:port`
+    hosts: tuple[str, ...]  # `host` (https on port 443: credentials never cross in clear) or `host:port`
     max_bytes: int
     timeout: float
 
@@ -60,7 +60,7 @@ def _matches(entry: str, host: str, port: int | None, scheme: str) -> bool:
     name, _, wanted = entry.rpartition(":") if entry.rsplit(":", 1)[-1].isdigit() else (entry, "", "")
     if wanted:
         return name == host and int(wanted) == port
-    return entry == host and port == DEFAULT_PORTS[scheme]
+    return entry == host and scheme == "https" and port == 443
 
 
 def fetch(url: str, policy: MediaPolicy, *, auth: tuple[str, str] | None = None) -> tuple[bytes, str | None]:
