@@ -1,9 +1,9 @@
 """Fetching a resident's photo from a provider, as an attacker cannot steer it.
 
 A MediaUrl is what the webhook says, so it is not trusted: only the provider's media hosts are asked (a
-setting), the account's credentials go to the host the URL names and to no other (a redirect to another
-host is followed without them, and only to another media host), the body is streamed and cut at a size
-cap, and the whole fetch has a deadline. Anything else is `MediaUnavailable` with its reason.
+setting), the account's credentials go to the provider's API host alone (a MediaUrl elsewhere, or the CDN a
+redirect leads to, is asked without them; a redirect off the media hosts is not followed), the body is
+streamed and cut at a size cap, and the whole fetch has a deadline. Anything else is `MediaUnavailable`.
 """
 
 from __future__ import annotations
@@ -63,10 +63,12 @@ def _matches(entry: str, host: str, port: int | None, scheme: str) -> bool:
     return entry == host and scheme == "https" and port == 443
 
 
-def fetch(url: str, policy: MediaPolicy, *, auth: tuple[str, str] | None = None) -> tuple[bytes, str | None]:
-    """The bytes and Content-Type at `url`, credentials (`auth`) sent to its own host only."""
+def fetch(url: str, policy: MediaPolicy, *, auth: tuple[str, str] | None = None,
+          auth_url: str | None = None) -> tuple[bytes, str | None]:
+    """The bytes and Content-Type at `url`; the credentials (`auth`) go only to the origin of `auth_url`
+    (the provider's API)."""
     deadline = time.monotonic() + policy.timeout
-    origin = _origin(url)
+    origin = _origin(auth_url) if auth_url else None
     with requests.Session() as session:
         session.trust_env = False  # no proxy or .netrc credentials picked up from the environment
         for _ in range(MAX_REDIRECTS + 1):

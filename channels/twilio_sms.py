@@ -79,6 +79,7 @@ class TwilioAccount:
                  media_policy: MediaPolicy | None = None):
         self.credentials = (account_sid, auth_token)
         self.media_policy = media_policy or MediaPolicy.only(api_url)
+        self.api_url = api_url
         self.validator = RequestValidator(auth_token)
         self.public_url = public_url.rstrip("/")
         self.sender = sender
@@ -170,10 +171,10 @@ class TwilioSMS(TwilioAccount):
     def fetch_media(self, media: Media) -> Media:
         """The bytes of a MediaUrl: Twilio asks for the account's credentials, then redirects to its CDN.
 
-        Only from the media hosts, the credentials to Twilio's own host only (channels.media.fetch)."""
+        Only from the media hosts, the credentials to Twilio's API host only (channels.media.fetch)."""
         if media.url is None:
             raise MediaUnavailable("a photo without a MediaUrl cannot be fetched", reason="not_found")
-        data, content_type = fetch(media.url, self.media_policy, auth=self.credentials)
+        data, content_type = fetch(media.url, self.media_policy, auth=self.credentials, auth_url=self.api_url)
         return Media(content_type=media.content_type or content_type, url=media.url, data=data,
                      filename=media.filename)
 

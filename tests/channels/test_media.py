@@ -45,10 +45,17 @@ def test_a_redirect_to_the_cdn_is_followed_without_the_credentials():
     with host("127.0.0.2", lambda path: Response(b"pixels", mimetype="image/jpeg")) as (cdn, at_cdn), \
             host("127.0.0.1", lambda path: Response(status=307, headers={"Location": f"{cdn}/media/1"})) as \
             (api, at_api):
-        data, content_type = fetch(f"{api}/Media/ME1", policy(api, cdn), auth=AUTH)
+        data, content_type = fetch(f"{api}/Media/ME1", policy(api, cdn), auth=AUTH, auth_url=api)
 
     assert (data, content_type) == (b"pixels", "image/jpeg")
     assert at_api[0]["Authorization"].startswith("Basic ")
+    assert "Authorization" not in at_cdn[0]
+
+
+def test_a_media_url_on_a_media_host_other_than_the_api_gets_no_credentials():
+    with host("127.0.0.2", lambda path: Response(b"pixels", mimetype="image/jpeg")) as (cdn, at_cdn):
+        fetch(f"{cdn}/media/1", policy("http://127.0.0.1:9", cdn), auth=AUTH, auth_url="http://127.0.0.1:9")
+
     assert "Authorization" not in at_cdn[0]
 
 
@@ -57,7 +64,7 @@ def test_a_redirect_off_the_media_hosts_is_not_followed():
             host("127.0.0.1", lambda path: Response(status=302, headers={"Location": f"{elsewhere}/metrics"})) as \
             (api, _):
         with pytest.raises(MediaUnavailable) as refused:
-            fetch(f"{api}/Media/ME1", policy(api), auth=AUTH)
+            fetch(f"{api}/Media/ME1", policy(api), auth=AUTH, auth_url=api)
 
     assert (refused.value.reason, seen) == ("foreign_host", [])
 
