@@ -249,12 +249,15 @@ def case_update(reference, status, message, photo, target, agent) -> None:
 
 def _keep_photo(rt, reference: str, path: Path) -> str:
     """Keep the photo as every photo is kept (re-encoded, EXIF dropped); refuse what is not one."""
+    from gateway.cases.photos import public_photo
     from store import files
 
     if not path.is_file():
         raise click.ClickException(f"no photo file {path}")
     try:
-        return str(files.keep_photo(rt.settings.media_dir, path.read_bytes(), prefix="agent").path)
+        kept = files.keep_photo(rt.settings.media_dir, path.read_bytes(), prefix="agent").path
+        public_photo(kept)  # the public's copy, faces and plates blurred
+        return str(kept)
     except files.NotAPhoto as err:
         raise click.ClickException(f"{path} is not a photo Guichet keeps: {err}") from err
 

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from gateway.cases import flows as case_service
 from gateway.cases.agents import ActionError, AgentUser
+from gateway.cases.photos import public_photo
 from gateway.cases.privacy import mask_personal
 from gateway.errors import NotFound
 from gateway.runtime import Runtime
@@ -68,7 +69,9 @@ def act_status(rt: Runtime, session: Session, who: AgentUser, reference: str, *,
     message = (message or "").strip() or None
     path = None
     if photo is not None:
-        path = str(files.keep_clean(rt.settings.media_dir, photo.clean, prefix="agent").path)
+        kept = files.keep_clean(rt.settings.media_dir, photo.clean, prefix="agent").path
+        public_photo(kept)  # the public's copy, faces blurred, made now rather than at the first visitor's request
+        path = str(kept)
     case_service.change_status(rt, session, reference=case.reference, status=status, message=message,
                                photo=path, actor=who.label)
     if photo is not None and path is not None:

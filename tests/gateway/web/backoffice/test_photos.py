@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -46,6 +47,9 @@ def test_the_public_copy_has_the_face_blurred_and_the_agent_sees_the_original(ga
     assert resolve_with_photo(agent, voirie, astronaut_jpeg()).status_code == 200
     with gateway.rt.db.session() as session:
         [kept] = session.exec(select(Attachment).where(Attachment.case_id == voirie.id)).all()
+    original_path = Path(kept.path)
+    # The public's copy is made as the photo is published, not at the first visitor's request.
+    assert original_path.with_name(f"{original_path.stem}.public.jpg").is_file()
 
     tracking = requests.get(f"{gateway.url}/suivi/{voirie.reference}")
     public_url = re.search(r'<img class="fr-responsive-img" src="([^"]+)"', tracking.text).group(1)
