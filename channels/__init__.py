@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from channels.base import ChannelAdapter, ChannelSettings
 from channels.email import from_settings as _email
+from channels.media import MediaPolicy
 from channels.telegram import from_settings as _telegram
 from channels.twilio_sms import TwilioSMS
 from channels.twilio_voice import TwilioVoice
@@ -18,6 +19,7 @@ def _twilio(settings: ChannelSettings) -> dict:
         "auth_token": settings.twilio_auth_token,
         "api_url": settings.twilio_api_url,
         "public_url": settings.public_url,
+        "media_policy": MediaPolicy.from_settings(settings),
     }
 
 

@@ -116,6 +116,18 @@ class ProviderUnavailable(ChannelError):
     """The provider cannot be reached or answered an error: asking again later may work."""
 
 
+class MediaUnavailable(ChannelError):
+    """A resident's photo that cannot be had; `reason` says why (MEDIA_REASONS), for the agents."""
+
+    def __init__(self, message: str, *, reason: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+# Why a photo could not be fetched from its provider.
+MEDIA_REASONS = ("foreign_host", "not_found", "too_big", "timeout", "unreachable")
+
+
 class SendError(ChannelError):
     """A send that did not go through."""
 
@@ -162,6 +174,11 @@ class ChannelSettings:
     telegram_bot_token: str = field(repr=False)
     telegram_webhook_secret: str = field(repr=False)
     telegram_api_url: str
+    # Residents' photos are fetched from these hosts only (`host` or `host:port`), with the account's
+    # credentials only there, up to `media_max_bytes` each and within `media_timeout` seconds.
+    media_hosts: tuple[str, ...]
+    media_max_bytes: int
+    media_timeout: float
     inbox: str
     smtp_relay_url: str = field(repr=False)  # empty: no mail leaves
     email_display_name: str  # the name residents see in the From of our mail
@@ -204,7 +221,8 @@ class ChannelAdapter(Protocol):
         ...
 
     def fetch_media(self, media: Media) -> Media:
-        """The media with its bytes, fetched from the provider with the account's credentials."""
+        """The media with its bytes, fetched from the provider with the account's credentials;
+        MediaUnavailable when it cannot be had."""
         ...
 
     def find_sent(self, message: OutboundMessage, since: datetime) -> str | None:

@@ -472,7 +472,9 @@ def _images(message: EmailMessage) -> tuple[Media, ...]:
 
 
 def _looks_like_image(data: bytes) -> bool:
-    """The first bytes of a JPEG, PNG, GIF, WebP, HEIC/AVIF, TIFF or BMP file."""
+    """The first bytes of a JPEG, PNG, GIF, WebP, HEIC/AVIF, TIFF or BMP file: which parts are meant as photos.
+
+    Only a first sort: what is kept is decided by the gateway, which decodes and re-encodes every photo."""
     return (data.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF8", b"II*\x00", b"MM\x00*", b"BM"))
             or (data[:4] == b"RIFF" and data[8:12] == b"WEBP") or data[4:8] == b"ftyp")
 

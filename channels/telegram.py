@@ -46,12 +46,14 @@ from channels.base import (
     Ignored,
     InboundMessage,
     Media,
+    MediaUnavailable,
     OutboundMessage,
     PermanentSendError,
     ProviderUnavailable,
     RetryableSendError,
     SendResult,
 )
+from channels.media import MediaPolicy
 
 log = logging.getLogger(__name__)
 # httpx logs every request URL at INFO, and a Bot API URL holds the bot token (/bot<token>/sendMessage).
@@ -143,8 +145,10 @@ class Telegram:
     inbound_lifts_block = True  # a message from the resident proves they unblocked the bot
 
     def __init__(self, *, token: str, webhook_secret: str, api_url: str = "https://api.telegram.org",
-                 limiter: SendRateLimiter | None = None, timeout: float = 15.0):
+                 limiter: SendRateLimiter | None = None, timeout: float = 15.0,
+                 media_policy: MediaPolicy | None = None):
         self.token = token
+        self.media_policy = media_policy or MediaPolicy.only(api_url)
         self.webhook_secret = webhook_secret
         self.api_url = api_url.rstrip("/")
         # The bot's id is the part of its token before the colon: public, and the gateway address we store.
@@ -236,22 +240,34 @@ class Telegram:
         return SendResult(provider_id=str(sent.message_id), status="delivered")
 
     def fetch_media(self, media: Media) -> Media:
-        """A photo's bytes: `getFile` gives its path, then the file server gives the bytes (bots: up to 20 MB)."""
+        """A photo's bytes: `getFile` gives its path, then the file server gives the bytes (bots: up to 20 MB).
+
+        The file's URL carries the bot's token, so it is fetched only from a media host; a file past the size
+        cap is not downloaded at all (getFile says its size), and the whole fetch has the policy's deadline."""
 
         file_id = media.url
         if file_id is None:
-            raise PermanentSendError("a photo without a file_id cannot be fetched")
+            raise MediaUnavailable("a photo without a file_id cannot be fetched", reason="not_found")
+        policy = self.media_policy
 
         async def download(bot: Bot) -> tuple[bytes, str | None]:
             file = await bot.get_file(file_id)
-            return bytes(await file.download_as_bytearray()), file.file_path
+            if file.file_size is not None and file.file_size > policy.max_bytes:
+                raise MediaUnavailable(f"a photo of more than {policy.max_bytes} bytes", reason="too_big")
+            if not file.file_path or not policy.allows(file.file_path):
+                raise MediaUnavailable("a Telegram file outside the media hosts", reason="foreign_host")
+            data = bytes(await asyncio.wait_for(file.download_as_bytearray(), timeout=policy.timeout))
+            if len(data) > policy.max_bytes:
+                raise MediaUnavailable(f"a photo of more than {policy.max_bytes} bytes", reason="too_big")
+            return data, file.file_path
 
         try:
             data, path = self._run(download)
         except (BadRequest, TelegramForbidden) as err:
-            raise PermanentSendError(f"Telegram refuses the file: {err.message}", code="400") from err
-        except TelegramError as err:
-            raise RetryableSendError(f"cannot fetch a Telegram file: {type(err).__name__}") from err
+            raise MediaUnavailable(f"Telegram refuses the file: {err.message}", reason="not_found") from err
+        except (TelegramError, TimeoutError) as err:
+            reason = "timeout" if isinstance(err, TimeoutError) else "unreachable"
+            raise MediaUnavailable(f"cannot fetch a Telegram file: {type(err).__name__}", reason=reason) from err
         filename = media.filename or (path.rsplit("/", 1)[-1] if path else None)
         return Media(content_type=media.content_type, url=media.url, data=data, filename=filename)
 
@@ -366,7 +382,7 @@ class Telegram:
 def from_settings(settings: ChannelSettings) -> Telegram:
     """The adapter configured by TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET and TELEGRAM_API_URL."""
     return Telegram(token=settings.telegram_bot_token, webhook_secret=settings.telegram_webhook_secret,
-                    api_url=settings.telegram_api_url)
+                    api_url=settings.telegram_api_url, media_policy=MediaPolicy.from_settings(settings))
 
 
 def _command_text(text: str) -> str:

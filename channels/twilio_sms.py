@@ -18,11 +18,13 @@ from channels.base import (
     Forbidden,
     InboundMessage,
     Media,
+    MediaUnavailable,
     OutboundMessage,
     PermanentSendError,
     RetryableSendError,
     SendResult,
 )
+from channels.media import MediaPolicy, fetch
 from channels.sms import to_gsm7
 
 log = logging.getLogger(__name__)
@@ -73,8 +75,11 @@ def verify_signature(request: Request, validator: RequestValidator, public_url: 
 class TwilioAccount:
     """What every Twilio channel shares: the account's REST client, its webhook signatures, empty TwiML."""
 
-    def __init__(self, *, account_sid: str, auth_token: str, api_url: str, public_url: str, sender: str):
+    def __init__(self, *, account_sid: str, auth_token: str, api_url: str, public_url: str, sender: str,
+                 media_policy: MediaPolicy | None = None):
         self.credentials = (account_sid, auth_token)
+        self.media_policy = media_policy or MediaPolicy.only(api_url)
+        self.api_url = api_url
         self.validator = RequestValidator(auth_token)
         self.public_url = public_url.rstrip("/")
         self.sender = sender
@@ -164,16 +169,14 @@ class TwilioSMS(TwilioAccount):
         return {"body": to_gsm7(message.body)}
 
     def fetch_media(self, media: Media) -> Media:
-        """The bytes of a MediaUrl: Twilio asks for the account's credentials, then redirects to its CDN."""
+        """The bytes of a MediaUrl: Twilio asks for the account's credentials, then redirects to its CDN.
+
+        Only from the media hosts, the credentials to Twilio's API host only (channels.media.fetch)."""
         if media.url is None:
-            raise PermanentSendError("a photo without a MediaUrl cannot be fetched")
-        try:
-            response = requests.get(media.url, auth=self.credentials, timeout=15)
-            response.raise_for_status()
-        except requests.RequestException as err:
-            raise RetryableSendError(f"cannot fetch media: {type(err).__name__}") from err
-        content_type = media.content_type or response.headers.get("Content-Type")
-        return Media(content_type=content_type, url=media.url, data=response.content, filename=media.filename)
+            raise MediaUnavailable("a photo without a MediaUrl cannot be fetched", reason="not_found")
+        data, content_type = fetch(media.url, self.media_policy, auth=self.credentials, auth_url=self.api_url)
+        return Media(content_type=media.content_type or content_type, url=media.url, data=data,
+                     filename=media.filename)
 
     def find_sent(self, message: OutboundMessage, since: datetime) -> str | None:
         """Look for `message` among what Twilio already has (Messages.create has no idempotency key)."""

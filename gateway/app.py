@@ -21,12 +21,13 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.extensions[EXTENSION] = rt
 
     from gateway.inbound import telegram, twilio, voice
-    from gateway.web import api, assets, backoffice, limits, metrics, open311, public
+    from gateway.web import api, assets, backoffice, limits, metrics, open311, public, security
 
     for module in (assets, twilio, telegram, voice, public, backoffice, api, open311):
         app.register_blueprint(module.bp)
     metrics.install(app)
     limits.install(app, rt.settings)
+    security.install(app, rt.settings)
 
     @app.context_processor
     def town():

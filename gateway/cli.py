@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from pathlib import Path
 
@@ -272,13 +271,18 @@ def case_update(reference, status, message, photo, target, agent) -> None:
 
 
 def _keep_photo(rt, reference: str, path: Path) -> str:
+    """Keep the photo as every photo is kept (re-encoded, EXIF dropped); refuse what is not one."""
+    from gateway.cases.photos import public_photo
+    from store import files
+
     if not path.is_file():
         raise click.ClickException(f"no photo file {path}")
-    media = rt.settings.media_dir
-    media.mkdir(parents=True, exist_ok=True)
-    kept = media / f"{reference.upper()}-{path.name}"
-    shutil.copyfile(path, kept)
-    return str(kept)
+    try:
+        kept = files.keep_photo(rt.settings.media_dir, path.read_bytes(), prefix="agent").path
+        public_photo(kept)  # the public's copy, faces and plates blurred
+        return str(kept)
+    except files.NotAPhoto as err:
+        raise click.ClickException(f"{path} is not a photo Guichet keeps: {err}") from err
 
 
 @main.command()

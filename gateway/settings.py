@@ -41,6 +41,12 @@ def parse_quiet_hours(value: str) -> tuple[time, time] | None:
     return start, end
 
 
+# Where residents' photos come from: Twilio's API (a MediaUrl) and the CDN it redirects to, Telegram's files.
+PROVIDER_MEDIA_HOSTS = ("api.twilio.com", "media.twiliocdn.com", "mms.twiliocdn.com", "api.telegram.org")
+# A media host as GUICHET_MEDIA_HOSTS lists it: a name or address, and a port when it is not the default one.
+MEDIA_HOST = re.compile(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?")
+
+
 def _default_database_url() -> str:
     return f"sqlite:///{REPO / 'var' / 'guichet.db'}"
 
@@ -76,6 +82,9 @@ class Settings(BaseModel):
     telegram_bot_token: str = Field("", validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_webhook_secret: str = Field("", validation_alias="TELEGRAM_WEBHOOK_SECRET")
     telegram_api_url: str = Field("https://api.telegram.org", validation_alias="TELEGRAM_API_URL")
+    media_hosts: tuple[str, ...] = Field(PROVIDER_MEDIA_HOSTS, validation_alias="GUICHET_MEDIA_HOSTS")
+    media_max_bytes: Count = Field(10 * 1024 * 1024, validation_alias="GUICHET_MEDIA_MAX_BYTES")
+    media_timeout: Seconds = Field(20.0, validation_alias="GUICHET_MEDIA_TIMEOUT")
     smtp_port: Port = Field(2525, validation_alias="GUICHET_SMTP_PORT")
     inbox: str = Field("guichet@valmont.localhost", validation_alias="GUICHET_INBOX")
     smtp_relay_url: str = Field("", validation_alias="SMTP_RELAY_URL")
@@ -154,6 +163,9 @@ class Settings(BaseModel):
             telegram_bot_token=self.telegram_bot_token,
             telegram_webhook_secret=self.telegram_webhook_secret,
             telegram_api_url=self.telegram_api_url,
+            media_hosts=self.media_hosts,
+            media_max_bytes=self.media_max_bytes,
+            media_timeout=self.media_timeout,
             inbox=self.inbox,
             smtp_relay_url=self.smtp_relay_url,
             email_display_name=f"{self.town_name} – Guichet",
@@ -218,6 +230,15 @@ class Settings(BaseModel):
 
             RelayAddress.from_url(value)
         return value
+
+    @field_validator("media_hosts", mode="before")
+    @classmethod
+    def _media_hosts(cls, value: Any) -> Any:
+        hosts = tuple(h.strip().lower() for h in value.split(",") if h.strip()) if isinstance(value, str) else value
+        for host in hosts or ():
+            if not isinstance(host, str) or not MEDIA_HOST.fullmatch(host):
+                raise ValueError("not a list of hosts")
+        return hosts
 
     @field_validator("quiet_hours", mode="before")
     @classmethod
@@ -302,6 +323,10 @@ EXPECTED = {
     "GUICHET_OFFICE_HOURS": ("days and hours like 'mon-fri 09:00-12:00,13:30-17:00' (or off)",
                              '"mon-fri 09:00-12:00,13:30-17:00"'),
     "TELEGRAM_API_URL": (WEB_ADDRESS, "https://api.telegram.org"),
+    "GUICHET_MEDIA_HOSTS": ("a comma-separated list of hosts (host or host:port)",
+                            "api.twilio.com,media.twiliocdn.com,mms.twiliocdn.com,api.telegram.org"),
+    "GUICHET_MEDIA_MAX_BYTES": ("a whole number of bytes, 1 or more", "10485760"),
+    "GUICHET_MEDIA_TIMEOUT": (SECONDS, "20"),
     "GUICHET_SMTP_PORT": ("a port number (0 to 65535)", "2525"),
     "SMTP_RELAY_URL": ("of the form smtp://user:pass@host:port", "smtp://guichet:password@relay.valmont.fr:587"),
     "GUICHET_QUIET_HOURS": ("a range of hours like 21:00-08:00 (or off)", "21:00-08:00"),

@@ -9,10 +9,12 @@ from store.models import Attachment, Case
 
 
 def keep(session: Session, *, path: str, content_type: str | None, inbound_id: int | None = None,
-         case_id: int | None = None, source: str = "resident", point: tuple[float, float] | None = None) -> int:
-    """Record a kept photo; returns its id."""
+         case_id: int | None = None, source: str = "resident", point: tuple[float, float] | None = None,
+         missing: str | None = None) -> int:
+    """Record a kept photo, or (`missing`, empty `path`) one that could not be had and why; returns its id."""
     attachment = Attachment(path=path, content_type=content_type, inbound_id=inbound_id, case_id=case_id,
-                            source=source, lat=point[0] if point else None, lon=point[1] if point else None)
+                            source=source, lat=point[0] if point else None, lon=point[1] if point else None,
+                            missing=missing)
     session.add(attachment)
     session.flush()
     return key(attachment)

@@ -24,7 +24,8 @@ MAX_ATTEMPTS = 5
 def record(session: Session, received: Received, *, media_dir: Path | None = None) -> int | None:
     """Store a received message in one statement; its id, or None when the provider already sent it (a retry).
 
-    Media whose bytes came with the message (e-mail attachments) are written under `media_dir` first.
+    Media whose bytes came with the message (e-mail attachments) are kept under `media_dir` first, as every
+    photo is (`files.keep_photo`); one that is not a photo is recorded as missing, with the reason.
     """
     now = utcnow()
     values = {
@@ -59,20 +60,27 @@ class KeptMedia:
     url: str | None = None
     path: str | None = None
     filename: str | None = None
+    point: tuple[float, float] | None = None  # the GPS tags of a kept photo, read before they were dropped
+    missing: str | None = None  # why the bytes that came with it were not kept (files.NotAPhoto's reason)
 
 
 def media_of(message: ReceivedMessage) -> list[KeptMedia]:
     """The media of a stored message, typed."""
-    return [KeptMedia(**entry) for entry in message.media or []]
+    return [KeptMedia(**{**entry, "point": tuple(entry["point"]) if entry.get("point") else None})
+            for entry in message.media or []]
 
 
 def _kept(media: Media, media_dir: Path | None) -> KeptMedia:
-    path = None
-    if media.data is not None:
-        if media_dir is None:
-            raise ValueError("media with bytes need a media_dir to be kept")
-        path = str(files.keep(media_dir, media.data, content_type=media.content_type, prefix="inbound"))
-    return KeptMedia(content_type=media.content_type, url=media.url, path=path, filename=media.filename)
+    if media.data is None:
+        return KeptMedia(content_type=media.content_type, url=media.url, filename=media.filename)
+    if media_dir is None:
+        raise ValueError("media with bytes need a media_dir to be kept")
+    try:
+        photo = files.keep_photo(media_dir, media.data, prefix="inbound")
+    except files.NotAPhoto as refused:
+        return KeptMedia(content_type=media.content_type, filename=media.filename, missing=refused.reason)
+    return KeptMedia(content_type=photo.content_type, path=str(photo.path), filename=media.filename,
+                     point=photo.point)
 
 
 def _insert_ignoring_duplicates(session: Session, values: dict):

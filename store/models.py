@@ -204,7 +204,8 @@ class Attachment(SQLModel, table=True):
     inbound_id: int | None = Field(default=None, foreign_key="inbound_message.id", index=True)
     source: str = "resident"  # resident, agent
     content_type: str | None = None
-    path: str  # under GUICHET_MEDIA_DIR
+    path: str  # under GUICHET_MEDIA_DIR; empty for a photo that could not be had
+    missing: str | None = None  # why a resident's photo could not be had (not found, too big, not an image...)
     lat: float | None = None  # GPS tags of the photo, when it has them
     lon: float | None = None
     created_at: datetime = Field(default_factory=utcnow)

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -146,6 +147,7 @@ def base_settings(database_url, twilio, tmp_path_factory) -> Settings:
         secret_key=SECRET_KEY,
         twilio_api_url=twilio.url,
         twilio_sms_from=GATEWAY_NUMBER,
+        media_hosts=(urlsplit(twilio.url).netloc,),  # residents' photos come from the local Twilio only
         quiet_hours=None,
         send_backoff_seconds=0.05,
         send_lease_seconds=30.0,

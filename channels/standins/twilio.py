@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dt_time
 from email.utils import format_datetime, parsedate_to_datetime
@@ -410,10 +410,11 @@ class TwilioStandin(LocalServer):
             self._opted_out: set[str] = set()
             self._callbacks = False
             self._callbacks_delivered = True
-            self._media: dict[str, tuple[bytes, str]] = {}
+            self._media: dict[str, tuple[bytes | Callable[[], Iterable[bytes]], str]] = {}
 
-    def add_media(self, data: bytes, content_type: str = "image/jpeg") -> str:
-        """Hold a resident's photo as Twilio does and return its MediaUrl for an inbound webhook."""
+    def add_media(self, data: bytes | Callable[[], Iterable[bytes]], content_type: str = "image/jpeg") -> str:
+        """Hold a resident's photo as Twilio does and return its MediaUrl for an inbound webhook; `data` may be
+        a function giving chunks, streamed without a Content-Length (a body of any size, never held whole)."""
         message_sid, media_sid = _new_sid("MM"), _new_sid("ME")
         with self._condition:
             self._media[media_sid] = (data, content_type)
@@ -469,7 +470,8 @@ class TwilioStandin(LocalServer):
             found = self._media.get(media_sid)
         if found is None:
             return self._error(self._not_found(request.path))
-        return Response(found[0], mimetype=found[1])
+        body, content_type = found
+        return Response(body() if callable(body) else body, mimetype=content_type)
 
     def _refuse_access(self, account_sid: str) -> tuple[Response, int] | None:
         """Check basic auth and the account in the path; give the error answer if they fail."""

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from gateway.cases import flows as case_service
 from gateway.cases.agents import ActionError, AgentUser
+from gateway.cases.photos import public_photo
 from gateway.cases.privacy import mask_personal
 from gateway.errors import NotFound
 from gateway.runtime import Runtime
@@ -24,24 +25,28 @@ from store.models import Agent, Case
 from store.statuses import TRANSITIONS, ProblemStatus
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
-PHOTO_SIGNATURES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"GIF8": "image/gif",
-                    b"RIFF": "image/webp"}
 
 
 @dataclass(frozen=True)
 class Photo:
-    """A photo an agent uploaded with a status change."""
+    """A photo an agent uploaded with a status change, cleaned as every kept photo is (`files.clean_photo`)."""
 
-    data: bytes
-    content_type: str
+    clean: files.CleanPhoto
 
     @classmethod
     def from_upload(cls, data: bytes) -> Photo | None:
         """The photo, if `data` is a JPEG, PNG, GIF or WebP image within MAX_PHOTO_BYTES; None otherwise."""
-        content_type = next((t for sig, t in PHOTO_SIGNATURES.items() if data.startswith(sig)), None)
-        if content_type is None or len(data) > MAX_PHOTO_BYTES:
+        if len(data) > MAX_PHOTO_BYTES:
             return None
-        return cls(data=data, content_type=content_type)
+        try:
+            return cls(clean=files.clean_photo(data))
+        except files.NotAPhoto:
+            return None
+
+    @property
+    def content_type(self) -> str:
+        """What it was re-encoded as: JPEG, PNG or WebP."""
+        return self.clean.content_type
 
 
 def visible_case(session: Session, who: AgentUser, reference: str, *, lock: bool = False) -> Case:
@@ -64,7 +69,9 @@ def act_status(rt: Runtime, session: Session, who: AgentUser, reference: str, *,
     message = (message or "").strip() or None
     path = None
     if photo is not None:
-        path = str(files.keep(rt.settings.media_dir, photo.data, content_type=photo.content_type, prefix="agent"))
+        kept = files.keep_clean(rt.settings.media_dir, photo.clean, prefix="agent").path
+        public_photo(kept)  # the public's copy, faces blurred, made now rather than at the first visitor's request
+        path = str(kept)
     case_service.change_status(rt, session, reference=case.reference, status=status, message=message,
                                photo=path, actor=who.label)
     if photo is not None and path is not None:

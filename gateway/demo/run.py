@@ -6,6 +6,7 @@ import json
 import logging
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from channels.standins.smtp_relay import SmtpRelayStandin
 from channels.standins.telegram import TelegramStandin
@@ -49,6 +50,7 @@ def demo_settings(*, port: int, smtp_port: int, twilio_url: str, relay_url: str,
         telegram_api_url=telegram_url,
         telegram_bot_token=DEMO_TELEGRAM_TOKEN,
         telegram_webhook_secret=DEMO_TELEGRAM_SECRET,
+        media_hosts=(urlsplit(twilio_url).netloc, urlsplit(telegram_url).netloc),  # photos from the stand-ins only
         quiet_hours=None,
     )
 

@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlmodel import Session
 
-from channels.base import Media, PermanentSendError
 from gateway.cases import erasure
 from gateway.cases.flows import Intake, delay_text, message_meta, open_or_join, status_label
 from gateway.cases.privacy import public_place
 from gateway.engine import limits
+from gateway.engine.photos import keep_photos
 from gateway.runtime import Runtime
 from nlu.analysis import Analysis
-from routing.photos import gps_from_photo
-from store import attachments, contacts, files, outbox
 from store import cases as case_store
+from store import contacts, outbox
 from store import inbound as inbound_store
 from store.clock import utcnow
 from store.models import Case, Contact, Conversation, Identity, ReceivedMessage
@@ -257,37 +255,14 @@ class ConversationEngine:
         self._send(turn, self._status_line(case, turn.language), case=case)
 
     def _keep_photos(self, turn: Turn) -> None:
-        """Keep the photos that came with the message; the first with GPS tags gives the place."""
-        entries = inbound_store.media_of(turn.inbound)
-        if not entries:
+        """Keep the photos that came with the message (or why one could not be had); the first GPS tags give the place."""
+        kept = keep_photos(self.rt, turn.session, turn.inbound, turn.identity.channel)
+        if not kept.attachment_ids:
             return
-        adapter = self.rt.channels.get(turn.identity.channel)
-        kept = []
-        for entry in entries:
-            path, data = entry.path, None
-            if path is None and entry.url and adapter is not None:
-                try:
-                    fetched = adapter.fetch_media(Media(content_type=entry.content_type, url=entry.url))
-                except PermanentSendError:
-                    # A photo the provider will never give (too big, expired): the message still counts.
-                    log.warning("photo could not be fetched", extra={"channel": turn.identity.channel})
-                    continue
-                data = fetched.data
-                if data is None:
-                    continue
-                path = str(files.keep(self.rt.settings.media_dir, data, content_type=fetched.content_type,
-                                      prefix="inbound"))
-            if path is None:
-                continue
-            if data is None:
-                data = Path(path).read_bytes()
-            point = gps_from_photo(data)
-            if point and turn.photo_point is None:
-                turn.photo_point = point
-            kept.append(attachments.keep(turn.session, inbound_id=turn.inbound.id, path=path,
-                                         content_type=entry.content_type, point=point))
+        if turn.photo_point is None:
+            turn.photo_point = kept.point
         turn.conversation.draft = {**turn.conversation.draft,
-                                   "attachments": turn.conversation.draft.get("attachments", []) + kept}
+                                   "attachments": turn.conversation.draft.get("attachments", []) + kept.attachment_ids}
 
     def _with_turn_media(self, turn: Turn, draft: dict) -> dict:
         """The draft with this turn's place and photos (the conversation's draft is reset as cases open)."""

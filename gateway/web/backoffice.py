@@ -41,8 +41,10 @@ from gateway.cases.actions import (
 )
 from gateway.cases.agents import ActionError, AgentUser, add_agent, authenticate, new_token
 from gateway.engine import limits
+from gateway.engine.photos import MISSING_REASONS
 from gateway.errors import GuichetError, NotFound, TooManyRequests
 from gateway.runtime import Runtime, current_runtime
+from gateway.web.security import as_file
 from nlu.analysis import URGENCIES
 from store import agents as agent_store
 from store import attachments
@@ -321,6 +323,7 @@ def case_page(reference: str):
             "messages": agent_store.resident_messages(session, case),
             "timeline": case_store.timeline(session, case),
             "photos": attachments.of_case(session, case),
+            "missing_reasons": MISSING_REASONS,
             "audit": agent_store.audit_log(session, case=case, limit=50),
             "next_statuses": sorted(s for s in TRANSITIONS[case.kind][case.status] if s != ProblemStatus.DUPLICATE),
             "can_merge": ProblemStatus.DUPLICATE in TRANSITIONS[case.kind][case.status],
@@ -397,13 +400,16 @@ def photo(attachment_id: int):
     with rt.db.session() as session:
         attachment = session.get(Attachment, attachment_id)
         case = session.get(Case, attachment.case_id) if attachment and attachment.case_id else None
-        if attachment is None or case is None or not current_user.can_see(case):
+        if attachment is None or case is None or not current_user.can_see(case) or not attachment.path:
             abort(404)
         path = Path(attachment.path)
     media = Path(rt.settings.media_dir).resolve()
     if not path.resolve().is_relative_to(media) or not path.is_file():
         abort(404)
-    return send_file(path, mimetype=attachment.content_type or "application/octet-stream", max_age=0)
+    # The original, for agents only; served so that nothing in it can run, whatever an old file holds.
+    response = send_file(path, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return as_file(response, content_type=attachment.content_type, name=f"photo-{attachment_id}")
 
 
 @bp.get("/journal")

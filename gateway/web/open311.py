@@ -23,19 +23,22 @@ from typing import Any
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, request, send_from_directory
+from flask import Blueprint, Response, request, send_file
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from gateway.cases.flows import Intake, delay_text, open_or_join
+from gateway.cases.photos import public_name, public_photo, published_path
 from gateway.cases.privacy import mask_personal
 from gateway.errors import Forbidden, GuichetError, Invalid, NotFound
 from gateway.runtime import Runtime, current_runtime
+from gateway.web.security import as_file
 from store import cases as case_store
 from store import contacts
 from store import open311 as queries
 from store.clock import utcnow
 from store.db import key
+from store.files import NotAPhoto
 from store.models import Case, CaseEvent
 from store.statuses import OPEN, TRANSITIONS, IdeaStatus, ProblemStatus
 
@@ -242,7 +245,7 @@ def _media_url(rt: Runtime, photo: str | None) -> str | None:
         return None
     if photo.startswith(("http://", "https://")):
         return photo
-    return f"{rt.settings.public_url}{bp.url_prefix}/media/{Path(photo).name}"
+    return f"{rt.settings.public_url}{bp.url_prefix}/media/{public_name(Path(rt.settings.media_dir), photo)}"
 
 
 def _service_group(rt: Runtime, code: str) -> str:
@@ -493,16 +496,21 @@ def request_updates(fmt: str) -> Response:
     ])
 
 
-@bp.get("/media/<name>")
+@bp.get("/media/<path:name>")
 def media(name: str) -> Response:
-    """A photo published on a case's timeline (a resolution photo); nothing else from the media folder."""
+    """A photo published on a case's timeline (a resolution photo), faces and plates blurred; nothing else."""
     rt = current_runtime()
     media_dir = Path(rt.settings.media_dir)
+    path = published_path(media_dir, name)
     with rt.db.session() as session:
-        published = queries.is_public_photo(session, str(media_dir / name))
-    if not published:
+        published = path is not None and queries.is_public_photo(session, str(media_dir / name))
+    if path is None or not published:
         raise NotFound("No such photo.")
-    return send_from_directory(media_dir, name)
+    try:
+        copy, content_type = public_photo(path)
+    except NotAPhoto as err:
+        raise NotFound("No such photo.") from err
+    return as_file(send_file(copy, max_age=3600), content_type=content_type, name=Path(name).stem)
 
 
 @bp.route("/<path:unknown>", methods=["GET", "POST"])

@@ -21,6 +21,7 @@ from flask import Blueprint, Response, jsonify, redirect, render_template, reque
 from shapely.geometry import mapping
 
 from channels.twilio_whatsapp import TwilioWhatsApp
+from gateway.cases.photos import public_name
 from gateway.cases.privacy import mask_personal
 from gateway.runtime import Runtime, current_runtime
 from nlu.references import find_references
@@ -113,7 +114,7 @@ def photo_url(photo: str | None) -> str | None:
         return None
     if photo.startswith(("http://", "https://")):
         return photo
-    return url_for("open311.media", name=Path(photo).name)
+    return url_for("open311.media", name=public_name(Path(current_runtime().settings.media_dir), photo))
 
 
 def site_url(rt: Runtime) -> str:

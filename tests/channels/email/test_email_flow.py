@@ -189,3 +189,28 @@ def test_a_town_reference_prefix_reaches_subjects_and_threads_a_reply_by_its_sub
     assert "Toujours pas réparé, le trou est encore plus gros." in messages
     _, second = relay.wait_for(2)
     assert second["Subject"] == f"[{case.reference}] Votre signalement"
+
+
+def test_an_svg_sent_as_a_photo_is_refused_and_the_report_still_opens(mail_gateway, relay):
+    from email.message import EmailMessage
+
+    from store.models import Attachment
+
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = RESIDENT, INBOX, "Nid de poule"
+    mail["Message-ID"] = "<svg-1@mail.example.org>"
+    mail.set_content("Nid de poule devant le 14 rue Victor Hugo")
+    # Bytes 4 to 8 read `ftyp`, as an HEIC photo's do: the e-mail's first sort takes it for a photo.
+    svg = b"\0\0\0\0ftyp<svg xmlns='http://www.w3.org/2000/svg'><script>alert(document.cookie)</script></svg>"
+    mail.add_attachment(svg, maintype="image", subtype="svg+xml", filename="photo.jpg")
+
+    assert mail_gateway.send(mail.as_bytes())[0] == 250
+    mail_gateway.worker().run_once()
+
+    [case] = cases(mail_gateway.rt)
+    with mail_gateway.rt.db.session() as session:
+        [photo] = session.exec(select(Attachment)).all()
+    assert (photo.case_id, photo.path, photo.missing) == (case.id, "", "format")
+    assert case.reference in relay.wait_for(1)[0].get_content()
+    media = mail_gateway.rt.settings.media_dir
+    assert not media.exists() or [p for p in media.rglob("*") if p.is_file()] == []

@@ -14,11 +14,13 @@ from channels.base import (
     Ignored,
     InboundMessage,
     Media,
+    MediaUnavailable,
     OutboundMessage,
     PermanentSendError,
     RetryableSendError,
     SendResult,
 )
+from channels.media import MediaPolicy
 from channels.standins.telegram import text_update
 from channels.telegram import LOCATION_BUTTON, SECRET_HEADER, SendRateLimiter, Telegram
 from tests.channels.telegram.conftest import SECRET, ManualClock
@@ -244,9 +246,34 @@ def test_a_photo_is_fetched_with_getfile_then_the_file_server(adapter, standin):
     assert (fetched.data, fetched.content_type) == (b"\xff\xd8\xff\xe0 a photo of a pothole", "image/jpeg")
 
 
-def test_an_unknown_file_is_a_permanent_failure(adapter):
-    with pytest.raises(PermanentSendError):
+def test_a_file_over_the_cap_is_not_downloaded(standin):
+    small = Telegram(token=standin.token, webhook_secret=SECRET, api_url=standin.url,
+                     media_policy=MediaPolicy(hosts=MediaPolicy.only(standin.url).hosts, max_bytes=100, timeout=5))
+    [media] = small.parse_update(standin.photo_update(70707070, b"\xff\xd8\xff" + b"x" * 500)).media
+    try:
+        with pytest.raises(MediaUnavailable) as refused:
+            small.fetch_media(media)
+    finally:
+        small.close()
+    assert refused.value.reason == "too_big"
+
+
+def test_a_file_server_off_the_media_hosts_is_not_asked(standin):
+    elsewhere = Telegram(token=standin.token, webhook_secret=SECRET, api_url=standin.url,
+                         media_policy=MediaPolicy(hosts=("api.telegram.org",), max_bytes=10_000, timeout=5))
+    [media] = elsewhere.parse_update(standin.photo_update(70707070, b"\xff\xd8\xff")).media
+    try:
+        with pytest.raises(MediaUnavailable) as refused:
+            elsewhere.fetch_media(media)
+    finally:
+        elsewhere.close()
+    assert refused.value.reason == "foreign_host"
+
+
+def test_an_unknown_file_is_a_photo_not_found(adapter):
+    with pytest.raises(MediaUnavailable) as refused:
         adapter.fetch_media(Media(url="no-such-file", content_type="image/jpeg"))
+    assert refused.value.reason == "not_found"
 
 
 def test_get_updates_serves_from_the_offset_and_a_higher_offset_confirms(adapter, standin):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from PIL import Image
 from sqlmodel import select
 
 from channels.standins.telegram import location_update, start_update, text_update
@@ -16,6 +17,7 @@ from gateway.inbound.telegram import poll
 from store.clock import utcnow
 from store.models import Attachment, Case, Identity, OutboxEntry, ReceivedMessage
 from tests.channels.telegram.conftest import CHAT, SECRET
+from tests.routing.test_photos import jpeg_with_gps
 
 POTHOLE = "Nid de poule devant le 14 rue Victor Hugo"
 VICTOR_HUGO_14 = (47.388, 0.6822)  # 14 rue Victor Hugo, Valmont
@@ -84,14 +86,15 @@ def test_without_a_place_the_bot_asks_where_with_the_share_location_button_then_
 
 
 def test_a_photo_with_its_caption_opens_a_case_that_keeps_the_photo(tg):
-    photo = b"\xff\xd8\xff\xe0" + b"a pothole, 1280x960" * 50
+    photo = jpeg_with_gps(47.388, 0.6822)
     tg.turn(tg.standin.photo_update(CHAT, photo, caption=POTHOLE))
 
     [case] = rows(tg.rt, Case)
     assert case.reference in tg.answers()[0]["text"]
     [attachment] = rows(tg.rt, Attachment)
     assert attachment.case_id == case.id
-    assert Path(attachment.path).read_bytes() == photo
+    with Image.open(Path(attachment.path)) as kept:  # re-encoded: the same picture, its EXIF dropped
+        assert (kept.format, kept.size, dict(kept.getexif())) == ("JPEG", (8, 8), {})
 
 
 def test_start_greets_a_new_resident_with_how_to_report(tg):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -12,9 +13,11 @@ from gateway.cases.flows import change_status, release_time
 from gateway.cli import main
 from gateway.outbound.worker import Worker
 from gateway.settings import parse_quiet_hours
+from store import cases as case_store
 from store.clock import aware
 from store.models import Case, OutboxEntry
 from tests.conftest import PARIS, gateway_env, paris_at
+from tests.images import image_bytes, size_of
 
 RESIDENT, NEIGHBOUR = "+33612345678", "+33698765432"
 SECOND_NUMBER = "+33700000002"
@@ -178,7 +181,7 @@ def test_a_photo_file_is_kept_with_the_status_change(gateway, worker, tmp_path, 
 
     case = open_pothole_with_follower(gateway, worker)
     photo = tmp_path / "rebouche.jpg"
-    photo.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    photo.write_bytes(image_bytes("JPEG", (40, 30), comment=b"a comment that is not kept"))
     env = gateway_env(gateway.rt) | {"GUICHET_MEDIA_DIR": str(tmp_path / "media")}
 
     updated = CliRunner().invoke(main, ["case", "update", case.reference, "--status", "resolved", "--photo", str(photo)],
@@ -186,9 +189,25 @@ def test_a_photo_file_is_kept_with_the_status_change(gateway, worker, tmp_path, 
     shown = json.loads(CliRunner().invoke(main, ["case", "show", case.reference, "--json"], env=env).output)
 
     assert updated.exit_code == 0, updated.output
-    kept = shown["timeline"][-1]["photo"]
-    assert kept == str(tmp_path / "media" / f"{case.reference}-rebouche.jpg")
-    assert (tmp_path / "media" / f"{case.reference}-rebouche.jpg").read_bytes() == photo.read_bytes()
+    kept = Path(shown["timeline"][-1]["photo"])
+    assert kept.parent == tmp_path / "media" / "agent"
+    assert size_of(kept.read_bytes()) == ("JPEG", (40, 30))
+    assert b"a comment that is not kept" not in kept.read_bytes()  # re-encoded, not copied
+
+
+def test_a_file_that_is_not_a_photo_is_refused_by_the_command(gateway, worker, tmp_path):
+    case = open_pothole_with_follower(gateway, worker)
+    page = tmp_path / "rebouche.jpg"
+    page.write_bytes(b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
+    env = gateway_env(gateway.rt) | {"GUICHET_MEDIA_DIR": str(tmp_path / "media")}
+
+    updated = CliRunner().invoke(main, ["case", "update", case.reference, "--status", "resolved", "--photo", str(page)],
+                                 env=env)
+
+    assert updated.exit_code == 1
+    assert "is not a photo Guichet keeps" in updated.output
+    with gateway.rt.db.session() as session:
+        assert case_store.by_reference(session, case.reference).status == "received"
 
 
 @pytest.mark.parametrize(("written", "leaves"), [

@@ -6,6 +6,7 @@ import re
 
 import pytest
 import requests
+from requests.adapters import HTTPAdapter
 from sqlmodel import select
 
 from gateway.cases.agents import add_agent, new_token
@@ -14,7 +15,23 @@ from store.models import Case
 
 PASSWORD = "correct horse battery"
 RESIDENT, NEIGHBOUR, OTHER = "+33612345678", "+33698765432", "+33611112222"
+SECURE = re.compile(r";\s*Secure(?=;|$)", re.IGNORECASE)
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class BehindTheProxy(HTTPAdapter):
+    """The app's public URL is https (its cookies are `Secure`) and tests reach it over http, as a TLS proxy
+    would: the browser on the other side of that proxy sends the cookies back, so the test's browser does too
+    (the `Secure` attribute is read, then dropped before the cookie jar sees it)."""
+
+    def build_response(self, req, resp):
+        headers = resp._original_response.msg
+        cookies = headers.get_all("Set-Cookie") or []
+        self.secure_cookies = getattr(self, "secure_cookies", []) + [c for c in cookies if SECURE.search(c)]
+        del headers["Set-Cookie"]
+        for cookie in cookies:
+            headers["Set-Cookie"] = SECURE.sub("", cookie)
+        return super().build_response(req, resp)
 
 
 class Browser:
@@ -22,6 +39,8 @@ class Browser:
 
     def __init__(self, base: str):
         self.base, self.http = base, requests.Session()
+        self.proxy = BehindTheProxy()
+        self.http.mount("http://", self.proxy)
 
     def get(self, path: str, **kwargs) -> requests.Response:
         return self.http.get(self.base + path, **kwargs)

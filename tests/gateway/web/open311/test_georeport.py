@@ -14,6 +14,7 @@ from sqlmodel import select
 from gateway.cases.flows import change_status
 from gateway.cases.privacy import PHONE, PLATE
 from store.models import Case, Identity
+from tests.images import image_bytes, size_of
 
 RESIDENT = "+33612345678"
 API_KEY = "key-of-the-valmont-app"
@@ -222,8 +223,8 @@ def test_a_resolution_with_a_photo_shows_in_the_request_and_in_the_updates(gatew
     reference = post_request(gateway).json()[0]["service_request_id"]
     photo = gateway.rt.settings.media_dir / f"{reference}-after.jpg"
     photo.parent.mkdir(parents=True, exist_ok=True)
-    photo.write_bytes(b"\xff\xd8\xff\xe0 a jpeg")
-    (gateway.rt.settings.media_dir / "private.jpg").write_bytes(b"\xff\xd8 a resident's photo")
+    photo.write_bytes(image_bytes("JPEG", (40, 30)))
+    (gateway.rt.settings.media_dir / "private.jpg").write_bytes(image_bytes("JPEG", (20, 10)))
     with gateway.rt.db.session() as session:
         change_status(gateway.rt, session, reference=reference, status="in_progress",
                       message="Équipe prévue mardi, contact 06 99 88 77 66")
@@ -234,7 +235,7 @@ def test_a_resolution_with_a_photo_shows_in_the_request_and_in_the_updates(gatew
     assert (case["status"], case["status_notes"]) == ("closed", "Résolu. Rebouché.")
     assert case["media_url"].endswith(f"/open311/v2/media/{reference}-after.jpg")
     served = requests.get(gateway.url + case["media_url"].split(gateway.rt.settings.public_url, 1)[1])
-    assert (served.status_code, served.content) == (200, photo.read_bytes())
+    assert (served.status_code, size_of(served.content)) == (200, ("JPEG", (40, 30)))  # the public copy
     assert requests.get(root(gateway) + "/media/private.jpg").status_code == 404
 
     updates = requests.get(root(gateway) + "/servicerequestupdates.json").json()

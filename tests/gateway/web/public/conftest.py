@@ -12,6 +12,7 @@ from gateway.cases.flows import change_status
 from store import cases as case_store
 from store.clock import aware
 from store.models import Case
+from tests.images import image_bytes
 
 RESIDENT = "+33612345678"
 NEIGHBOUR = "+33698765432"
@@ -62,7 +63,7 @@ def town(gateway, worker) -> Town:
 
     photo = rt.settings.media_dir / f"{parked.reference}-apres.jpg"
     photo.parent.mkdir(parents=True, exist_ok=True)
-    photo.write_bytes(b"\xff\xd8\xff\xe0 the pavement, free again")
+    photo.write_bytes(image_bytes("JPEG", (48, 32), "darkgreen"))
     with rt.db.session() as session:
         change_status(rt, session, reference=pothole.reference, status="validated", message="Rebouchage prévu jeudi.")
         change_status(rt, session, reference=light.reference, status="validated")
