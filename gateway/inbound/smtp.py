@@ -3,6 +3,8 @@
 Replies and their meaning for the sending mail server:
 - `250` once the message is stored (a resend of the same Message-ID is accepted and stored once);
 - `451` when the database is unavailable: the sender keeps the mail and tries again later;
+- `554` for mail the database refuses as it is (it would refuse it at every retry): never a `451` for
+  input that will never pass;
 - `550` for any recipient other than the inbox, `552` for mail over the size limit, `554` for mail
   that cannot be read: the sender's server bounces it to the resident with our explanation.
 Understanding and answers happen in the worker, woken through `rt.wakeup`.
@@ -17,7 +19,7 @@ import threading
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from channels.base import BadPayload
 from channels.email import MAX_MESSAGE_BYTES, Email, smtp_reply_text
@@ -74,9 +76,13 @@ class MailHandler:
         try:
             # The database call blocks: run it beside the event loop so other sessions go on.
             await asyncio.get_running_loop().run_in_executor(None, accept, self.rt, received)
-        except (Unavailable, SQLAlchemyError, OSError):
+        except (Unavailable, OperationalError, OSError):
             log.exception("inbound mail not stored, sender told to retry", extra={"channel": "email"})
             return TRY_LATER
+        except (SQLAlchemyError, ValueError) as err:
+            # The database refuses this mail's content: it would refuse it at every retry, for days.
+            log.exception("inbound mail refused by the database", extra={"channel": "email"})
+            return smtp_reply_text(UNREADABLE.format(reason=type(err).__name__))
         return ACCEPTED
 
     async def handle_exception(self, error: Exception) -> str:
