@@ -47,9 +47,12 @@ class Conflict(GuichetError):
 
 
 class Unavailable(GuichetError):
-    """A part the request needs is down (the database): nothing was done, asking again later may work."""
+    """A part the request needs is down (the database): nothing was done, asking again later may work.
+
+    Every surface answers it with `Retry-After: retry_after` (seconds)."""
 
     status = 503
+    retry_after = 30
 
 
 class ConfigurationError(GuichetError):
