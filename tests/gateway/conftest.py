@@ -16,6 +16,7 @@ from channels.standins.telegram import TelegramStandin, post_update
 from channels.standins.twilio import TwilioStandin
 from channels.telegram import SendRateLimiter, Telegram
 from gateway.inbound.smtp import start_smtp_server
+from gateway.outbound.worker import Worker
 from gateway.runtime import Runtime
 from store.models import OutboxEntry, ReceivedMessage
 from tests.conftest import Gateway, serve_app
@@ -49,7 +50,7 @@ class Front:
     twilio: TwilioStandin
     telegram: TelegramStandin
     relay: SmtpRelayStandin
-    worker: object
+    worker: Worker
 
     @property
     def url(self) -> str:
@@ -66,6 +67,13 @@ class Front:
         """Deliver a raw mail through a real SMTP client; the server's final (code, text)."""
         return send_eml("127.0.0.1", self.smtp_port, raw, mail_from=mail_from, rcpt_to=rcpt_to)
 
+    def settle(self) -> None:
+        """Let the worker handle every stored message and send every answer that is due."""
+        for _ in range(100):
+            if self.worker.run_once() == (0, 0):
+                return
+        raise AssertionError("the worker kept finding work after 100 passes")
+
     def unanswered(self) -> list[tuple[str, str, str]]:
         """Stored messages a person wrote that got no answer out to their provider: (channel, status, why)."""
         with self.rt.db.session() as session:
@@ -79,8 +87,6 @@ class Front:
 @pytest.fixture
 def front(rt, make_runtime, twilio, telegram_api, mail_relay, tmp_path) -> Iterator[Front]:
     """The gateway on clean tables with every channel on: HTTP on a free port, SMTP on another."""
-    from gateway.outbound.worker import Worker
-
     telegram_api.reset()
     mail_relay.reset()
     runtime = make_runtime(telegram_api_url=telegram_api.url, telegram_bot_token=telegram_api.token,

@@ -79,3 +79,13 @@ def test_open311_refuses_a_nul_in_get_and_post_and_coordinates_that_are_no_place
 
     assert [r.status_code for r in answers] == [400] * 6
     assert all(json.loads(r.text)[0]["code"] == 400 for r in answers)
+
+
+def test_an_agents_text_longer_than_any_channel_carries_is_refused_with_422(gateway):
+    token = make_agent(gateway.rt, "voirie@mairie.example", services=("valmont-voirie",), token=True)
+    headers = {"Authorization": f"Bearer {token}"}
+
+    response = requests.post(gateway.url + "/api/v1/cases/GU-0000-0000/messages", json={"text": "x" * 70_000},
+                             headers=headers, timeout=10)
+
+    assert (response.status_code, response.json()["error"]) == (422, "le message dépasse 4000 caractères")
