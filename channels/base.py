@@ -7,11 +7,70 @@ and one `OutboundMessage` into one provider call (`send`). Nothing outside
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
+
+# What no stored text keeps: NUL and the other C0 controls but tab and newline (PostgreSQL refuses NUL in a
+# text, XML 1.0 and most terminals refuse the rest), and lone UTF-16 surrogates (JSON's "\ud800"), which
+# cannot be encoded in UTF-8 at all. An id holding one of them is not one a provider made.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_UNFIT_FOR_ID = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """A resident's words as they may be stored and shown: line ends made `\n`, controls dropped, a lone
+    surrogate replaced by U+FFFD."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _SURROGATES.sub("\ufffd", _CONTROLS.sub("", text))
+
+
+def clean_id(value: str, name: str) -> str:
+    """A provider's id or address as given; `BadPayload` (400) when it holds a control character or a lone
+    surrogate, which no provider puts in one."""
+    if _UNFIT_FOR_ID.search(value):
+        raise BadPayload(f"{name} holds control characters")
+    return value
+
+
+def clean_payload(value: Any) -> Any:
+    """A provider's payload (kept as JSON beside the message) with every string cleaned and numbers that JSON
+    cannot write (NaN, infinities) made null."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {clean_text(str(key)): clean_payload(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean_payload(item) for item in value]
+    return value
+
+
+def whole_number(text: str) -> int | None:
+    """A row id a provider echoes back to us (`?out=42`): ASCII digits that fit a database integer, else None."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        return None
+    return int(text)
+
+
+def point(lat: Any, lon: Any) -> tuple[float, float] | None:
+    """A position from what a provider wrote (numbers, or numbers as text); None unless both are finite WGS84
+    degrees (NaN, infinities and out-of-range values are no place)."""
+    try:
+        latitude, longitude = float(lat), float(lon)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if not (math.isfinite(latitude) and math.isfinite(longitude)):
+        return None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    return latitude, longitude
 
 
 @dataclass(frozen=True)

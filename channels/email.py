@@ -15,7 +15,7 @@ import mimetypes
 import re
 import smtplib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email import policy
 from email.headerregistry import Address
@@ -37,6 +37,9 @@ from channels.base import (
     PermanentSendError,
     RetryableSendError,
     SendResult,
+    clean_id,
+    clean_payload,
+    clean_text,
 )
 
 log = logging.getLogger(__name__)
@@ -170,9 +173,13 @@ class Email:
         if "@" not in address:
             raise BadPayload("the sender is not an e-mail address")
 
+        # A control character in an address or a Message-ID is refused (554); in words it is dropped.
+        clean_id(address, "the sender's address")
         message_id = _first_message_id(_header(message, "Message-ID"))
-        subject = _header(message, "Subject")
-        body = _resident_words(message)
+        if message_id is not None:
+            clean_id(message_id, "the Message-ID")
+        subject = clean_text(_header(message, "Subject"))
+        body = clean_text(_resident_words(message))
         text = _join(_informative_subject(subject, body), body)[:MAX_TEXT_CHARS]
         automatic = self._automatic_reason(message, envelope_sender, address, subject)
         return InboundMessage(
@@ -181,12 +188,13 @@ class Email:
             sender=address.lower(),
             recipient=self.inbox,
             text=text,
-            profile_name=display or None,
-            media=_images(message),
+            profile_name=clean_text(display) or None,
+            media=tuple(replace(image, filename=clean_text(image.filename) if image.filename else None)
+                        for image in _images(message)),
             thread_id=message_id,
             thread_reference=self._thread_reference(message, subject),
             automatic=automatic is not None,
-            raw={
+            raw=clean_payload({
                 "message_id": message_id,
                 "subject": subject,
                 "in_reply_to": _header(message, "In-Reply-To") or None,
@@ -196,7 +204,7 @@ class Email:
                 "rcpt_tos": list(rcpt_tos),
                 "automatic": automatic,
                 "defects": len(message.defects),
-            },
+            }),
         )
 
     def _thread_reference(self, message: Message, subject: str) -> str | None:

@@ -52,6 +52,10 @@ from channels.base import (
     ProviderUnavailable,
     RetryableSendError,
     SendResult,
+    clean_id,
+    clean_payload,
+    clean_text,
+    point,
 )
 from channels.media import MediaPolicy
 
@@ -183,6 +187,8 @@ class Telegram:
             data = json.loads(request.get_data(cache=True))
         except (ValueError, UnicodeDecodeError) as err:
             raise BadPayload("a Telegram update is a JSON object; this body is not valid JSON") from err
+        except RecursionError as err:  # arrays nested a thousand deep: no update Telegram sends
+            raise BadPayload("a Telegram update is not nested this deep") from err
         return self.parse_update(data)
 
     def parse_update(self, data: Any) -> InboundMessage:
@@ -195,35 +201,38 @@ class Telegram:
             raise Ignored(IGNORED_UPDATES.get(kind, f"{kind} updates are not handled"))
         try:
             message = Update.de_json(data, None).message
-        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            if message is None or message.chat is None:
+                raise BadPayload("a Telegram message carries its chat")
+            if message.chat.type != "private":
+                # The bot talks with residents one to one; a share-location button only works in private chats.
+                raise Ignored(f"a message in a {_words(message.chat.type)} chat")
+            text = _command_text(_words(message.text) or _words(message.caption))
+            where = _point(message)
+            if message.venue is not None and not text:
+                text = ", ".join(part for part in (_words(message.venue.title), _words(message.venue.address)) if part)
+            media = _media(message)
+            sender = message.from_user
+            name = clean_text(sender.full_name) if sender is not None and isinstance(sender.first_name, str) else None
+            if not isinstance(message.chat.id, int):
+                raise TypeError("a chat id is a number")
+            chat = str(message.chat.id)
+        except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as err:
+            # PTB builds its objects from whatever came: a number for a text, a list for a chat.
             raise BadPayload(f"malformed Telegram message: {type(err).__name__}") from err
-        if message is None or message.chat is None:
-            raise BadPayload("a Telegram message carries its chat")
-        if message.chat.type != "private":
-            # The bot talks with residents one to one; a share-location button only works in private chats.
-            raise Ignored(f"a message in a {message.chat.type} chat")
-        text = _command_text(message.text or message.caption or "")
-        point = _point(message)
-        if point is None and message.venue is not None:
-            point = (message.venue.location.latitude, message.venue.location.longitude)
-        if message.venue is not None and not text:
-            text = ", ".join(part for part in (message.venue.title, message.venue.address) if part)
-        media = _media(message)
-        if not text and point is None and not media:
+        if not text and where is None and not media:
             content = next((name for name in UNREAD_CONTENTS if getattr(message, name, None)), "unknown")
             raise Ignored(f"a message Guichet cannot read ({content})")
-        sender = message.from_user
         return InboundMessage(
             channel=self.name,
             provider_id=str(data["update_id"]),
-            sender=str(message.chat.id),
+            sender=chat,
             recipient=self.bot_id,
             text=text,
-            lat=point[0] if point else None,
-            lon=point[1] if point else None,
-            profile_name=sender.full_name if sender else None,
+            lat=where[0] if where else None,
+            lon=where[1] if where else None,
+            profile_name=name or None,
             media=media,
-            raw=data,
+            raw=clean_payload(data),
         )
 
     # -- outbound ----------------------------------------------------------------------------------
@@ -396,20 +405,45 @@ def _command_text(text: str) -> str:
     return f"{command} {rest}".strip()
 
 
+def _whole(value: Any) -> int:
+    """A size Telegram gives as a number; TypeError for anything else (a text repeated a billion times)."""
+    if value is None:
+        return 0
+    if not isinstance(value, int):
+        raise TypeError(f"a size holds a {type(value).__name__}")
+    return value
+
+
+def _words(value: Any) -> str:
+    """A text field of a message, cleaned; TypeError when it is not a text (`"text": 12345`)."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise TypeError(f"a text field holds a {type(value).__name__}")
+    return clean_text(value)
+
+
 def _point(message: TelegramMessage) -> tuple[float, float] | None:
-    if message.location is None:
-        return None
-    return message.location.latitude, message.location.longitude
+    """A shared location, or a venue's; numbers written as text are read, a position that is no place
+    (NaN, infinities, out of range) is ignored, so the engine asks "where?"."""
+    for location in (message.location, message.venue.location if message.venue is not None else None):
+        if location is not None:
+            where = point(location.latitude, location.longitude)
+            if where is not None:
+                return where
+    return None
 
 
 def _media(message: TelegramMessage) -> tuple[Media, ...]:
     """The largest size of a photo; an image sent as a file (which keeps its GPS tags, unlike photos)."""
     if message.photo:
-        largest = max(message.photo, key=lambda size: (size.width * size.height, size.file_size or 0))
-        return (Media(url=largest.file_id, content_type="image/jpeg"),)
+        largest = max(message.photo, key=lambda size: (_whole(size.width) * _whole(size.height),
+                                                        _whole(size.file_size)))
+        return (Media(url=clean_id(largest.file_id, "file_id"), content_type="image/jpeg"),)
     document = message.document
-    if document is not None and (document.mime_type or "").startswith("image/"):
-        return (Media(url=document.file_id, content_type=document.mime_type, filename=document.file_name),)
+    if document is not None and isinstance(document.mime_type, str) and document.mime_type.startswith("image/"):
+        return (Media(url=clean_id(document.file_id, "file_id"), content_type=clean_text(document.mime_type),
+                      filename=_words(document.file_name) or None),)
     return ()
 
 

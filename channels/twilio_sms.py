@@ -23,6 +23,10 @@ from channels.base import (
     PermanentSendError,
     RetryableSendError,
     SendResult,
+    clean_id,
+    clean_payload,
+    clean_text,
+    whole_number,
 )
 from channels.media import MediaPolicy, fetch
 from channels.sms import to_gsm7
@@ -107,18 +111,19 @@ class TwilioSMS(TwilioAccount):
         if not sid or not sender:
             raise BadPayload("a Twilio message webhook carries MessageSid and From")
         media = tuple(
-            Media(url=form[f"MediaUrl{i}"], content_type=form.get(f"MediaContentType{i}"))
+            Media(url=clean_id(form[f"MediaUrl{i}"], f"MediaUrl{i}"),
+                  content_type=clean_text(form.get(f"MediaContentType{i}") or "") or None)
             for i in range(_int(form.get("NumMedia")))
             if form.get(f"MediaUrl{i}")
         )
         return InboundMessage(
             channel=self.name,
-            provider_id=sid,
-            sender=self.bare(sender),
-            recipient=self.bare(form.get("To", "")),
-            text=form.get("Body", ""),
+            provider_id=clean_id(sid, "MessageSid"),
+            sender=self.bare(clean_id(sender, "From")),
+            recipient=self.bare(clean_id(form.get("To", ""), "To")),
+            text=clean_text(form.get("Body", "")),
             media=media,
-            raw=form.to_dict(),
+            raw=clean_payload(form.to_dict()),
             **self._extra_fields(form),
         )
 
@@ -139,10 +144,10 @@ class TwilioSMS(TwilioAccount):
             raise BadPayload("a Twilio status callback carries MessageSid and a known MessageStatus")
         outbound = request.args.get("out", "")
         return DeliveryReceipt(
-            provider_id=sid,
+            provider_id=clean_id(sid, "MessageSid"),
             status=status,
-            error_code=form.get("ErrorCode") or None,
-            outbound_id=int(outbound) if outbound.isdigit() else None,
+            error_code=clean_id(form.get("ErrorCode") or "", "ErrorCode") or None,
+            outbound_id=whole_number(outbound),
         )
 
     def send(self, message: OutboundMessage) -> SendResult:

@@ -8,6 +8,7 @@ knows TwiML. Updates to a caller without SMS consent leave as an outbound call r
 from __future__ import annotations
 
 import logging
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,6 +31,10 @@ from channels.base import (
     PermanentSendError,
     RetryableSendError,
     SendResult,
+    clean_id,
+    clean_payload,
+    clean_text,
+    whole_number,
 )
 from channels.twilio_sms import RETRYABLE_CODES, STOPPING_CODES, TwilioAccount
 
@@ -253,29 +258,31 @@ class TwilioVoice(TwilioAccount):
         if not sid:
             raise BadPayload("a Twilio voice webhook carries a CallSid")
         return CallRequest(
-            call_sid=sid,
-            caller=caller,
-            called=form.get("Called") or form.get("To", ""),
-            status=form.get("CallStatus", ""),
-            direction=form.get("Direction", "inbound"),
-            speech=form.get("SpeechResult", ""),
+            call_sid=clean_id(sid, "CallSid"),
+            caller=clean_id(caller, "Caller"),
+            called=clean_id(form.get("Called") or form.get("To", ""), "Called"),
+            status=clean_id(form.get("CallStatus", ""), "CallStatus"),
+            direction=clean_id(form.get("Direction", "inbound"), "Direction"),
+            speech=clean_text(form.get("SpeechResult", "")),
             confidence=_float(form.get("Confidence")),
-            digits=form.get("Digits", "").strip(),
-            recording_url=form.get("RecordingUrl") or None,
-            recording_sid=form.get("RecordingSid") or None,
-            recording_seconds=int(_float(form.get("RecordingDuration")) or 0),
-            dial_status=form.get("DialCallStatus") or None,
-            raw=form.to_dict(),
+            digits=clean_text(form.get("Digits", "")).strip(),
+            recording_url=clean_id(form.get("RecordingUrl") or "", "RecordingUrl") or None,
+            recording_sid=clean_id(form.get("RecordingSid") or "", "RecordingSid") or None,
+            recording_seconds=int(min(_float(form.get("RecordingDuration")) or 0, 86_400)),
+            dial_status=clean_id(form.get("DialCallStatus") or "", "DialCallStatus") or None,
+            raw=clean_payload(form.to_dict()),
         )
 
     def receipt(self, request: Request) -> DeliveryReceipt | None:
         """An outbound call's status callback as a delivery receipt (our outbox id rides in the URL)."""
         status = CALL_RECEIPTS.get(request.form.get("CallStatus", ""))
         outbound = request.args.get("out", "")
-        if status is None or not outbound.isdigit():
+        outbound_id = whole_number(outbound)
+        if status is None or outbound_id is None:
             return None
-        return DeliveryReceipt(provider_id=request.form.get("CallSid", ""), status=status,
-                               error_code=request.form.get("ErrorCode") or None, outbound_id=int(outbound))
+        return DeliveryReceipt(provider_id=clean_id(request.form.get("CallSid", ""), "CallSid"), status=status,
+                               error_code=clean_id(request.form.get("ErrorCode") or "", "ErrorCode") or None,
+                               outbound_id=outbound_id)
 
     # -- TwiML -----------------------------------------------------------------------------------
 
@@ -345,7 +352,9 @@ class TwilioVoice(TwilioAccount):
 
 
 def _float(value: str | None) -> float | None:
+    """A number Twilio writes as text; None for anything else, NaN and infinities included."""
     try:
-        return float(value) if value not in (None, "") else None
+        number = float(value) if value not in (None, "") else None
     except ValueError:
         return None
+    return number if number is not None and math.isfinite(number) else None

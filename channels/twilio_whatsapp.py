@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from channels.base import OutboundMessage, PermanentSendError
+from channels.base import OutboundMessage, PermanentSendError, clean_text, point
 from channels.twilio_sms import TwilioSMS
 
 # A margin under WhatsApp's 24 hours: a message queued at 23:59 may leave a little later.
@@ -40,11 +40,11 @@ class TwilioWhatsApp(TwilioSMS):
 
     def _extra_fields(self, form) -> dict:
         # A location pin has an empty Body and carries Latitude/Longitude (and, for a named place, Label).
-        fields: dict = {"profile_name": form.get("ProfileName") or None}
-        try:
-            fields["lat"], fields["lon"] = float(form["Latitude"]), float(form["Longitude"])
-        except (KeyError, ValueError):
-            pass
+        # A pin that is no place (NaN, infinities, out of range) is ignored: the engine asks "where?".
+        fields: dict = {"profile_name": clean_text(form.get("ProfileName") or "") or None}
+        where = point(form.get("Latitude"), form.get("Longitude"))
+        if where is not None:
+            fields["lat"], fields["lon"] = where
         return fields
 
     def _content(self, message: OutboundMessage) -> dict:

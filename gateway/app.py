@@ -6,8 +6,10 @@ import logging
 
 from flask import Flask, jsonify
 
+from gateway.errors import Unavailable
 from gateway.runtime import EXTENSION, Runtime
 from gateway.settings import Settings
+from store.db import OUTAGE
 
 log = logging.getLogger(__name__)
 
@@ -21,13 +23,17 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.extensions[EXTENSION] = rt
 
     from gateway.inbound import telegram, twilio, voice
-    from gateway.web import api, assets, backoffice, limits, metrics, open311, public, security
+    from gateway.web import api, assets, backoffice, guard, limits, metrics, open311, outage, public, security
 
     for module in (assets, twilio, telegram, voice, public, backoffice, api, open311):
         app.register_blueprint(module.bp)
     metrics.install(app)
     limits.install(app, rt.settings)
     security.install(app, rt.settings)
+    app.before_request(guard.refuse_unreadable_input)
+
+    for error in OUTAGE:  # the database is down: 503 and Retry-After on every route, in its surface's format
+        app.register_error_handler(error, outage.database_unavailable)
 
     @app.context_processor
     def town():
@@ -41,7 +47,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             rt.db.ping()
         except Exception:
             log.exception("health check: database unreachable")
-            return jsonify(status="error", database="unreachable"), 503
+            return jsonify(status="error", database="unreachable"), 503, {"Retry-After": str(Unavailable.retry_after)}
         return jsonify(status="ok", database="ok")
 
     return app

@@ -57,9 +57,12 @@ class TooManyRequests(GuichetError):
 
 
 class Unavailable(GuichetError):
-    """A part the request needs is down (the database): nothing was done, asking again later may work."""
+    """A part the request needs is down (the database): nothing was done, asking again later may work.
+
+    Every surface answers it with `Retry-After: retry_after` (seconds)."""
 
     status = 503
+    retry_after = 30
 
 
 class ConfigurationError(GuichetError):

@@ -95,7 +95,8 @@ class Settings(BaseModel):
     duplicate_radius_m: Annotated[float, Field(ge=0)] = Field(50.0, validation_alias="GUICHET_DUPLICATE_RADIUS_M")
     duplicate_days: Days = Field(90, validation_alias="GUICHET_DUPLICATE_DAYS")
     worker_poll_seconds: Seconds = Field(0.5, validation_alias="GUICHET_WORKER_POLL")
-    send_max_attempts: Count = Field(8, validation_alias="GUICHET_SEND_MAX_ATTEMPTS")
+    send_max_attempts: Count = Field(100, validation_alias="GUICHET_SEND_MAX_ATTEMPTS")
+    send_retry_hours: Annotated[float, Field(gt=0)] = Field(48.0, validation_alias="GUICHET_SEND_RETRY_HOURS")
     send_backoff_seconds: Annotated[float, Field(ge=0)] = Field(5.0, validation_alias="GUICHET_SEND_BACKOFF")
     send_lease_seconds: Seconds = Field(120.0, validation_alias="GUICHET_SEND_LEASE")
     send_concurrency: Count = Field(8, validation_alias="GUICHET_SEND_CONCURRENCY")
@@ -337,7 +338,8 @@ EXPECTED = {
     "GUICHET_DUPLICATE_RADIUS_M": ("a distance in metres", "50"),
     "GUICHET_DUPLICATE_DAYS": (WHOLE_DAYS, "90"),
     "GUICHET_WORKER_POLL": (SECONDS, "0.5"),
-    "GUICHET_SEND_MAX_ATTEMPTS": ("a whole number of attempts, 1 or more", "8"),
+    "GUICHET_SEND_MAX_ATTEMPTS": ("a whole number of attempts, 1 or more", "100"),
+    "GUICHET_SEND_RETRY_HOURS": ("a number of hours, more than 0", "48"),
     "GUICHET_SEND_BACKOFF": (SECONDS, "5"),
     "GUICHET_SEND_LEASE": (SECONDS, "120"),
     "GUICHET_SEND_CONCURRENCY": ("a whole number of provider calls, 1 or more", "8"),

@@ -12,9 +12,14 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# What the database raises when it cannot be reached or opened (refused, dropped, a pool with no connection
+# left, a SQLite file that cannot be opened): the request did nothing, asking again later may work.
+OUTAGE = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout)
 
 
 def make_engine(url: str) -> Engine:

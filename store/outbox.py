@@ -18,6 +18,9 @@ from store.models import DeliveryEvent, Identity, OutboxEntry
 
 RANK = {"queued": 0, "sending": 1, "wired": 2, "sent": 3, "delivered": 4, "read": 5}
 FINAL = {"failed", "undelivered", "canceled"}
+# The longest wait between two attempts of a failing send: a provider back after a day's outage gets the
+# message within the hour.
+MAX_BACKOFF_SECONDS = 3600.0
 # Messages that must go even to a stopped identity: the one STOP confirmation.
 BYPASS_STOP = {"stop_confirmation"}
 
@@ -136,23 +139,37 @@ def mark_wired(session: Session, message: OutboxEntry, provider_id: str, status:
 
 
 def mark_retry(session: Session, message: OutboxEntry, error: str, *, base_delay: float,
-               max_attempts: int, retry_after: float | None = None, deferred: bool = False) -> None:
-    """Back off exponentially (with jitter), or give up after `max_attempts`.
+               max_attempts: int, retry_window: timedelta | None = None, retry_after: float | None = None,
+               deferred: bool = False) -> None:
+    """Back off exponentially (with jitter, at most `MAX_BACKOFF_SECONDS` apart), or give up after
+    `max_attempts` or once the message has been failing for longer than `retry_window`, whichever comes first.
 
-    A `deferred` send (our own rate limit, or the provider's "too many requests") is not a failure:
-    it waits `retry_after` and does not use up an attempt.
+    The window runs from the first failed attempt (kept in `meta["failing_since"]`), not from the queueing: an
+    update held through quiet hours gets the whole window. A `deferred` send (our own rate limit, or the
+    provider's "too many requests") is not a failure: it waits `retry_after` and does not use up an attempt.
     """
     now = utcnow()
     if deferred:
         message.attempts = max(0, message.attempts - 1)
+    else:
+        meta = dict(message.meta or {})
+        meta.setdefault("failing_since", now.isoformat())
+        message.meta = meta  # a new dict: SQLAlchemy sees the JSON column change
     message.last_error, message.updated_at = error[:500], now
-    if message.attempts >= max_attempts:
+    if message.attempts >= max_attempts or (retry_window is not None and now - failing_since(message) > retry_window):
         message.status = "failed"
+        session.add(message)
         return
-    delay = retry_after or min(3600.0, base_delay * 2 ** (message.attempts - 1))
+    delay = retry_after or min(MAX_BACKOFF_SECONDS, base_delay * 2 ** (message.attempts - 1))
     message.status = "queued"
     message.next_attempt_at = now + timedelta(seconds=delay * random.uniform(1.0, 1.25))
     session.add(message)
+
+
+def failing_since(message: OutboxEntry) -> datetime:
+    """When the message's first failed attempt was (now, if it has not failed yet)."""
+    since = (message.meta or {}).get("failing_since")
+    return datetime.fromisoformat(since) if isinstance(since, str) else utcnow()
 
 
 def mark_failed(session: Session, message: OutboxEntry, error: str, code: str | None) -> None:

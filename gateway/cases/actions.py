@@ -25,6 +25,9 @@ from store.models import Agent, Case
 from store.statuses import TRANSITIONS, ProblemStatus
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
+# An agent's message, note or reason: longer than any channel carries (SMS 1,600, Telegram 4,096), and
+# longer texts make the public masking slow.
+MAX_TEXT_CHARS = 4000
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,12 @@ class Photo:
         return self.clean.content_type
 
 
+def _bounded(text: str | None, what: str) -> None:
+    """ActionError (422) for a text longer than MAX_TEXT_CHARS."""
+    if text is not None and len(text) > MAX_TEXT_CHARS:
+        raise ActionError(f"{what} dépasse {MAX_TEXT_CHARS} caractères")
+
+
 def visible_case(session: Session, who: AgentUser, reference: str, *, lock: bool = False) -> Case:
     """The case if the agent may see it; otherwise 404, so that other services' references are not revealed."""
     case = case_store.by_reference(session, reference.strip(), lock=lock)
@@ -60,6 +69,7 @@ def visible_case(session: Session, who: AgentUser, reference: str, *, lock: bool
 def act_status(rt: Runtime, session: Session, who: AgentUser, reference: str, *, status: str,
                message: str | None, photo: Photo | None = None, via: str = "web") -> Case:
     """Change the status with an optional public message and photo; everyone following is told."""
+    _bounded(message, "le message")
     case = visible_case(session, who, reference)
     allowed = TRANSITIONS[case.kind]
     if status not in allowed:
@@ -84,6 +94,7 @@ def act_status(rt: Runtime, session: Session, who: AgentUser, reference: str, *,
 def act_message(rt: Runtime, session: Session, who: AgentUser, reference: str, *, text: str,
                 via: str = "web") -> Case:
     """Write to the reporter on their channel."""
+    _bounded(text, "le message")
     case = visible_case(session, who, reference)
     if not (text or "").strip():
         raise ActionError("le message est vide")
@@ -96,6 +107,7 @@ def act_message(rt: Runtime, session: Session, who: AgentUser, reference: str, *
 def act_reroute(rt: Runtime, session: Session, who: AgentUser, reference: str, *, service: str,
                 reason: str | None = None, via: str = "web") -> Case:
     """Hand the case to another service (the agent may lose sight of it)."""
+    _bounded(reason, "le motif")
     case = visible_case(session, who, reference)
     previous = case.service
     if not service:
@@ -115,6 +127,7 @@ def act_reroute(rt: Runtime, session: Session, who: AgentUser, reference: str, *
 def act_merge(rt: Runtime, session: Session, who: AgentUser, reference: str, *, target: str,
               message: str | None = None, via: str = "web") -> Case:
     """Merge the case into another one (status duplicate); its followers join the other case."""
+    _bounded(message, "le message")
     case = visible_case(session, who, reference)
     if not (target or "").strip():
         raise ActionError("indiquez la référence du dossier qui regroupe celui-ci")
@@ -135,6 +148,7 @@ def act_merge(rt: Runtime, session: Session, who: AgentUser, reference: str, *, 
 def act_note(rt: Runtime, session: Session, who: AgentUser, reference: str, *, text: str,
              via: str = "web") -> Case:
     """An internal note: agents only."""
+    _bounded(text, "la note")
     case = visible_case(session, who, reference)
     if not (text or "").strip():
         raise ActionError("la note est vide")

@@ -66,7 +66,8 @@ def verified(channel: str | Callable[[], str]) -> Callable:
                     return acknowledge(adapter)
                 log.warning("webhook rejected", extra={"channel": adapter.name, "status": err.status,
                                                       "reason": str(err)})
-                return Response(str(err), status=err.status, mimetype="text/plain")
+                headers = {"Retry-After": str(Unavailable.retry_after)} if isinstance(err, Unavailable) else {}
+                return Response(str(err), status=err.status, mimetype="text/plain", headers=headers)
 
         return wrapper
 

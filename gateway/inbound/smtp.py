@@ -3,8 +3,10 @@
 Replies and their meaning for the sending mail server:
 - `250` once the message is stored (a resend of the same Message-ID is accepted and stored once);
 - `451` when the database is unavailable: the sender keeps the mail and tries again later;
+- `554` for mail the database refuses as it is (it would refuse it at every retry): never a `451` for
+  input that will never pass;
 - `550` for any recipient other than the inbox, `552` for mail over the size limit, `554` for mail
-  that cannot be read: the sender's server bounces it to the resident with our explanation.
+  that cannot be read, `500` for a line over 1,000 octets (RFC 5321): the sender's server bounces it to the resident with our explanation.
 Understanding and answers happen in the worker, woken through `rt.wakeup`.
 """
 
@@ -17,7 +19,7 @@ import threading
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from channels.base import BadPayload
 from channels.email import MAX_MESSAGE_BYTES, Email, smtp_reply_text
@@ -33,6 +35,8 @@ TOO_LARGE = ("552 5.3.4 Message trop volumineux (10 Mo au plus) : merci d'envoye
              "photos plus petites. Message too large (10 MB max): please send fewer or smaller photos.")
 UNKNOWN_RECIPIENT = "550 5.1.1 Adresse inconnue ici, ecrivez a {inbox}. No such mailbox, write to {inbox}."
 UNREADABLE = "554 5.6.0 Message illisible, merci de le renvoyer en texte simple. Unreadable message: {reason}."
+TOO_LONG_LINE = ("500 5.5.2 Ligne trop longue (1000 octets au plus) : renvoyez le message depuis un logiciel de "
+                 "messagerie. Line too long (RFC 5321 4.5.3.1.6).")
 TRY_LATER = "451 4.3.0 Service momentanement indisponible, reessayez plus tard. Temporary failure, try again later."
 ACCEPTED = "250 2.0.0 Message recu, merci. Message accepted."
 
@@ -74,9 +78,13 @@ class MailHandler:
         try:
             # The database call blocks: run it beside the event loop so other sessions go on.
             await asyncio.get_running_loop().run_in_executor(None, accept, self.rt, received)
-        except (Unavailable, SQLAlchemyError, OSError):
+        except (Unavailable, OperationalError, OSError):
             log.exception("inbound mail not stored, sender told to retry", extra={"channel": "email"})
             return TRY_LATER
+        except (SQLAlchemyError, ValueError) as err:
+            # The database refuses this mail's content: it would refuse it at every retry, for days.
+            log.exception("inbound mail refused by the database", extra={"channel": "email"})
+            return smtp_reply_text(UNREADABLE.format(reason=type(err).__name__))
         return ACCEPTED
 
     async def handle_exception(self, error: Exception) -> str:
@@ -91,6 +99,8 @@ class _GuichetSMTP(SMTP):
     async def push(self, status):
         if isinstance(status, str) and status.startswith("552 Error"):
             status = TOO_LARGE
+        elif isinstance(status, str) and status.startswith("500 Line too long"):
+            status = TOO_LONG_LINE  # permanent, as RFC 5321 says: the same mail would be refused at every retry
         await super().push(status)
 
 

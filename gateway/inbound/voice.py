@@ -12,7 +12,7 @@ from functools import wraps
 
 from flask import Blueprint, Response, current_app, request
 
-from channels.base import WebhookRejected
+from channels.base import WebhookRejected, whole_number
 from channels.twilio_voice import TwilioVoice
 from gateway.engine.ivr import PhoneLine
 from gateway.inbound.accept import verified
@@ -96,6 +96,5 @@ def voice_status(line: PhoneLine, call):
 
 
 def _turn() -> int | None:
-    value = request.args.get("turn", "")
-    return int(value) if value.isdigit() else None
+    return whole_number(request.args.get("turn", ""))
 

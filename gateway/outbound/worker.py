@@ -91,8 +91,9 @@ class Worker:
             with self.rt.db.session() as session:
                 row = fetch(session, OutboxEntry, row_id, lock=True)
                 outbox.mark_retry(session, row, str(err), base_delay=settings.send_backoff_seconds,
-                                  max_attempts=settings.send_max_attempts, retry_after=err.retry_after,
-                                  deferred=err.retry_after is not None)
+                                  max_attempts=settings.send_max_attempts,
+                                  retry_window=timedelta(hours=settings.send_retry_hours),
+                                  retry_after=err.retry_after, deferred=err.retry_after is not None)
             log.warning("send failed, will retry", extra={"outbound": row_id, "code": err.code})
             return 0
         except PermanentSendError as err:

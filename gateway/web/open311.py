@@ -24,7 +24,6 @@ from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, request, send_file
-from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from gateway.cases.flows import Intake, delay_text, open_or_join
@@ -141,10 +140,10 @@ def _http_error(err: HTTPException) -> Response:
     return _refusal(err.code or 400, err.description or err.name)
 
 
-@bp.errorhandler(SQLAlchemyError)
-def _database_error(err: SQLAlchemyError) -> Response:
-    # The spec's "CRM is down" is a 400 with a description the client shows to its user.
-    log.exception("open311: database error")
+@bp.errorhandler(500)
+def _unexpected(err: HTTPException) -> Response:
+    # What no handler claims (Flask has logged it): the spec's "CRM is down" is a 400 with a description the
+    # client shows to its user. A database outage is the app's 503 with Retry-After (gateway/app.py).
     return _refusal(400, "Le service est momentanément indisponible. Réessayez plus tard.")
 
 

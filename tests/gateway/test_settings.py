@@ -34,7 +34,9 @@ MALFORMED = [
      "GUICHET_WORKER_POLL='abc' is not a number of seconds; write e.g. GUICHET_WORKER_POLL=0.5"),
     ("GUICHET_SEND_MAX_ATTEMPTS", "0",
      "GUICHET_SEND_MAX_ATTEMPTS='0' is not a whole number of attempts, 1 or more; "
-     "write e.g. GUICHET_SEND_MAX_ATTEMPTS=8"),
+     "write e.g. GUICHET_SEND_MAX_ATTEMPTS=100"),
+    ("GUICHET_SEND_RETRY_HOURS", "a day",
+     "GUICHET_SEND_RETRY_HOURS='a day' is not a number of hours, more than 0; write e.g. GUICHET_SEND_RETRY_HOURS=48"),
     ("GUICHET_SEND_BACKOFF", "5s",
      "GUICHET_SEND_BACKOFF='5s' is not a number of seconds; write e.g. GUICHET_SEND_BACKOFF=5"),
     ("GUICHET_SEND_LEASE", "0",
@@ -122,8 +124,8 @@ def test_every_variable_of_the_readme_is_a_setting_with_the_default_it_documents
     assert documented == set(settings_module.FIELDS)
     defaults = Settings.from_env({})
     assert (defaults.port, defaults.smtp_port, defaults.worker_poll_seconds, defaults.send_max_attempts,
-            defaults.send_backoff_seconds, defaults.send_lease_seconds, defaults.send_concurrency) == (
-        8000, 2525, 0.5, 8, 5.0, 120.0, 8)
+            defaults.send_retry_hours, defaults.send_backoff_seconds, defaults.send_lease_seconds,
+            defaults.send_concurrency) == (8000, 2525, 0.5, 100, 48.0, 5.0, 120.0, 8)
     assert (defaults.quiet_hours, defaults.timezone, defaults.geocoder, defaults.voice) == (
         (time(21, 0), time(8, 0)), "Europe/Paris", "gazetteer", "Polly.Lea")
     assert (defaults.public_url, defaults.twilio_api_url, defaults.telegram_api_url) == (
