@@ -45,9 +45,13 @@ def public_name(media_dir: Path, photo: str) -> str:
 
 
 def published_path(media_dir: Path, name: str) -> Path | None:
-    """The kept photo a public address names, if it lies under the media folder."""
+    """The kept photo a public address names, if it lies under the media folder (None for a name no file
+    system takes: too long, a NUL)."""
     path = media_dir / name
-    if ".." in Path(name).parts or not path.resolve().is_relative_to(media_dir.resolve()) or not path.is_file():
+    try:
+        if ".." in Path(name).parts or not path.resolve().is_relative_to(media_dir.resolve()) or not path.is_file():
+            return None
+    except (OSError, ValueError):
         return None
     return path
 

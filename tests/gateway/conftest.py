@@ -91,7 +91,13 @@ def front(rt, make_runtime, twilio, telegram_api, mail_relay, tmp_path) -> Itera
     mail_relay.reset()
     runtime = make_runtime(telegram_api_url=telegram_api.url, telegram_bot_token=telegram_api.token,
                            telegram_webhook_secret=TELEGRAM_SECRET, smtp_relay_url=mail_relay.url, inbox=INBOX,
-                           media_dir=tmp_path / "media")
+                           media_dir=tmp_path / "media",
+                           # Thousands of inputs from one address and a few senders: what is tried here is
+                           # bad input, not floods (tests/gateway/engine/test_limits.py, test_rate_limits.py).
+                           open311_rate_limit="100000/minute", api_rate_limit="100000/minute",
+                           form_rate_limit="100000/minute", login_rate_limit="100000/minute",
+                           max_cases_per_hour=100000, max_cases_per_day=100000,
+                           max_replies_per_hour=100000, max_replies_per_day=100000)
     # No per-chat gap: the tests write from many chats and want every answer at once.
     adapter = Telegram(token=telegram_api.token, webhook_secret=TELEGRAM_SECRET, api_url=telegram_api.url,
                        limiter=SendRateLimiter(per_chat_interval=0.0, per_second=10_000))
