@@ -11,9 +11,10 @@ Webhooks are not limited here: the providers post from few addresses; floods per
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, make_response, render_template, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import TooManyRequests
@@ -28,7 +29,9 @@ def install(app: Flask, settings: Settings) -> Limiter:
     """Put the limits on `app`'s routes; one limiter (and, in memory, one count) per app."""
     if settings.trusted_proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)  # type: ignore[method-assign]
-    limiter = Limiter(get_remote_address, app=app, storage_uri=settings.rate_limit_storage, headers_enabled=True,
+    # Rate headers only on a 429 (below): the library would put its Retry-After on every answer of a limited
+    # route, a 200 or the outage's 503 (whose own Retry-After it would overwrite).
+    limiter = Limiter(get_remote_address, app=app, storage_uri=settings.rate_limit_storage, headers_enabled=False,
                       strategy="moving-window", swallow_errors=True, in_memory_fallback_enabled=True)
     routes = (
         ("backoffice.login", settings.login_rate_limit, ["POST"]),
@@ -51,7 +54,13 @@ def install(app: Flask, settings: Settings) -> Limiter:
         """A page of the site or the back office past its limit; the API's JSON problem, Open311's error list."""
         log.warning("rate limit reached", extra={"path": request.path})
         if request.blueprint in own_format:
-            return own_format[request.blueprint](err)
-        return render_template("too_many.html", back_office=request.blueprint == "backoffice"), 429
+            response = make_response(own_format[request.blueprint](err))
+        else:
+            response = make_response(render_template("too_many.html", back_office=request.blueprint == "backoffice"),
+                                     429)
+        breached = limiter.current_limit
+        wait = int(breached.reset_at - time.time()) if breached is not None else 60
+        response.headers["Retry-After"] = str(max(1, wait))
+        return response
 
     return limiter
