@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -47,14 +48,7 @@ class Services:
         """Read services.yaml; ValueError naming the file and the problem when it is malformed."""
         path = Path(config_dir) / SERVICES_FILE
         try:
-            entries = (yaml.safe_load(path.read_text(encoding="utf-8")) or {})["services"]
-        except yaml.MarkedYAMLError as err:
-            mark = err.problem_mark
-            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            raise ValueError(f"{path} is not valid YAML{where}: {err.problem}; check the quotes and the indentation "
-                             "there") from err
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
-            raise ValueError(f"cannot read {path}: {err}") from err
+            entries = (read_yaml(path) or {})["services"]
         except (KeyError, TypeError) as err:
             raise ValueError(f"{path} lists no `services:`; see config/README.md") from err
         services = []
@@ -97,3 +91,16 @@ class Services:
         if fallback is None:
             raise LookupError(f"no service takes '{FALLBACK_CATEGORY}' in {territory.commune_code}; add one to {SERVICES_FILE}.")
         return fallback
+
+
+def read_yaml(path: Path) -> Any:
+    """A file of the town's config as YAML; ValueError naming the file, and the line and column of a syntax error."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ValueError(f"{path} is not valid YAML{where}: {err.problem}; check the quotes and the indentation "
+                         "there") from err
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raise ValueError(f"cannot read {path}: {err}") from err

@@ -6,7 +6,7 @@ from pathlib import Path
 from string import Formatter
 from typing import Any
 
-import yaml
+from routing.services import read_yaml
 
 LANGUAGES = ("fr", "en")
 # The phone line's section: spoken by text-to-speech, never sent by SMS, so it has no SMS cost.
@@ -87,15 +87,7 @@ def _placeholders(template: str) -> set[str]:
 
 def _read(path: Path) -> dict[str, Any]:
     """A templates file; ValueError naming the file, the line and the problem when it is not YAML mapping keys to texts."""
-    try:
-        templates = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ValueError(f"{path} is not valid YAML{where}: {err.problem}; check the quotes and the indentation "
-                         "there") from err
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
-        raise ValueError(f"cannot read {path}: {err}") from err
+    templates = read_yaml(path)
     if not isinstance(templates, dict):
         raise ValueError(f"{path} must map template names to texts (`welcome: \"Bonjour…\"`)")
     return templates
