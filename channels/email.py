@@ -469,22 +469,16 @@ def _images(message: EmailMessage) -> tuple[Media, ...]:
         try:
             data = part.get_payload(decode=True)
         except Exception:
-            continue
-        if not isinstance(data, bytes) or not _looks_like_image(data):
-            continue  # broken base64, or a program named .jpg
+            data = None
+        if not isinstance(data, bytes):
+            data = b""  # broken base64: passed on, so that agents read "photo non récupérée" rather than nothing
+        # Whatever a part labelled image/* holds is passed on: the gateway decodes and re-encodes every photo,
+        # and one it cannot read (an SVG, a page, a program named .jpg) is kept as a line saying why.
         content_id = _header(part, "Content-ID").strip("<>")
         if content_id and content_id in html_cids and len(data) < SIGNATURE_IMAGE_BYTES:
             continue
         found.append(Media(content_type=content_type, data=data, filename=filename))
     return tuple(found)
-
-
-def _looks_like_image(data: bytes) -> bool:
-    """The first bytes of a JPEG, PNG, GIF, WebP, HEIC/AVIF, TIFF or BMP file: which parts are meant as photos.
-
-    Only a first sort: what is kept is decided by the gateway, which decodes and re-encodes every photo."""
-    return (data.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF8", b"II*\x00", b"MM\x00*", b"BM"))
-            or (data[:4] == b"RIFF" and data[8:12] == b"WEBP") or data[4:8] == b"ftyp")
 
 
 def _filename(part: Message) -> str | None:

@@ -288,9 +288,15 @@ class Settings(BaseModel):
 
     def published_secrets(self) -> list[str]:
         """One sentence per secret still at a value published in this repository (empty when none is)."""
-        return [f"{variable} is the repository's published default, which anyone can use to {harm}: set your own, "
-                f"e.g. {variable}=$(python -c \"import secrets; print(secrets.token_urlsafe(32))\")"
-                for name, (_, variable, harm) in PUBLISHED_SECRETS.items() if self.is_published(name)]
+        recipe = "$(python -c \"import secrets; print(secrets.token_urlsafe(32))\")"
+        published = [f"{variable} is the repository's published default, which anyone can use to {harm}: set your "
+                     f"own, e.g. {variable}={recipe}"
+                     for name, (_, variable, harm) in PUBLISHED_SECRETS.items() if self.is_published(name)]
+        # The session key is ours alone to choose: a short one is guessed (the providers' tokens are theirs).
+        short = [] if self.is_published("secret_key") or len(self.secret_key) >= MIN_SECRET_KEY_CHARS else [
+            f"GUICHET_SECRET_KEY is {len(self.secret_key)} characters long, which can be guessed: use "
+            f"{MIN_SECRET_KEY_CHARS} or more, e.g. GUICHET_SECRET_KEY={recipe}"]
+        return published + short
 
     def refuse_published_secrets(self) -> None:
         """Stop a server or worker that would run with a published secret (ConfigurationError naming each)."""
@@ -360,6 +366,7 @@ EXPECTED = {
 
 # Secrets whose defaults are published in this repository (settings, demo): a server or worker refuses
 # them at start-up; `guichet demo` and the tests set their own. Field -> (published values, variable, what it opens).
+MIN_SECRET_KEY_CHARS = 16
 PUBLISHED_SECRETS = {
     "secret_key": (("dev-only-secret",), "GUICHET_SECRET_KEY", "forge a back-office session"),
     "twilio_auth_token": (("local-demo-token", "demo-auth-token"), "TWILIO_AUTH_TOKEN",

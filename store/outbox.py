@@ -21,8 +21,9 @@ FINAL = {"failed", "undelivered", "canceled"}
 # The longest wait between two attempts of a failing send: a provider back after a day's outage gets the
 # message within the hour.
 MAX_BACKOFF_SECONDS = 3600.0
-# Messages that must go even to a stopped identity: the one STOP confirmation.
-BYPASS_STOP = {"stop_confirmation"}
+# Messages that must go even to a stopped identity: the one STOP confirmation, and the answers to a person
+# asking for their data to be erased (the question, the cancellation, the farewell).
+BYPASS_STOP = {"stop_confirmation", "erasure"}
 
 
 def enqueue(

@@ -12,6 +12,7 @@ tests/gateway/cases/fixtures/personal_data.tsv is the labelled corpus; bench/mas
 from __future__ import annotations
 
 import functools
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -139,7 +140,7 @@ class PersonalData:
         places = load_catalogue(config_dir).places
         self._place_words = {_fold(w) for w in (*places.street_types, *places.named_landmarks,
                                                 *places.standalone_landmarks) if " " not in w}
-        names = {_fold(n) for n in (*landmarks, *streets) if n}
+        names = {_fold(n) for n in (*landmarks, *streets, *_territory_names(config_dir)) if n}
         # A street's name without its type ("Victor Hugo" of "Rue Victor Hugo") is a place too.
         names |= {bare for n in names if (bare := n.split(" ", 1)[-1]) != n and " " in bare}
         names = {n for n in names if len(n) > 3}
@@ -204,8 +205,9 @@ class PersonalData:
             if not words or any(w[0].islower() for w in words[:1]) or \
                     all(w.lower() in _NOT_NAMES or w.lower() in self._place_words for w in words):
                 continue
-            if start == 0 and len(words) == 1 and words[0].lower() not in _FIRST_NAMES:
-                continue  # "Lampadaire éteint…": a capital because the sentence starts there
+            sentence_start = start == 0 or text[:start].rstrip(" \t").endswith(("\n", ".", "!", "?", ":"))
+            if sentence_start and len(words) == 1 and words[0].lower() not in _FIRST_NAMES:
+                continue  # "Lampadaire éteint…", "Objet\nNid de poule…": a capital because a sentence starts there
             found.append(Found(start, end, "name"))
         return found
 
@@ -230,6 +232,16 @@ _PLACE_LINKS = {"de", "du", "des", "d", "la", "l", "le", "les", "general", "mare
                 "dr", "professeur", "abbe", "saint", "sainte", "st", "ste", "commandant", "colonel", "capitaine",
                 "lieutenant", "amiral", "pere", "mere", "soeur", "frere", "mgr", "monseigneur", "maitre", "madame",
                 "monsieur", "pasteur", "chanoine", "jean", "pierre", "marie", "jeanne"}
+
+
+def _territory_names(config_dir: Path) -> list[str]:
+    """The communes and districts of the town's territories.geojson ("Valmont", "Les Tilleuls"): places, not people."""
+    path = Path(config_dir) / "territories.geojson"
+    try:
+        features = json.loads(path.read_text(encoding="utf-8")).get("features", [])
+    except (OSError, ValueError):
+        return []
+    return [str(f.get("properties", {}).get("name") or "") for f in features if isinstance(f, dict)]
 
 
 @functools.cache

@@ -52,10 +52,11 @@ class Turn:
 
     @property
     def point(self) -> tuple[float, float] | None:
-        """A position shared with the message (WhatsApp or Telegram location, else a photo's GPS tags)."""
+        """A position shared with the message (WhatsApp or Telegram location), else a photo's GPS tags when the
+        text names no place: a camera's fix may be old or far (taken elsewhere, sent later), the words are not."""
         if self.inbound.lat is not None and self.inbound.lon is not None:
             return self.inbound.lat, self.inbound.lon
-        return self.photo_point
+        return None if self.analysis.address else self.photo_point
 
     @property
     def thread_id(self) -> str | None:
@@ -308,12 +309,14 @@ class ConversationEngine:
 
     def _erasure(self, turn: Turn) -> None:
         """SUPPRIMER MES DONNÉES asks for a confirmation; OUI erases the person (gateway/cases/erasure.py)."""
+        # Answered even after STOP (purpose "erasure" bypasses it): the person asks, and may ask to leave.
         if turn.analysis.intent == "erase":
-            return self._ask(turn, {"language": turn.language}, erasure.AWAITING_ERASURE, "erase_confirm")
+            return self._ask(turn, {"language": turn.language}, erasure.AWAITING_ERASURE, "erase_confirm",
+                             purpose="erasure")
         if turn.analysis.answer == "yes":
             return erasure.confirm_and_erase(self.rt, turn.session, turn.identity, language=turn.language)
         self._reset(turn)
-        self._reply(turn, "erase_cancelled")
+        self._reply(turn, "erase_cancelled", purpose="erasure")
 
     def _start(self, turn: Turn) -> None:
         if contacts.resume(turn.session, turn.identity) or turn.unblocked:
@@ -322,11 +325,12 @@ class ConversationEngine:
 
     # -- plumbing --------------------------------------------------------------------------------
 
-    def _ask(self, turn: Turn, draft: dict, state: str, key: str, *, ask_location: bool = False, **values) -> None:
+    def _ask(self, turn: Turn, draft: dict, state: str, key: str, *, ask_location: bool = False,
+             purpose: str = "reply", **values) -> None:
         turn.conversation.state, turn.conversation.draft = state, draft
         turn.conversation.updated_at = utcnow()
         turn.session.add(turn.conversation)
-        self._reply(turn, key, ask_location=ask_location, **values)
+        self._reply(turn, key, ask_location=ask_location, purpose=purpose, **values)
 
     def _reset(self, turn: Turn) -> None:
         turn.conversation.state, turn.conversation.draft = IDLE, {"language": turn.language, "attachments": []}

@@ -23,7 +23,7 @@ from gateway.cases.flows import escalate_overdue
 from gateway.engine.conversation import ConversationEngine
 from gateway.runtime import Runtime
 from store import contacts, inbound, outbox
-from store.db import fetch, key
+from store.db import OUTAGE, fetch, key
 from store.models import Identity, OutboxEntry
 
 log = logging.getLogger(__name__)
@@ -37,11 +37,26 @@ class Worker:
         self.engine = ConversationEngine(rt)
         self._lock = threading.Lock()  # one pass at a time within a process
         self._senders = ThreadPoolExecutor(max_workers=rt.settings.send_concurrency, thread_name_prefix="send")
+        self._database_down = False  # an outage is logged once when it starts and once when it ends
 
     def run_once(self, *, now: datetime | None = None) -> tuple[int, int]:
         """Handle every pending inbound message, then send what is due (at `now`); returns (handled, sent)."""
         with self._lock:
             return self.handle_inbound(), self.send_due(now=now)
+
+    def scheduled_pass(self) -> None:
+        """`run_once` as the scheduler runs it twice a second: a database outage is one warning when it starts
+        and one line when it ends, not a traceback every pass."""
+        try:
+            self.run_once()
+        except OUTAGE as err:
+            if not self._database_down:
+                log.warning("database unavailable: the worker waits for it", extra={"error": type(err).__name__})
+            self._database_down = True
+            return
+        if self._database_down:
+            log.warning("database available again: the worker goes on")
+        self._database_down = False
 
     def handle_inbound(self, limit: int = 500) -> int:
         """Hand pending inbound messages to the conversation engine, each in its own transaction."""
@@ -143,7 +158,7 @@ class Worker:
         """Run the jobs in the background with APScheduler; the outbox also wakes on `rt.wakeup`."""
         scheduler = BackgroundScheduler(timezone="UTC")
         poll = self.rt.settings.worker_poll_seconds
-        scheduler.add_job(self.run_once, "interval", seconds=poll, id="deliver", max_instances=1, coalesce=True)
+        scheduler.add_job(self.scheduled_pass, "interval", seconds=poll, id="deliver", max_instances=1, coalesce=True)
         scheduler.add_job(self.reconcile_stale, "interval", seconds=max(5.0, poll), id="reconcile",
                           max_instances=1, coalesce=True)
         scheduler.add_job(self.escalate, "interval", minutes=5, id="escalate", max_instances=1, coalesce=True)
@@ -160,7 +175,7 @@ class Worker:
             if self.rt.wakeup.wait(timeout=1.0):
                 self.rt.wakeup.clear()
                 try:
-                    self.run_once()
+                    self.scheduled_pass()
                 except Exception:
                     log.exception("worker pass failed")
 

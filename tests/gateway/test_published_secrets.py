@@ -48,11 +48,11 @@ def test_both_published_secrets_are_named_one_sentence_each(rt, monkeypatch):
 
 
 def test_the_demos_published_tokens_are_refused_outside_the_demo_too():
-    settings = Settings.from_env({"GUICHET_SECRET_KEY": "a-real-one", "TWILIO_AUTH_TOKEN": "demo-auth-token",
+    settings = Settings.from_env({"GUICHET_SECRET_KEY": "a-real-one-of-some-length", "TWILIO_AUTH_TOKEN": "demo-auth-token",
                                   "TELEGRAM_WEBHOOK_SECRET": "demo-telegram-secret"})
     assert [sentence.split(" ")[0] for sentence in settings.published_secrets()] == [
         "TWILIO_AUTH_TOKEN", "TELEGRAM_WEBHOOK_SECRET"]
-    assert Settings.from_env({"GUICHET_SECRET_KEY": "a", "TWILIO_AUTH_TOKEN": "b"}).published_secrets() == []
+    assert Settings.from_env({"GUICHET_SECRET_KEY": "a" * 16, "TWILIO_AUTH_TOKEN": "b"}).published_secrets() == []
 
 
 def test_gunicorns_entry_point_refuses_the_published_secrets(rt):
@@ -80,3 +80,13 @@ def test_the_demo_signs_its_sessions_with_a_key_of_its_own(monkeypatch, tmp_path
 
     assert not settings[0].is_published("secret_key")
     assert settings[0].secret_key != settings[1].secret_key
+
+
+def test_a_session_key_short_enough_to_guess_is_refused(rt, monkeypatch):
+    monkeypatch.delenv("GUICHET_SECRET_KEY", raising=False)
+    result = CliRunner().invoke(main, ["serve"], env={**published(rt), "GUICHET_SECRET_KEY": "x"})
+
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"Error: GUICHET_SECRET_KEY is 1 characters long, which can be guessed: use 16 or more, "
+        f"e.g. GUICHET_SECRET_KEY{HOW}"]

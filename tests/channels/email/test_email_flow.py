@@ -214,3 +214,24 @@ def test_an_svg_sent_as_a_photo_is_refused_and_the_report_still_opens(mail_gatew
     assert case.reference in relay.wait_for(1)[0].get_content()
     media = mail_gateway.rt.settings.media_dir
     assert not media.exists() or [p for p in media.rglob("*") if p.is_file()] == []
+
+
+def test_an_html_page_labelled_as_a_png_is_a_line_agents_read(mail_gateway, relay):
+    from email.message import EmailMessage
+
+    from store.models import Attachment
+
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = RESIDENT, INBOX, "Nid de poule"
+    mail["Message-ID"] = "<html-png-1@mail.example.org>"
+    mail.set_content("Nid de poule devant le 14 rue Victor Hugo")
+    mail.add_attachment(b"<html><script>alert(1)</script></html>", maintype="image", subtype="png",
+                        filename="photo.png")
+    assert mail_gateway.send(mail.as_bytes())[0] == 250
+    mail_gateway.worker().run_once()
+
+    [case] = cases(mail_gateway.rt)
+    with mail_gateway.rt.db.session() as session:
+        [photo] = session.exec(select(Attachment)).all()
+    assert (photo.case_id, photo.path, photo.missing) == (case.id, "", "format")
+    assert case.reference in relay.wait_for(1)[0].get_content()

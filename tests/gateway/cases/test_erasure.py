@@ -121,6 +121,18 @@ def test_after_erasure_the_number_is_a_stranger(gateway, worker, twilio):
     assert case.reference in answer and "Dupont" not in answer and "06 12" not in answer
 
 
+def test_a_person_who_sent_stop_can_still_ask_for_erasure_and_is_answered(gateway, worker, twilio):
+    case, photo = report_with_a_photo(gateway, worker, twilio)
+    for text in ("STOP", "SUPPRIMER MES DONNÉES", "OUI"):
+        gateway.sms(RESIDENT, text)
+        worker.run_once()
+
+    said = answers(twilio)
+    assert said[-2].startswith("Vous demandez l'effacement de vos données")
+    assert said[-1] == gateway.rt.messages.text("erased")
+    assert not photo.exists() and "Dupont" not in stored_text(gateway.rt)
+
+
 def test_anything_but_yes_cancels_and_keeps_everything(gateway, worker, twilio):
     case, photo = report_with_a_photo(gateway, worker, twilio)
     for text in ("OUBLIEZ-MOI", "non"):

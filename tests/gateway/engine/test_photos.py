@@ -170,3 +170,19 @@ def test_what_is_not_an_image_is_refused_and_the_case_opens(gateway, worker, twi
     assert (status, missing) == ("done", ["format"])
     assert reference in reply
     assert body not in [path.read_bytes() for path in gateway.rt.settings.media_dir.rglob("*") if path.is_file()]
+
+
+def test_a_photo_taken_elsewhere_does_not_move_a_report_whose_text_names_its_place(gateway, worker, twilio):
+    from tests.routing.test_photos import jpeg_with_gps
+
+    paris = jpeg_with_gps(48.8566, 2.3522)  # a camera's fix from another day, another town
+    send_photo(gateway, twilio.add_media(paris), body="Arbre tombé devant le 14 rue Victor Hugo")
+    worker.run_once()
+
+    status, missing, reference, reply = outcome(gateway, twilio)
+    with gateway.rt.db.session() as session:
+        case = session.exec(select(Case)).one()
+    assert (status, missing) == ("done", ["kept"])
+    assert reference in reply and "hors de" not in reply
+    assert (case.territory, case.address) == ("valmont", "14 Rue Victor Hugo, Valmont")
+    assert abs(case.lat - 48.8566) > 1  # placed by its words, not by the photo
