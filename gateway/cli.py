@@ -187,15 +187,20 @@ def analyze(text: str | None, eval_file: Path | None) -> None:
 def case(demo: bool, state: Path | None) -> None:
     """Cases, for agents at the command line."""
     if demo:
-        import os
+        _use_the_demos_database(state)
 
-        from gateway.demo import DEMO_STATE
 
-        state = state or DEMO_STATE
-        if not state.exists():
-            raise click.ClickException(f"no demo has run here ({state} is missing): start it with `make run`")
-        # The demo keeps its own SQLite file; the case commands below read DATABASE_URL like every process.
-        os.environ["DATABASE_URL"] = json.loads(state.read_text())["database"]
+def _use_the_demos_database(state: Path | None) -> None:
+    """Point DATABASE_URL at the running demo's SQLite file (`--demo` of the agents' commands)."""
+    import os
+
+    from gateway.demo import DEMO_STATE
+
+    state = state or DEMO_STATE
+    if not state.exists():
+        raise click.ClickException(f"no demo has run here ({state} is missing): start it with `make run`")
+    # The demo keeps its own SQLite file; the commands below read DATABASE_URL like every process.
+    os.environ["DATABASE_URL"] = json.loads(state.read_text())["database"]
 
 
 @case.command("list")
@@ -435,8 +440,13 @@ def user_password(email, password) -> None:
 
 
 @main.group()
-def contact() -> None:
+@click.option("--demo", is_flag=True, help="Act on the running demo's database instead of DATABASE_URL's.")
+@click.option("--state", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The demo's state file (default var/demo.json), with --demo.")
+def contact(demo: bool, state: Path | None) -> None:
     """Residents' data: erasure on request."""
+    if demo:
+        _use_the_demos_database(state)
 
 
 @contact.command("erase")
@@ -449,6 +459,7 @@ def contact_erase(who: str, confirmed: bool, agent: str) -> None:
     from store import agents as agent_store
 
     rt = _runtime()
+    _migrated(rt)
     with rt.db.session() as session:
         people = sorted({identity.contact_id for identity in identities_at(session, who)})
         if not people:

@@ -34,4 +34,9 @@ def database_unavailable(err: Exception):
         return answer
     if request.path.startswith(PLAIN_TEXT):
         return Response("storage unavailable", status=503, mimetype="text/plain", headers=retry)
+    if request.path.endswith((".json", ".geojson")):  # the map's and the statistics' data, read by scripts
+        return Response('{"error": "storage unavailable; try again later", "status": 503}', status=503,
+                        mimetype="application/json", headers=retry)
+    if request.path.endswith(".atom"):  # a feed reader keeps its last copy and asks again
+        return Response("storage unavailable", status=503, mimetype="text/plain", headers=retry)
     return render_template("unavailable.html"), 503, retry

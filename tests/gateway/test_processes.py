@@ -150,3 +150,23 @@ def test_a_worker_or_mail_server_on_a_database_without_its_migrations_says_what_
     assert (result.exit_code, result.output.strip().splitlines()[-1]) == (
         1, "Error: the database at DATABASE_URL lacks migrations: run `guichet db upgrade` "
            "(or start `guichet serve`, which applies them) first")
+
+
+def test_erasing_on_a_database_without_its_migrations_says_what_to_run(rt, tmp_path):
+    env = {**gateway_env(rt), "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}
+
+    result = CliRunner().invoke(main, ["contact", "erase", "+33612345678", "--yes"], env=env)
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.strip().splitlines()[-1].startswith("Error: the database at DATABASE_URL lacks migrations")
+
+
+def test_contact_commands_read_the_demos_database_with_demo(rt, tmp_path):
+    state = tmp_path / "demo.json"
+    state.write_text(json.dumps({"database": rt.settings.database_url}))
+
+    result = CliRunner().invoke(main, ["contact", "--demo", "--state", str(state), "erase", "+33600000999", "--yes"],
+                                env=gateway_env(rt))
+
+    assert (result.exit_code, result.output.strip()) == (
+        1, "Error: nobody writes from that address (already erased, or never seen)")
