@@ -50,19 +50,24 @@ def identity_for(session: Session, *, channel: str, address: str, gateway_addres
 
 
 def _create_identity(session: Session, *, channel: str, address: str, phone: str | None) -> Identity:
-    # Two first messages from one number can arrive together: a savepoint lets the
-    # loser of the race read the winner's row instead of failing.
-    try:
-        with session.begin_nested():
-            contact = _contact_for_phone(session, phone)
-            identity = Identity(contact_id=key(contact), channel=channel, address=address)
-            session.add(identity)
-            session.flush()
-            return identity
-    except IntegrityError:
-        return session.exec(
-            select(Identity).where(col(Identity.channel) == channel, col(Identity.address) == address)
-        ).one()
+    # Two first messages from one number can arrive together, on one channel or on two (SMS and WhatsApp):
+    # a savepoint lets the loser of the race read the winner's identity, or join the contact it created.
+    for _ in range(3):
+        try:
+            with session.begin_nested():
+                contact = _contact_for_phone(session, phone)
+                identity = Identity(contact_id=key(contact), channel=channel, address=address)
+                session.add(identity)
+                session.flush()
+                return identity
+        except IntegrityError:
+            identity = session.exec(
+                select(Identity).where(col(Identity.channel) == channel, col(Identity.address) == address)
+            ).first()
+            if identity is not None:
+                return identity
+            # The other message created the contact (the same phone) on another channel: join it next time round.
+    raise RuntimeError(f"no identity could be created for a {channel} address after three tries")
 
 
 def _contact_for_phone(session: Session, phone: str | None) -> Contact:
