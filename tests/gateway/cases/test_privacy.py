@@ -84,3 +84,9 @@ def test_the_formats_issue_10_found_unmasked_are_masked(text, expected):
 ])
 def test_streets_and_landmarks_named_after_people_stay_readable(text):
     assert mask_personal(text) == text
+
+
+def test_a_public_text_is_cut_so_a_huge_word_mailed_in_costs_no_more_than_a_report():
+    shown = mask_personal("a" * 70_000 + " appelez le 06 12 34 56 78")
+
+    assert len(shown) < 2100 and shown.endswith(" […]") and "06 12" not in shown
