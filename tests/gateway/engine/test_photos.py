@@ -3,19 +3,16 @@ opens, the resident is answered, and the photo is kept as a line saying why (wha
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
-from flask import Flask, request
 from sqlmodel import select
-from werkzeug.serving import make_server
 
 from channels.standins.twilio import inbound_whatsapp_params
 from gateway.outbound.worker import Worker
 from store.models import Attachment, Case, ReceivedMessage
+from tests.channels.test_media import host
 from tests.conftest import ACCOUNT_SID, GATEWAY_NUMBER, serve_app
 from tests.gateway.test_processes import free_port
 from tests.images import image_bytes, png_bomb
@@ -43,26 +40,9 @@ def outcome(gateway, twilio) -> tuple[str, list[str], str | None, str]:
     return status, missing, reference, reply
 
 
-@contextmanager
-def recording_server(host: str) -> Iterator[tuple[str, list[dict]]]:
-    """Another service on `host` that records every request it gets (its headers)."""
-    seen: list[dict] = []
-    app = Flask(__name__)
-
-    @app.route("/", defaults={"path": ""})
-    @app.route("/<path:path>")
-    def anything(path: str):
-        seen.append(dict(request.headers))
-        return image_bytes("JPEG"), 200, {"Content-Type": "image/jpeg"}
-
-    server = make_server(host, 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://{host}:{server.server_port}", seen
-    finally:
-        server.shutdown()
-        thread.join()
+def recording_server(address: str):
+    """Another service on `address` that records every request it gets (its headers) and answers a photo."""
+    return host(address, lambda path: (image_bytes("JPEG"), 200, {"Content-Type": "image/jpeg"}))
 
 
 def test_a_photo_is_kept_re_encoded_and_answers_where(gateway, worker, twilio):
