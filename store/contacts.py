@@ -61,11 +61,11 @@ def _create_identity(session: Session, *, channel: str, address: str, phone: str
                 session.flush()
                 return identity
         except IntegrityError:
-            identity = session.exec(
+            winner = session.exec(
                 select(Identity).where(col(Identity.channel) == channel, col(Identity.address) == address)
             ).first()
-            if identity is not None:
-                return identity
+            if winner is not None:
+                return winner
             # The other message created the contact (the same phone) on another channel: join it next time round.
     raise RuntimeError(f"no identity could be created for a {channel} address after three tries")
 
