@@ -140,12 +140,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--config-dir", type=Path, default=CONFIG_DIR)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    standin = GeocoderStandin(args.config_dir, port=args.port, host=args.host).start()
-    print(f"Geocoder stand-in (BAN and Nominatim) at {standin.url}; Ctrl-C to stop", flush=True)
-    try:
-        standin.join()
-    except KeyboardInterrupt:
-        standin.stop()
+    GeocoderStandin(args.config_dir, port=args.port, host=args.host).serve_in_foreground(
+        "Geocoder stand-in (BAN and Nominatim)")
 
 
 if __name__ == "__main__":

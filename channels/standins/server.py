@@ -56,6 +56,15 @@ class LocalServer:
             while self._thread.is_alive():
                 self._thread.join(timeout=0.5)
 
+    def serve_in_foreground(self, what: str) -> None:
+        """The command line's mode: start, say where and what (`what`), serve until Ctrl-C."""
+        self.start()
+        print(f"{what} at {self.url}; Ctrl-C to stop", flush=True)
+        try:
+            self.join()
+        except KeyboardInterrupt:
+            self.stop()
+
     def __enter__(self) -> Self:
         return self.start()
 

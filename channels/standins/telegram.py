@@ -400,12 +400,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     standin = TelegramStandin(args.token, port=args.port, host=args.host)
-    standin.start()
-    print(f"Telegram stand-in at {standin.url} (bot {standin.bot_id}); Ctrl-C to stop", flush=True)
-    try:
-        standin.join()
-    except KeyboardInterrupt:
-        standin.stop()
+    standin.serve_in_foreground(f"Telegram stand-in (bot {standin.bot_id})")
 
 
 if __name__ == "__main__":

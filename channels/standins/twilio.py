@@ -791,12 +791,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     standin = TwilioStandin(args.account_sid, args.auth_token, port=args.port, host=args.host)
     standin.callbacks(enabled=args.callbacks)
-    standin.start()
-    print(f"Twilio stand-in at {standin.url} (account {args.account_sid}); Ctrl-C to stop", flush=True)
-    try:
-        standin.join()
-    except KeyboardInterrupt:
-        standin.stop()
+    standin.serve_in_foreground(f"Twilio stand-in (account {args.account_sid})")
 
 
 if __name__ == "__main__":
