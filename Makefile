@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 STAMP := $(VENV)/.installed
+# Test processes (pytest-xdist): each has its own database, stand-ins and media directory. 1 runs in-process.
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/pytest -n $(TEST_WORKERS)
 
 .PHONY: install run serve test test-sqlite test-postgres test-clock lint bench clean
 
@@ -26,16 +29,16 @@ serve: install
 test: install lint test-sqlite test-postgres
 
 test-sqlite: install
-	GUICHET_TEST_DATABASE=sqlite $(BIN)/pytest
+	GUICHET_TEST_DATABASE=sqlite $(PYTEST)
 
 test-postgres: install
-	GUICHET_TEST_DATABASE=$(PG_TEST_URL) $(BIN)/pytest
+	GUICHET_TEST_DATABASE=$(PG_TEST_URL) $(PYTEST)
 
 # The SQLite suite with the present moved (GUICHET_TEST_CLOCK, ticking); tests that start other processes
 # or a browser keep the real clock and are left out.
 TEST_CLOCK ?= 2027-10-31T02:50:00+02:00
 test-clock: install
-	GUICHET_TEST_CLOCK=$(TEST_CLOCK) GUICHET_TEST_DATABASE=sqlite $(BIN)/pytest -m "not processes and not browser"
+	GUICHET_TEST_CLOCK=$(TEST_CLOCK) GUICHET_TEST_DATABASE=sqlite $(PYTEST) -m "not processes and not browser"
 
 lint: install
 	$(BIN)/ruff check .
