@@ -64,8 +64,11 @@ def run_server(rt, port: int, *, blueprints=(), host: str = "0.0.0.0") -> None:
     worker = Worker(rt)
     _ = rt.understander, rt.router  # load spaCy and the gazetteer before the first message
     scheduler = worker.start()
-    mail = start_smtp_server(rt, public=True)
-    print(f"Guichet listening on http://127.0.0.1:{port}, mail for {rt.settings.inbox} on port {mail.port}")
+    loopback = host in ("127.0.0.1", "localhost")  # the demo: nothing reachable from another machine
+    mail = start_smtp_server(rt, public=not loopback)
+    where = f"http://{host}:{port}" if loopback else f"port {port} of every interface (http://127.0.0.1:{port} here)"
+    print(f"Guichet listening on {where}, mail for {rt.settings.inbox} on port {mail.port}"
+          + (" of 127.0.0.1" if loopback else ""))
     try:
         app = create_app(runtime=rt)
         for blueprint in blueprints:

@@ -156,9 +156,19 @@ def db() -> None:
 @db.command()
 def upgrade() -> None:
     """Apply pending migrations (the Procfile's `release`)."""
+    from sqlalchemy.exc import OperationalError
+
     rt = _runtime()
-    rt.db.upgrade()
-    click.echo("database is up to date")
+    try:
+        before = rt.db.revision()
+        rt.db.upgrade()
+        after = rt.db.revision()
+    except OperationalError as err:
+        raise click.ClickException(f"cannot open the database at DATABASE_URL: {err.orig}") from err
+    if before == after:
+        click.echo(f"database already at migration {after}: nothing to apply")
+    else:
+        click.echo(f"database migrated from {before or 'empty'} to {after}")
 
 
 @main.command()
@@ -185,13 +195,26 @@ def analyze(text: str | None, eval_file: Path | None) -> None:
 @click.option("--state", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The demo's state file (default var/demo.json), with --demo.")
 def case(demo: bool, state: Path | None) -> None:
-    """Cases, for agents at the command line."""
+    """Cases, for agents at the command line (the demo's database when DATABASE_URL is not set and a demo ran here)."""
+    _choose_the_database(demo, state)
+
+
+def _choose_the_database(demo: bool, state: Path | None) -> None:
+    """The agents' commands act on DATABASE_URL's database; with `--demo`, or when DATABASE_URL is not set and
+    a demo has run in this checkout (`make run`), on the demo's (its file is not the default var/guichet.db)."""
+    import os
+
+    from gateway.demo import DEMO_STATE
+
     if demo:
         _use_the_demos_database(state)
+    elif "DATABASE_URL" not in os.environ and (state or DEMO_STATE).exists():
+        _use_the_demos_database(state)
+        click.echo(f"(the demo's database, {os.environ['DATABASE_URL']}: DATABASE_URL is not set)", err=True)
 
 
 def _use_the_demos_database(state: Path | None) -> None:
-    """Point DATABASE_URL at the running demo's SQLite file (`--demo` of the agents' commands)."""
+    """Point DATABASE_URL at the running demo's SQLite file, with the demo's settings for what it sends."""
     import os
 
     from gateway.demo import DEMO_STATE
@@ -201,6 +224,8 @@ def _use_the_demos_database(state: Path | None) -> None:
         raise click.ClickException(f"no demo has run here ({state} is missing): start it with `make run`")
     # The demo keeps its own SQLite file; the commands below read DATABASE_URL like every process.
     os.environ["DATABASE_URL"] = json.loads(state.read_text())["database"]
+    # The demo sends at any hour (its worker has quiet hours off): an update queued here leaves now, not at 8:00.
+    os.environ.setdefault("GUICHET_QUIET_HOURS", "off")
 
 
 @case.command("list")
@@ -297,9 +322,30 @@ def templates() -> None:
     from gateway.engine.messages import Messages
 
     messages = Messages(_settings().config_dir)
+    click.echo("Filled with the demo's values (" + ", ".join(f"{k}={v!r}" for k, v in TEMPLATE_SAMPLES.items()
+                                                           if k in ("service", "place", "category")) +
+               "): a longer service or street name costs more.")
     for language in ("fr", "en"):
-        for key, text in messages.flat(language).items():
+        for key, template in messages.flat(language).items():
+            text = template.format_map(_Samples(TEMPLATE_SAMPLES))
             click.echo(f"{language} {key:<34} {encoding(text):<5} {len(text):>4} chars {segments(text)} SMS")
+
+
+# What a resident of the demo reads in each placeholder: the cost of an SMS is the cost of the filled text.
+TEMPLATE_SAMPLES = {
+    "reference": "GU-3764-1681", "category": "Chaussée et trottoirs", "place": "14 Rue Victor Hugo, Valmont",
+    "service": "Voirie", "delay": "15 jours", "status": "intervention en cours", "numbers": "112 (ou 18)",
+    "commune": "Valmont", "town": "Valmont", "territories": "Valmont et Saint-Aubin-sur-Loire",
+    "street": "Rue Victor Hugo", "target": "GU-5120-8843", "written": "GU-3764-1618", "count": 3, "days": 15,
+    "hours": "8 h", "message": "Merci, nous nous en occupons.",
+}
+
+
+class _Samples(dict):
+    """A placeholder no sample names stays as it is written."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
 
 
 @main.command()
@@ -444,9 +490,8 @@ def user_password(email, password) -> None:
 @click.option("--state", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The demo's state file (default var/demo.json), with --demo.")
 def contact(demo: bool, state: Path | None) -> None:
-    """Residents' data: erasure on request."""
-    if demo:
-        _use_the_demos_database(state)
+    """Residents' data: erasure on request (the demo's database when DATABASE_URL is not set and a demo ran here)."""
+    _choose_the_database(demo, state)
 
 
 @contact.command("erase")

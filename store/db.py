@@ -88,6 +88,12 @@ class Database:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 
+    def revision(self) -> str | None:
+        """The migration the database stands at (None: an empty database)."""
+        with self.engine.connect() as connection:
+            heads = MigrationContext.configure(connection).get_current_heads()
+        return ",".join(sorted(heads)) or None
+
     def is_current(self) -> bool:
         """Whether every migration is applied (a worker on an empty or older database would fail each pass)."""
         with self.engine.connect() as connection:

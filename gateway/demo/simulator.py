@@ -6,6 +6,7 @@ Mounted by `guichet demo` only (it holds the stand-ins); never part of a product
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
 
 from flask import Blueprint, jsonify, render_template, request
@@ -24,6 +25,15 @@ CHANNELS = {
 }
 
 
+# A sender as a provider would hand it over: a phone number, a Telegram chat id or an e-mail address.
+SENDER = re.compile(r"\+?[0-9]{3,15}|[^\s@<>]{1,64}@[^\s@<>]{1,190}")
+
+
+def _object(body: object) -> dict:
+    """The JSON body when it is an object; anything else (a list, a string, nothing) reads as empty."""
+    return body if isinstance(body, dict) else {}
+
+
 def simulator_blueprint(state: dict, *, twilio: TwilioStandin, telegram: TelegramStandin,
                         relay: SmtpRelayStandin) -> Blueprint:
     """The simulator's pages and JSON, reading what each stand-in received."""
@@ -37,13 +47,20 @@ def simulator_blueprint(state: dict, *, twilio: TwilioStandin, telegram: Telegra
     @bp.post("/envoyer")
     def send():
         """A resident's message, sent the way its provider would deliver it."""
-        data = request.get_json(silent=True) or {}
+        data = _object(request.get_json(silent=True))
         channel, sender, text = data.get("channel"), str(data.get("sender", "")).strip(), str(data.get("text", ""))
         if channel not in CHANNELS or channel == "voice" or not sender:
             return jsonify(error="choisissez un canal et un expéditeur"), 400
+        if not SENDER.fullmatch(sender):
+            return jsonify(error="l'expéditeur est un numéro, un identifiant Telegram ou une adresse e-mail"), 400
         location = None
         if data.get("lat") not in (None, "") and data.get("lon") not in (None, ""):
-            location = (float(data["lat"]), float(data["lon"]))
+            try:
+                location = (float(data["lat"]), float(data["lon"]))
+            except (TypeError, ValueError):
+                return jsonify(error="la position est deux nombres : latitude et longitude"), 400
+            if not (-90 <= location[0] <= 90 and -180 <= location[1] <= 180):
+                return jsonify(error="la position est hors de la Terre"), 400
         if not text.strip() and location is None:
             return jsonify(error="écrivez un message ou partagez une position"), 400
         send_as_resident(state, channel, sender, text, location=location)
@@ -58,7 +75,7 @@ def simulator_blueprint(state: dict, *, twilio: TwilioStandin, telegram: Telegra
     @bp.post("/appel")
     def call():
         """One move of a phone call: ring (no call_sid), keys, words, or silence."""
-        data = request.get_json(silent=True) or {}
+        data = _object(request.get_json(silent=True))
         step = call_step(state, str(data.get("caller") or CHANNELS["voice"][1]), call_sid=data.get("call_sid"),
                          gather=data.get("gather"), redirect=data.get("redirect"), entry=data.get("input"))
         return jsonify(asdict(step))

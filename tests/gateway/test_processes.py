@@ -122,6 +122,12 @@ def test_the_simulator_sends_through_the_real_adapters_and_shows_what_the_stand_
                                                       "text": "<script>alert(1)</script> tag rue Victor Hugo"},
                              timeout=10)
         refused = requests.post(base + "/envoyer", json={"channel": "fax", "sender": "1", "text": "x"}, timeout=10)
+        malformed = [requests.post(base + "/envoyer", json=body, timeout=10).status_code for body in (
+            {"channel": "sms", "sender": "+33612345678", "text": "ici", "lat": "abc", "lon": "1"},
+            {"channel": "sms", "sender": "+33612345678", "text": "ici", "lat": "NaN", "lon": "1"},
+            {"channel": "sms", "sender": "+3361\r\nX-Injected: 1", "text": "nid de poule"},
+            ["channel", "sms"],
+        )]
         deadline, thread = time.monotonic() + 15, []
         while time.monotonic() < deadline and not thread:
             thread = requests.get(base + "/fil", params={"channel": "telegram", "sender": "777"}, timeout=5).json()[
@@ -136,6 +142,7 @@ def test_the_simulator_sends_through_the_real_adapters_and_shows_what_the_stand_
         process.wait(timeout=20)
     assert page.status_code == 200 and 'lang="fr"' in page.text and 'for="sender"' in page.text
     assert (sent.status_code, refused.status_code) == (200, 400)
+    assert malformed == [400, 400, 400, 400]
     assert thread and "<script>" not in thread[0]
     assert ring["gather"] and any("tapez 1" in said.lower() for said in ring["says"])
     assert keyed["says"] and not keyed["ended"]
