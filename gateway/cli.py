@@ -315,6 +315,75 @@ def _keep_photo(rt, reference: str, path: Path) -> str:
         raise click.ClickException(f"{path} is not a photo Guichet keeps: {err}") from err
 
 
+@main.group()
+def territory() -> None:
+    """The town's territory and streets."""
+
+
+@territory.command("import")
+@click.option("--communes", "communes_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Commune boundaries as GeoJSON (geo.api.gouv.fr or data.gouv.fr contours).")
+@click.option("--insee", "insee_codes", required=True, multiple=True,
+              help="The INSEE code of a commune to take (repeat for several).")
+@click.option("--ban", "ban_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The Base Adresse Nationale CSV of the département (adresses-NN.csv or .csv.gz).")
+@click.option("--districts", "districts_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Districts (quartiers) as GeoJSON, optional.")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The town's config directory, where territories.geojson and gazetteer.csv are written.")
+@click.option("--force", is_flag=True, help="Replace the territory already there (its landmarks are kept).")
+def territory_import(communes_file, insee_codes, ban_file, districts_file, out, force) -> None:
+    """Build territories.geojson and gazetteer.csv from national open data."""
+    from routing.territory_import import TerritoryFileError, import_territory
+
+    try:
+        done = import_territory(communes_file=communes_file, ban_file=ban_file, insee_codes=list(insee_codes),
+                                out=out, districts_file=districts_file, force=force)
+    except TerritoryFileError as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(f"{done.communes} commune(s), {done.districts} district(s), {done.streets} streets from "
+               f"{done.addresses} addresses written to {out}; {done.landmarks_kept} landmark(s) kept"
+               + (f"; {done.outside} address(es) lie outside their commune's boundary" if done.outside else ""))
+    click.echo(f"Next: give each commune its services in {out}/services.yaml (one takes `autre`), then run "
+               f"GUICHET_CONFIG_DIR={out} guichet config check")
+
+
+@main.group("config")
+def config_group() -> None:
+    """The town's configuration files."""
+
+
+@config_group.command("check")
+def config_check() -> None:
+    """Read catalogue, services, territories, gazetteer and templates together: one sentence per problem."""
+    from gateway.engine.messages import Messages
+    from gateway.settings import REPO
+    from nlu.catalogue import CatalogueError, load_catalogue
+    from routing.checks import Findings, check_routing
+
+    config_dir = _settings().config_dir
+    found, categories = Findings(), []
+    try:
+        categories = list(load_catalogue(config_dir).categories)
+    except CatalogueError as err:
+        found.errors.append(f"catalogue.yaml: {err}")
+    if categories:
+        routing = check_routing(config_dir, categories)
+        found.errors += routing.errors
+        found.notes += routing.notes
+    try:
+        found.errors += Messages(config_dir).problems(Messages(REPO / "config"))
+    except ValueError as err:
+        found.errors.append(str(err))
+    for note in found.notes:
+        click.echo(f"note: {note}")
+    for error in found.errors:
+        click.echo(f"error: {error}")
+    if found.errors:
+        raise click.ClickException(f"{len(found.errors)} problem(s) in {config_dir}")
+    click.echo(f"{config_dir}: catalogue, services, territories, gazetteer and templates agree")
+
+
 @main.command()
 def templates() -> None:
     """What each SMS template costs: encoding, characters and segments."""
