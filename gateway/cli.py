@@ -315,6 +315,50 @@ def _keep_photo(rt, reference: str, path: Path) -> str:
         raise click.ClickException(f"{path} is not a photo Guichet keeps: {err}") from err
 
 
+@main.command("backup")
+@click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(archive: Path) -> None:
+    """Write the database (every table) and the media files to ARCHIVE (.tar.gz), while the service runs."""
+    from sqlalchemy.exc import OperationalError
+
+    from store.backup import backup
+    from store.db import Database
+
+    settings = _settings()
+    database = Database(settings.database_url)
+    try:
+        done = backup(database, settings.media_dir, archive)
+    except OperationalError as err:
+        raise click.ClickException(f"cannot read the database at DATABASE_URL: {err.orig}") from err
+    finally:
+        database.dispose()
+    click.echo(f"{archive}: {done.cases} case(s), {sum(done.rows.values())} rows in {len(done.rows)} tables, "
+               f"{done.media_files} media file(s), at migration {done.revision}")
+
+
+@main.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore_command(archive: Path) -> None:
+    """Load ARCHIVE (from `guichet backup`) into the empty database at DATABASE_URL and GUICHET_MEDIA_DIR."""
+    from sqlalchemy.exc import OperationalError
+
+    from store.backup import BackupError, restore
+    from store.db import Database
+
+    settings = _settings()
+    database = Database(settings.database_url)
+    try:
+        done = restore(database, settings.media_dir, archive)
+    except BackupError as err:
+        raise click.ClickException(str(err)) from err
+    except OperationalError as err:
+        raise click.ClickException(f"cannot write the database at DATABASE_URL: {err.orig}") from err
+    finally:
+        database.dispose()
+    click.echo(f"restored {done.cases} case(s), {sum(done.rows.values())} rows and {done.media_files} media "
+               f"file(s) from {archive} (made at migration {done.revision})")
+
+
 @main.group()
 def territory() -> None:
     """The town's territory and streets."""
