@@ -9,8 +9,11 @@ arguments, fields and traceback; the database engines hide statements' parameter
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import sys
+from datetime import UTC, datetime
 from typing import TextIO
 
 from gateway.cases.privacy import mask_contacts
@@ -31,6 +34,26 @@ class FieldsFormatter(logging.Formatter):
         text = " ".join(f"{key}={_value(value)}" for key, value in sorted(fields.items()))
         head, newline, rest = line.partition("\n")  # a traceback stays below the line
         return f"{head} {text}{newline}{rest}"
+
+
+class JsonLinesFormatter(logging.Formatter):
+    """One JSON object a record (`GUICHET_LOG_FORMAT=json`), for a log collector: time, level, logger,
+    message, the record's fields, and the traceback as one string."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, object] = {"time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+                "level": record.levelname, "logger": record.name, "message": record.getMessage()}
+        line |= {k: _plain(v) for k, v in vars(record).items()
+                 if k not in _STANDARD and not k.startswith("_") and k not in line}
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            line["traceback"] = record.exc_text
+        return json.dumps(line, ensure_ascii=False)
+
+
+def _plain(value: object) -> object:
+    return value if isinstance(value, str | int | float | bool) or value is None else str(value)
 
 
 def _value(value: object) -> str:
@@ -56,10 +79,13 @@ class PrivacyFilter(logging.Filter):
         return True
 
 
-def handler(stream: TextIO | None = None) -> logging.Handler:
-    """A handler writing the gateway's format to `stream` (stderr), personal data masked."""
+def handler(stream: TextIO | None = None, *, json_lines: bool | None = None) -> logging.Handler:
+    """A handler writing the gateway's format to `stream` (stderr), personal data masked; JSON lines when
+    `json_lines` (by default when GUICHET_LOG_FORMAT is `json`; Settings refuses any other value than text)."""
+    if json_lines is None:
+        json_lines = os.environ.get("GUICHET_LOG_FORMAT", "text").strip().lower() == "json"
     made = logging.StreamHandler(stream or sys.stderr)
-    made.setFormatter(FieldsFormatter(FORMAT))
+    made.setFormatter(JsonLinesFormatter() if json_lines else FieldsFormatter(FORMAT))
     made.addFilter(PrivacyFilter())
     return made
 

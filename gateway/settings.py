@@ -108,6 +108,8 @@ class Settings(BaseModel):
     max_replies_per_day: Count = Field(60, validation_alias="GUICHET_MAX_REPLIES_PER_DAY")
     # Web requests, per client address (Flask-Limiter's notation; gateway/web/limits.py).
     login_rate_limit: str = Field("10/minute;100/day", validation_alias="GUICHET_LOGIN_RATE_LIMIT")
+    # text: one line a record with its fields as key=value; json: one JSON object a line (gateway/logs.py)
+    log_format: Literal["text", "json"] = Field("text", validation_alias="GUICHET_LOG_FORMAT")
     form_rate_limit: str = Field("60/minute", validation_alias="GUICHET_FORM_RATE_LIMIT")
     api_rate_limit: str = Field("300/minute", validation_alias="GUICHET_API_RATE_LIMIT")
     open311_rate_limit: str = Field("10/minute;200/day", validation_alias="GUICHET_OPEN311_RATE_LIMIT")
@@ -337,6 +339,7 @@ EXPECTED = {
     "GUICHET_SMTP_PORT": ("a port number (0 to 65535)", "2525"),
     "SMTP_RELAY_URL": ("of the form smtp://user:pass@host:port", "smtp://guichet:password@relay.valmont.fr:587"),
     "GUICHET_QUIET_HOURS": ("a range of hours like 21:00-08:00 (or off)", "21:00-08:00"),
+    "GUICHET_LOG_FORMAT": ("text or json", "json"),
     "GUICHET_TIMEZONE": ("a time zone of the IANA database", "Europe/Paris"),
     "GUICHET_GEOCODER": ("one of gazetteer, ban, nominatim", "gazetteer"),
     "GUICHET_GEOCODER_URL": (WEB_ADDRESS + " (or nothing, for the public service)",

@@ -121,3 +121,33 @@ def test_the_filter_masks_numbers_and_addresses_in_message_arguments_and_fields(
 
     assert "write to [téléphone masqué] or [e-mail masqué]" in output
     assert "0612345678" not in output and "jean@example.fr" not in output and "12 34 56 78" not in output
+
+
+def test_json_lines_carry_the_fields_and_the_traceback_and_still_mask_numbers(gateway, worker):
+    import io
+    import json
+
+    from gateway import logs
+
+    stream = io.StringIO()
+    made = logs.handler(stream, json_lines=True)
+    root = logging.getLogger()
+    root.addHandler(made)
+    level, root.level = root.level, logging.INFO
+    try:
+        gateway.sms("+33612345678", "Nid de poule devant le 14 rue Victor Hugo")
+        worker.run_once()
+        try:
+            raise RuntimeError("provider said no to +33612345678")
+        except RuntimeError:
+            logging.getLogger("gateway.test").exception("send failed", extra={"channel": "sms"})
+    finally:
+        root.removeHandler(made)
+        root.level = level
+
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    [opened] = [line for line in lines if line["message"] == "case opened"]
+    [failed] = [line for line in lines if line["message"] == "send failed"]
+    assert opened["case"].startswith("GU-") and opened["level"] == "INFO" and opened["time"].endswith("+00:00")
+    assert failed["channel"] == "sms" and "RuntimeError" in failed["traceback"]
+    assert "+33612345678" not in stream.getvalue()
