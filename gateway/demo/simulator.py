@@ -59,8 +59,11 @@ def simulator_blueprint(state: dict, *, twilio: TwilioStandin, telegram: Telegra
     def call():
         """One move of a phone call: ring (no call_sid), keys, words, or silence."""
         data = request.get_json(silent=True) or {}
+        if_silent = data.get("if_silent") or []
         step = call_step(state, str(data.get("caller") or CHANNELS["voice"][1]), call_sid=data.get("call_sid"),
-                         gather=data.get("gather"), redirect=data.get("redirect"), entry=data.get("input"))
+                         gather=data.get("gather"), redirect=data.get("redirect"), record=data.get("record"),
+                         if_silent=[str(said) for said in if_silent] if isinstance(if_silent, list) else [],
+                         entry=data.get("input"))
         return jsonify(asdict(step))
 
     def received(channel: str, sender: str) -> list[str]:
