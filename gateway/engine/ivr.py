@@ -202,9 +202,16 @@ class PhoneLine:
                 if analysis.urgency != "emergency" and self._unsure(ring.request):
                     return self._hear_back(ring)
                 return self._idea(session, ring) if analysis.intent == "idea" else self._what(session, ring)
-            choice = _spoken_choice(request.speech)
-            if not choice and analysis.reference:
+            # A reference said is what the caller asks about, even among menu words (« où en est le dossier … »).
+            if analysis.reference:
                 return self._read_reference(session, ring, analysis.reference)
+            if analysis.mistyped_reference:
+                # Said, but its check digit fails: misheard or misread; the keypad leaves no doubt.
+                digits = re.sub(r"\D", "", analysis.mistyped_reference)
+                ring.say.append(self._words("reference_mistyped", reference=spell_reference(
+                    format_reference(digits, self.rt.reference_prefix))))
+                return REFERENCE
+            choice = _spoken_choice(request.speech)
             if not choice and analysis.intent == "status":
                 choice = "2"
         if choice == "1":

@@ -261,3 +261,15 @@ def test_three_wrong_references_lead_to_the_voicemail(phone, gateway):
     answer = call.press("48273917")
 
     assert answer.record is not None and "laisser un message" in answer.text
+
+
+def test_a_reference_said_at_the_menu_with_a_wrong_check_digit_is_asked_on_the_keypad(phone, gateway, worker):
+    case = report_with_personal_place(gateway, worker)
+    wrong = a_reference_whose_check_digit_fails(case.reference)
+    call = phone(STRANGER)
+    call.dial()
+
+    answer = call.say(f"où en est le dossier GU-{wrong[:4]}-{wrong[4:]}")
+
+    assert "un chiffre est faux ou deux sont inversés" in answer.text and "Tapez les 8 chiffres" in answer.text
+    assert "Dossier" in call.press(digits_of(case.reference)).text
