@@ -69,7 +69,7 @@ MENU_WORDS = {
     "5": ("reference", "numero de dossier"),
 }
 REFERENCE_DIGITS = 8  # a reference typed on the keypad: its 8 digits (GU-1234-5678 without the letters), then #
-NUMBER_WORDS = {"un": "1", "deux": "2", "trois": "3", "quatre": "4"}
+NUMBER_WORDS = {"un": "1", "deux": "2", "trois": "3", "quatre": "4", "cinq": "5"}
 
 
 @dataclass
@@ -141,6 +141,8 @@ class PhoneLine:
         description = f"Message vocal : {request.recording_url}"
         if ring.data.get("description"):
             description += f"\nEntendu : {ring.data['description']}"
+        if (ring.data.get("heard") or {}).get("text"):  # words heard with low confidence, never confirmed
+            description += f"\nEntendu sans certitude : {ring.data['heard']['text']}"
         located = self._pending_place(ring.data)
         if call.case_id is None and located is not None:
             # What and where were known when the caller fell silent: the report goes in with the message.
@@ -234,6 +236,7 @@ class PhoneLine:
         self._warn_emergency(ring, analysis)
         if analysis.urgency != "emergency" and self._unsure(ring.request):
             return self._hear_back(ring)
+        ring.data.pop("said_place", None)
         ring.data.update(kind="problem", description=text, category=analysis.category or "autre",
                          urgency=analysis.urgency, address=analysis.address, where_tries=0)
         if _only_a_place(analysis):

@@ -179,12 +179,31 @@ def test_the_threshold_is_the_towns_setting(phone, gateway, voice_adapter):
     assert "J'ai compris : 14 Rue Victor Hugo, à Valmont" in answer.text and "Tapez 1 si c'est juste" not in answer.text
 
 
+def test_a_caller_who_falls_silent_at_a_read_back_leaves_the_uncertain_words_with_the_voicemail(phone, gateway):
+    call = phone()
+    call.dial()
+    call.press("1")
+    call.say("lampadaire éteint rue Balzac", confidence=0.3)
+    call.silence()
+    voicemail = call.silence()
+    assert voicemail.record is not None
+
+    call.leave_message()
+
+    [case] = cases(gateway.rt)
+    assert case.description.startswith("Message vocal : https://api.twilio.com/")
+    assert "Entendu sans certitude : lampadaire éteint rue Balzac" in case.description
+
+
 # -- the status of a reference typed on the keypad -----------------------------------------------------------
 
 
-def test_the_menu_offers_the_status_by_reference_on_key_5(phone, gateway):
-    menu = phone().dial()
+def test_the_menu_offers_the_status_by_reference_on_key_5_or_said(phone, gateway):
+    call = phone()
+    menu = call.dial()
     assert "tapez 5" in menu.text
+
+    assert "Tapez les 8 chiffres de la référence" in call.say("cinq").text
 
 
 def test_a_stranger_typing_a_reference_hears_its_public_status_without_personal_data(phone, gateway, worker):
