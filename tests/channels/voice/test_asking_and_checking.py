@@ -168,7 +168,7 @@ def test_an_idea_heard_with_low_confidence_is_read_back_before_it_is_filed(phone
     assert spell_reference(case.reference) in answer.text
 
 
-def test_the_threshold_is_the_towns_setting(phone, gateway, voice_adapter):
+def test_with_the_threshold_set_to_0_3_words_heard_at_0_42_are_not_read_back(phone, gateway, voice_adapter):
     voice_adapter(speech_confidence=0.3)
     call = phone()
     call.dial()
