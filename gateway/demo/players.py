@@ -92,8 +92,13 @@ def play_call(caller: str, answer: Callable[[], str | None], *, state_file: Path
                              record=step.record, if_silent=step.if_silent, entry=entry)
     finally:
         with contextlib.suppress(requests.RequestException):  # Twilio does not retry a status callback either
-            hang_up(state["gateway"], caller=caller, to=DEMO_NUMBER, auth_token=DEMO_AUTH_TOKEN,
-                    account_sid=DEMO_ACCOUNT_SID, call_sid=step.call_sid)
+            end_call(state, caller, step.call_sid)
+
+
+def end_call(state: dict, caller: str, call_sid: str) -> None:
+    """The end of a call to the running demo's phone line: Twilio's status callback, "completed"."""
+    hang_up(state["gateway"], caller=caller, to=DEMO_NUMBER, auth_token=DEMO_AUTH_TOKEN, account_sid=DEMO_ACCOUNT_SID,
+            call_sid=call_sid).raise_for_status()
 
 
 def demo_state(state_file: Path = DEMO_STATE) -> dict:

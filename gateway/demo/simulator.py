@@ -13,7 +13,7 @@ from flask import Blueprint, jsonify, render_template, request
 from channels.standins.smtp_relay import SmtpRelayStandin
 from channels.standins.telegram import TelegramStandin
 from channels.standins.twilio import TwilioStandin
-from gateway.demo.players import call_step, send_as_resident
+from gateway.demo.players import call_step, end_call, send_as_resident
 
 CHANNELS = {
     "sms": ("SMS", "+33612345678"),
@@ -65,6 +65,16 @@ def simulator_blueprint(state: dict, *, twilio: TwilioStandin, telegram: Telegra
                          if_silent=[str(said) for said in if_silent] if isinstance(if_silent, list) else [],
                          entry=data.get("input"))
         return jsonify(asdict(step))
+
+    @bp.post("/raccrocher")
+    def hang_up():
+        """The caller hangs up: Twilio's status callback, so a report read back but unconfirmed is filed."""
+        data = request.get_json(silent=True) or {}
+        call_sid = str(data.get("call_sid") or "")
+        if not call_sid:
+            return jsonify(error="aucun appel en cours"), 400
+        end_call(state, str(data.get("caller") or CHANNELS["voice"][1]), call_sid)
+        return jsonify(ok=True)
 
     def received(channel: str, sender: str) -> list[str]:
         if channel in ("sms", "whatsapp"):

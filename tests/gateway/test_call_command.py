@@ -1,5 +1,5 @@
 """`guichet call`, the demo's phone: a caller leaves a voicemail that becomes a case, and inputs the call could not
-use, or a wrong state file, get one sentence, never a traceback."""
+use, or a wrong state file, get one sentence, never a traceback; the simulator's phone hangs up as Twilio does."""
 
 from __future__ import annotations
 
@@ -90,6 +90,22 @@ def test_at_the_prompt_the_end_of_input_hangs_up_and_a_report_read_back_is_still
     assert "(vous raccrochez)" in called.stdout and "Traceback" not in called.stderr
     listed = guichet("case", "--demo", "--state", str(demo), "list", "--json")
     assert "18 Rue Victor Hugo, Valmont" in {case["address"] for case in json.loads(listed.stdout)}
+
+
+@pytest.mark.processes
+def test_hanging_up_in_the_simulator_at_the_read_back_still_files_the_report(demo):
+    simulator = json.loads(demo.read_text())["gateway"] + "/simulateur"
+    caller = "+33612000043"
+    step = requests.post(f"{simulator}/appel", json={"caller": caller}, timeout=30).json()
+    for move in ("1", "Nid de poule devant le 22 rue Victor Hugo"):
+        step = requests.post(f"{simulator}/appel", json={"caller": caller, **step, "input": move}, timeout=30).json()
+    assert "J'ai compris : 22 Rue Victor Hugo, à Valmont" in " ".join(step["says"])
+
+    ended = requests.post(f"{simulator}/raccrocher", json={"caller": caller, "call_sid": step["call_sid"]}, timeout=30)
+
+    assert ended.status_code == 200
+    listed = guichet("case", "--demo", "--state", str(demo), "list", "--json")
+    assert "22 Rue Victor Hugo, Valmont" in {case["address"] for case in json.loads(listed.stdout)}
 
 
 @pytest.mark.processes

@@ -59,7 +59,13 @@
     }
   });
 
-  document.getElementById("hangup").addEventListener("click", () => { call = null; line("vous", "(raccroche)"); });
+  document.getElementById("hangup").addEventListener("click", async () => {
+    const ended = call; call = null; line("vous", "(raccroche)");
+    if (ended) {
+      try { await post("/simulateur/raccrocher", {caller: sender.value, call_sid: ended.call_sid}); }
+      catch (failure) { error.textContent = failure.message; error.style.display = ""; }
+    }
+  });
 
   async function poll() {
     if (channel() !== "voice" || !call) {
