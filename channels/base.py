@@ -248,6 +248,8 @@ class ChannelSettings:
     # What the phone says around an update it reads out: a greeting, before the repeat, goodbye (the
     # gateway's templates, `voice.update_call`); empty: the adapter's own French.
     update_call: tuple[str, ...]
+    # Speech heard on the phone line with a Confidence (0..1) below this is read back before it counts.
+    speech_confidence: float
 
 
 class FoundReference(Protocol):

@@ -221,12 +221,14 @@ class TwilioVoice(TwilioAccount):
 
     def __init__(self, *, account_sid: str, auth_token: str, api_url: str, public_url: str, sender: str,
                  operator: str | None = None, office_hours: OfficeHours | None = None,
-                 voice: str | None = None, update_call: tuple[str, ...] = ()):
+                 voice: str | None = None, update_call: tuple[str, ...] = (), speech_confidence: float = 0.6):
         super().__init__(account_sid=account_sid, auth_token=auth_token, api_url=api_url, public_url=public_url,
                          sender=sender)
         self.operator = operator or None
         self.office_hours = office_hours
         self.voice = voice or None
+        # Speech Twilio heard with a Confidence below this (0..1) is read back to the caller before it counts.
+        self.speech_confidence = speech_confidence
         # Greeting, before the repeat, goodbye: the gateway's words (its templates) when it gives them.
         self.update_call = update_call or ("Bonjour, ici la mairie, au sujet de votre signalement.", "Je répète.",
                                            "Au revoir.")
@@ -245,6 +247,7 @@ class TwilioVoice(TwilioAccount):
             office_hours=OfficeHours.parse(hours, settings.timezone) if hours.strip().lower() != "off" else None,
             voice=settings.voice,
             update_call=settings.update_call,
+            speech_confidence=settings.speech_confidence,
         )
 
     # -- in ------------------------------------------------------------------------------------

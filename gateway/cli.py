@@ -499,15 +499,35 @@ def call(caller: str, inputs: tuple[str, ...], state: Path | None) -> None:
     from gateway.demo import DEMO_STATE
     from gateway.demo.players import play_call
 
-    if inputs:
-        scripted = iter(inputs)
-        answer = lambda: next(scripted, None)  # noqa: E731
-    else:
-        answer = lambda: click.prompt("> vous (touches ou paroles)", default="", show_default=False)  # noqa: E731
+    scripted = list(inputs)
+
+    def answer() -> str | None:
+        """The caller's next move: the next INPUT (shown), or one typed at the prompt; None hangs up."""
+        if inputs:
+            if not scripted:
+                return None
+            entry = scripted.pop(0)
+            click.echo(f"> {entry or '(silence)'}")
+            return entry
+        try:
+            return click.prompt("> vous (touches, paroles, rien pour un silence ; Ctrl-D raccroche)", default="",
+                                show_default=False)
+        except click.Abort:  # end of input or Ctrl-C: the caller hangs up
+            return None
+
     try:
         play_call(caller, answer, state_file=state or DEMO_STATE, echo=click.echo)
     except (FileNotFoundError, requests.ConnectionError) as err:
         raise click.ClickException("the demo does not answer: start it with `make run`") from err
+    except ValueError as err:  # a state file that is not the demo's
+        raise click.ClickException(str(err)) from err
+    except requests.RequestException as err:
+        status = getattr(err.response, "status_code", None)
+        raise click.ClickException(f"the demo's phone line refused the call ({status or type(err).__name__}): "
+                                   "is --state the file of the demo now running?") from err
+    if scripted:
+        unused = ", ".join(f"« {entry} »" if entry else "« »" for entry in scripted)
+        click.echo(f"The call was over before {len(scripted)} of the inputs could be used: {unused}.")
 
 
 @main.command()

@@ -79,6 +79,7 @@ class Settings(BaseModel):
     operator_number: str = Field("", validation_alias="GUICHET_OPERATOR_NUMBER")
     office_hours: str = Field("mon-fri 09:00-12:00,13:30-17:00", validation_alias="GUICHET_OFFICE_HOURS")
     voice: str = Field("Polly.Lea", validation_alias="GUICHET_VOICE")
+    speech_confidence: Annotated[float, Field(ge=0, le=1)] = Field(0.6, validation_alias="GUICHET_SPEECH_CONFIDENCE")
     telegram_bot_token: str = Field("", validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_webhook_secret: str = Field("", validation_alias="TELEGRAM_WEBHOOK_SECRET")
     telegram_api_url: str = Field("https://api.telegram.org", validation_alias="TELEGRAM_API_URL")
@@ -175,6 +176,7 @@ class Settings(BaseModel):
             reference_prefix=reference_prefix,
             find_references=find_references,
             update_call=update_call,
+            speech_confidence=self.speech_confidence,
         )
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
@@ -365,6 +367,7 @@ EXPECTED = {
     "GUICHET_TRUSTED_PROXIES": ("the number of reverse proxies in front of the gateway (0 to 10)", "1"),
     "GUICHET_RETENTION_MONTHS": ("a whole number of months, 1 or more", "24"),
     "GUICHET_PHOTO_RETENTION_DAYS": ("a whole number of days, 1 or more", "365"),
+    "GUICHET_SPEECH_CONFIDENCE": ("a number from 0 (never read back) to 1 (always)", "0.6"),
 }
 
 # Secrets whose defaults are published in this repository (settings, demo): a server or worker refuses

@@ -216,15 +216,17 @@ def inbound_call_params(
     return params
 
 
-def recording_params(*, call: Mapping[str, str], seconds: int = 12, account_sid: str | None = None) -> dict[str, str]:
-    """What Twilio posts to a <Record> action once the caller has left a message on `call`."""
-    recording_sid = _new_sid("RE")
+def recording_params(*, call: Mapping[str, str], seconds: int = 12, account_sid: str | None = None,
+                     recording_sid: str | None = None, recording_url: str | None = None) -> dict[str, str]:
+    """What Twilio posts to a <Record> action once the caller has left a message on `call` (at `recording_url`,
+    by default Twilio's own address of it)."""
+    recording_sid = recording_sid or _new_sid("RE")
     sid = account_sid or call.get("AccountSid", DEFAULT_ACCOUNT_SID)
     return {
         **call,
         "CallStatus": "in-progress",
         "RecordingSid": recording_sid,
-        "RecordingUrl": f"https://api.twilio.com/{API_VERSION}/Accounts/{sid}/Recordings/{recording_sid}",
+        "RecordingUrl": recording_url or f"https://api.twilio.com/{API_VERSION}/Accounts/{sid}/Recordings/{recording_sid}",
         "RecordingDuration": str(seconds),
         "Digits": "#",
     }
@@ -250,6 +252,10 @@ def sign_and_post(
     return requests.post(url, data=dict(params), headers=headers, timeout=WEBHOOK_TIMEOUT_SECONDS)
 
 
+KEYS = re.compile(r"[0-9*#]+")  # a move made on the keypad
+SPOKEN_SECONDS_PER_WORD = 0.4  # how long a message said takes, for its RecordingDuration
+
+
 @dataclasses.dataclass(frozen=True)
 class CallStep:
     """What a caller hears after one move, and where Twilio would go next."""
@@ -259,14 +265,23 @@ class CallStep:
     gather: str | None  # where keys or speech go
     redirect: str | None  # where silence goes
     ended: bool
+    record: str | None = None  # a message is being recorded: where the recording goes
+    if_silent: list[str] = dataclasses.field(default_factory=list)  # heard, then the call ends, if nothing is recorded
 
 
 def call_step(base_url: str, *, caller: str, to: str, auth_token: str, account_sid: str = DEFAULT_ACCOUNT_SID,
               call_sid: str | None = None, gather: str | None = None, redirect: str | None = None,
-              entry: str | None = None) -> CallStep:
+              entry: str | None = None, record: str | None = None, if_silent: Sequence[str] = (),
+              recordings: str | None = None, public_url: str | None = None) -> CallStep:
     """One request of a call as Twilio's phone side makes it to the voice webhook under `base_url`: the ring
-    (no `call_sid`), keys ("1", "#"), words said, or silence (""); the answer's TwiML read back as a caller
-    hears it."""
+    (no `call_sid`), keys ("1", "48273918#"), words said, or silence (""); the answer's TwiML read back as a
+    caller hears it.
+
+    At a <Record> (`record`), words said are the message: kept by the stand-in at `recordings` (its URL) when
+    given, their RecordingUrl posted to the Record's action; silence or a key records nothing, and the caller
+    hears what follows the <Record> (`if_silent`) before the line hangs up, as on Twilio. Requests are signed
+    over `public_url` (the gateway's GUICHET_PUBLIC_URL) when it differs from `base_url`.
+    """
     path: str | None = "/webhooks/twilio/voice"
     if call_sid is None:
         params = inbound_call_params(from_=caller, to=to, account_sid=account_sid)
@@ -274,29 +289,63 @@ def call_step(base_url: str, *, caller: str, to: str, auth_token: str, account_s
         params = inbound_call_params(from_=caller, to=to, call_sid=call_sid, call_status="in-progress",
                                      account_sid=account_sid)
         move = (entry or "").strip()
-        if not move:
+        if record is not None:
+            if not move or KEYS.fullmatch(move):
+                return CallStep(call_sid, list(if_silent), None, None, ended=True)
+            path, params = record, _recorded(params, move, recordings=recordings, account_sid=account_sid)
+        elif not move:
             path = redirect
-        elif move.isdigit() or move in ("*", "#"):
-            path, params = gather, {**params, "Digits": move}
+        elif KEYS.fullmatch(move):
+            # The Gather's finishOnKey (#) ends the keys; Twilio does not pass it on.
+            path, params = gather, {**params, "Digits": move[:-1] if len(move) > 1 and move.endswith("#") else move}
         else:
             path, params = gather, {**params, "SpeechResult": move, "Confidence": "0.92"}
     if path is None:
         raise ValueError("the line said nothing more: the call is over")
-    response = sign_and_post(base_url + path, params, auth_token)
+    response = sign_and_post(base_url + path, params, auth_token, (public_url or base_url) + path)
     response.raise_for_status()
     says: list[str] = []
+    heard = says  # where the next <Say> goes: after a <Record>, it is heard only if nothing was recorded
+    unrecorded: list[str] = []
     next_gather: str | None = None
     next_redirect: str | None = None
+    next_record: str | None = None
     for verb in ElementTree.fromstring(response.text):
-        says.extend(say.text or "" for say in ([verb] if verb.tag == "Say" else verb.iter("Say")))
-        if verb.tag in ("Gather", "Record"):
+        heard.extend(say.text or "" for say in ([verb] if verb.tag == "Say" else verb.iter("Say")))
+        if verb.tag == "Gather":
             next_gather = verb.attrib["action"]
+        elif verb.tag == "Record":
+            next_record, heard = verb.attrib["action"], unrecorded
         elif verb.tag == "Redirect":
             next_redirect = verb.text
         elif verb.tag == "Dial":
             says.append(f"(la ligne appelle le {verb.text})")
     return CallStep(params["CallSid"], says, next_gather, next_redirect,
-                    ended=next_gather is None and next_redirect is None)
+                    ended=next_gather is None and next_redirect is None and next_record is None,
+                    record=next_record, if_silent=unrecorded)
+
+
+def _recorded(call: Mapping[str, str], words: str, *, recordings: str | None, account_sid: str) -> dict[str, str]:
+    """The Record action's parameters for a message of `words`, kept at the stand-in `recordings` if given."""
+    seconds = max(1, round(len(words.split()) * SPOKEN_SECONDS_PER_WORD))
+    if recordings is None:
+        return recording_params(call=call, seconds=seconds, account_sid=account_sid)
+    response = requests.post(f"{recordings}/_standin/recordings", data={"words": words, "account_sid": account_sid},
+                             timeout=WEBHOOK_TIMEOUT_SECONDS)
+    response.raise_for_status()
+    kept = response.json()
+    return recording_params(call=call, seconds=seconds, account_sid=account_sid, recording_sid=kept["sid"],
+                            recording_url=kept["url"])
+
+
+def hang_up(base_url: str, *, caller: str, to: str, auth_token: str, call_sid: str,
+            account_sid: str = DEFAULT_ACCOUNT_SID, status: str = "completed",
+            public_url: str | None = None) -> requests.Response:
+    """The end of a call as Twilio tells the voice webhook under `base_url`: its status callback."""
+    call = inbound_call_params(from_=caller, to=to, call_sid=call_sid, account_sid=account_sid)
+    path = "/webhooks/twilio/voice/status"
+    return sign_and_post(base_url + path, call_status_params(call=call, status=status), auth_token,
+                         (public_url or base_url) + path)
 
 
 def _date_span(value: str) -> tuple[datetime, datetime]:
@@ -411,6 +460,7 @@ class TwilioStandin(LocalServer):
             self._callbacks = False
             self._callbacks_delivered = True
             self._media: dict[str, tuple[bytes | Callable[[], Iterable[bytes]], str]] = {}
+            self._recordings: dict[str, str] = {}
 
     def add_media(self, data: bytes | Callable[[], Iterable[bytes]], content_type: str = "image/jpeg") -> str:
         """Hold a resident's photo as Twilio does and return its MediaUrl for an inbound webhook; `data` may be
@@ -419,6 +469,19 @@ class TwilioStandin(LocalServer):
         with self._condition:
             self._media[media_sid] = (data, content_type)
         return f"{self.url}/{API_VERSION}/Accounts/{self.account_sid}/Messages/{message_sid}/Media/{media_sid}"
+
+    def add_recording(self, words: str, account_sid: str | None = None) -> tuple[str, str]:
+        """Keep a voicemail, its words standing for the audio; its RecordingSid and RecordingUrl."""
+        sid = _new_sid("RE")
+        with self._condition:
+            self._recordings[sid] = words
+        return sid, f"{self.url}/{API_VERSION}/Accounts/{account_sid or self.account_sid}/Recordings/{sid}"
+
+    @property
+    def recordings(self) -> dict[str, str]:
+        """The voicemails kept so far: RecordingSid -> the words said."""
+        with self._condition:
+            return dict(self._recordings)
 
     # HTTP side
 
@@ -432,6 +495,8 @@ class TwilioStandin(LocalServer):
         app.add_url_rule(f"{prefix}/Messages/<message_sid>/Media/<media_sid>", view_func=self._fetch_media,
                          methods=["GET"])
         app.add_url_rule(f"{prefix}/Calls.json", view_func=self._create_call, methods=["POST"])
+        app.add_url_rule(f"{prefix}/Recordings/<recording_sid>", view_func=self._fetch_recording, methods=["GET"])
+        app.add_url_rule("/_standin/recordings", view_func=self._keep_recording, methods=["POST"])
         app.add_url_rule("/_standin/calls", view_func=self._inspect_calls, methods=["GET"])
         app.add_url_rule("/_standin/cdn/<media_sid>", view_func=self._cdn, methods=["GET"])
         app.add_url_rule("/_standin/messages", view_func=self._inspect_messages, methods=["GET"])
@@ -655,6 +720,22 @@ class TwilioStandin(LocalServer):
             "uri": f"{uri}.json",
         }
         return jsonify(resource), 201
+
+    def _keep_recording(self) -> tuple[Response, int]:
+        """POST /_standin/recordings (words, account_sid): a message a simulated caller left; its sid and URL."""
+        words = request.form.get("words", "")
+        if not words.strip():
+            return jsonify({"error": "a recording holds words"}), 400
+        sid, url = self.add_recording(words, request.form.get("account_sid") or None)
+        return jsonify({"sid": sid, "url": url}), 201
+
+    def _fetch_recording(self, account_sid: str, recording_sid: str) -> Response | tuple[Response, int]:
+        """A RecordingUrl: the words of the message, as text, where Twilio serves the audio."""
+        with self._condition:
+            words = self._recordings.get(recording_sid)
+        if words is None:
+            return self._error(self._not_found(request.path))
+        return Response(words, mimetype="text/plain")
 
     def _inspect_calls(self) -> tuple[Response, int]:
         """GET /_standin/calls: the outbound calls placed, for the demo and manual checks."""

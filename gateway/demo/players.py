@@ -3,16 +3,25 @@ phone line, as the stand-ins would deliver them; read back what the gateway sent
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 
+import requests
+
 from channels.standins.smtp_relay import send_eml
 from channels.standins.telegram import location_update, post_update, text_update
-from channels.standins.twilio import CallStep, inbound_sms_params, inbound_whatsapp_params, sign_and_post
+from channels.standins.twilio import (
+    CallStep,
+    hang_up,
+    inbound_sms_params,
+    inbound_whatsapp_params,
+    sign_and_post,
+)
 from channels.standins.twilio import call_step as twilio_call_step
 from gateway.demo import DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN, DEMO_NUMBER, DEMO_STATE, DEMO_TELEGRAM_SECRET
 
@@ -58,29 +67,59 @@ def play_call(caller: str, answer: Callable[[], str | None], *, state_file: Path
               echo: Callable[[str], None] = print) -> list[str]:
     """Call the running demo's phone line as Twilio would; returns everything the caller heard.
 
-    `answer()` gives the caller's next move: keys ("1"), words said, "" for silence, None to hang up;
-    `echo` shows what the caller hears.
+    `answer()` gives the caller's next move: keys ("1", "48273918#"), words said (at the voicemail's beep, the
+    message), "" for silence, None to hang up; `echo` shows what the caller hears. However the call ends,
+    Twilio's status callback follows, as on the real line (a report complete but unconfirmed is opened then).
     """
-    state = json.loads(state_file.read_text())
+    state = demo_state(state_file)
     step = call_step(state, caller)
     heard = []
-    while True:
-        for said in step.says:
-            echo(f"« {said} »")
-        heard.extend(step.says)
-        entry = answer() if not step.ended else None
-        if entry is None:
-            return heard
-        step = call_step(state, caller, call_sid=step.call_sid, gather=step.gather, redirect=step.redirect,
-                         entry=entry)
+    try:
+        while True:
+            for said in step.says:
+                echo(f"« {said} »")
+            heard.extend(step.says)
+            if step.ended:
+                echo("(la mairie raccroche)")
+                return heard
+            entry = answer()
+            if entry is None:
+                echo("(vous raccrochez)")
+                return heard
+            if step.record is not None and entry.strip():
+                echo("(message enregistré)")
+            step = call_step(state, caller, call_sid=step.call_sid, gather=step.gather, redirect=step.redirect,
+                             record=step.record, if_silent=step.if_silent, entry=entry)
+    finally:
+        with contextlib.suppress(requests.RequestException):  # Twilio does not retry a status callback either
+            end_call(state, caller, step.call_sid)
+
+
+def end_call(state: dict, caller: str, call_sid: str) -> None:
+    """The end of a call to the running demo's phone line: Twilio's status callback, "completed"."""
+    hang_up(state["gateway"], caller=caller, to=DEMO_NUMBER, auth_token=DEMO_AUTH_TOKEN, account_sid=DEMO_ACCOUNT_SID,
+            call_sid=call_sid).raise_for_status()
+
+
+def demo_state(state_file: Path = DEMO_STATE) -> dict:
+    """What the running demo wrote about itself (var/demo.json); ValueError when the file is not that."""
+    try:
+        state = json.loads(state_file.read_text())
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{state_file} is not the state `guichet demo` writes") from err
+    if not isinstance(state, dict) or not {"gateway", "twilio"} <= state.keys():
+        raise ValueError(f"{state_file} is not the state `guichet demo` writes")
+    return state
 
 
 def call_step(state: dict, caller: str, *, call_sid: str | None = None, gather: str | None = None,
-              redirect: str | None = None, entry: str | None = None) -> CallStep:
-    """One request of a call to the running demo's phone line, as Twilio's phone side makes it."""
+              redirect: str | None = None, record: str | None = None, if_silent: Sequence[str] = (),
+              entry: str | None = None) -> CallStep:
+    """One request of a call to the running demo's phone line, as Twilio's phone side makes it; a message
+    left at the voicemail is kept by the demo's Twilio stand-in, where its RecordingUrl points."""
     return twilio_call_step(state["gateway"], caller=caller, to=DEMO_NUMBER, auth_token=DEMO_AUTH_TOKEN,
                             account_sid=DEMO_ACCOUNT_SID, call_sid=call_sid, gather=gather, redirect=redirect,
-                            entry=entry)
+                            record=record, if_silent=if_silent, entry=entry, recordings=state["twilio"])
 
 
 def _answers(database_url: str, channel: str, sender: str, *, since: float, wait: float) -> list[str]:

@@ -14,7 +14,7 @@ from flask import Blueprint, jsonify, render_template, request
 from channels.standins.smtp_relay import SmtpRelayStandin
 from channels.standins.telegram import TelegramStandin
 from channels.standins.twilio import TwilioStandin
-from gateway.demo.players import call_step, send_as_resident
+from gateway.demo.players import call_step, end_call, send_as_resident
 
 CHANNELS = {
     "sms": ("SMS", "+33612345678"),
@@ -76,9 +76,22 @@ def simulator_blueprint(state: dict, *, twilio: TwilioStandin, telegram: Telegra
     def call():
         """One move of a phone call: ring (no call_sid), keys, words, or silence."""
         data = _object(request.get_json(silent=True))
+        if_silent = data.get("if_silent") or []
         step = call_step(state, str(data.get("caller") or CHANNELS["voice"][1]), call_sid=data.get("call_sid"),
-                         gather=data.get("gather"), redirect=data.get("redirect"), entry=data.get("input"))
+                         gather=data.get("gather"), redirect=data.get("redirect"), record=data.get("record"),
+                         if_silent=[str(said) for said in if_silent] if isinstance(if_silent, list) else [],
+                         entry=data.get("input"))
         return jsonify(asdict(step))
+
+    @bp.post("/raccrocher")
+    def hang_up():
+        """The caller hangs up: Twilio's status callback, so a report read back but unconfirmed is filed."""
+        data = _object(request.get_json(silent=True))
+        call_sid = str(data.get("call_sid") or "")
+        if not call_sid:
+            return jsonify(error="aucun appel en cours"), 400
+        end_call(state, str(data.get("caller") or CHANNELS["voice"][1]), call_sid)
+        return jsonify(ok=True)
 
     def received(channel: str, sender: str) -> list[str]:
         if channel in ("sms", "whatsapp"):

@@ -10,7 +10,8 @@ their transitions are drawn in ivr.mmd beside this module.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlmodel import Session
@@ -30,6 +31,7 @@ from gateway.cases.flows import Intake, delay_text, message_meta, open_or_join, 
 from gateway.cases.privacy import public_place
 from gateway.runtime import Runtime
 from nlu.analysis import Analysis
+from nlu.references import format_reference, is_valid
 from nlu.spoken import heard, heard_answer, says
 from store import calls, contacts, outbox
 from store import cases as case_store
@@ -42,15 +44,17 @@ log = logging.getLogger(__name__)
 STEP_URL = "/webhooks/twilio/voice/step"
 RECORDING_URL = "/webhooks/twilio/voice/recording"
 
-STATES = MENU, WHAT, WHERE, CONFIRM_PLACE, IDEA, SMS_OFFER, OPERATOR, VOICEMAIL, DONE = (
-    "menu", "what", "where", "confirm_place", "idea", "sms_offer", "operator", "voicemail", "done",
+STATES = (MENU, WHAT, WHAT_HERE, WHERE, CONFIRM_PLACE, READ_BACK, IDEA, REFERENCE, SMS_OFFER, OPERATOR, VOICEMAIL,
+          DONE) = (
+    "menu", "what", "what_here", "where", "confirm_place", "read_back", "idea", "reference", "sms_offer",
+    "operator", "voicemail", "done",
 )
 MAX_SILENCES = 2  # silences in a row before the voicemail
 MAX_MISSES = 3  # answers not understood before the voicemail
 MAX_WHERE_TRIES = 2  # places not recognised (or refused) before the case is opened unlocated
 
 LANGUAGE = "fr"  # the language the line speaks and listens in (its <Gather> is fr-FR)
-ASKED = (MENU, WHAT, WHERE, IDEA, SMS_OFFER)  # states whose question is the template `voice.ask.<state>`
+ASKED = (MENU, WHAT, WHAT_HERE, WHERE, IDEA, REFERENCE, SMS_OFFER)  # states whose question is the template `voice.ask.<state>`
 # Speech recognition hints (never heard): what callers are likely to say.
 DESCRIPTION_HINTS = ("nid de poule", "lampadaire éteint", "dépôt sauvage", "voiture mal garée", "feu rouge en panne",
                      "branche tombée", "fuite d'eau", "tag", "poubelle", "trottoir")
@@ -62,8 +66,10 @@ MENU_WORDS = {
     "2": ("dossier", "suivi", "ou en est", "etat"),
     "3": ("idee", "proposer", "proposition"),
     "4": ("personne", "agent", "conseiller", "quelqu'un", "humain", "standard", "operat"),
+    "5": ("reference", "numero de dossier"),
 }
-NUMBER_WORDS = {"un": "1", "deux": "2", "trois": "3", "quatre": "4"}
+REFERENCE_DIGITS = 8  # a reference typed on the keypad: its 8 digits (GU-1234-5678 without the letters), then #
+NUMBER_WORDS = {"un": "1", "deux": "2", "trois": "3", "quatre": "4", "cinq": "5"}
 
 
 @dataclass
@@ -87,8 +93,11 @@ class PhoneLine:
             MENU: self._menu,
             WHAT: self._what,
             WHERE: self._where,
+            WHAT_HERE: self._what_here,
             CONFIRM_PLACE: self._confirm_place,
+            READ_BACK: self._read_back,
             IDEA: self._idea,
+            REFERENCE: self._reference,
             SMS_OFFER: self._sms_offer,
             OPERATOR: self._operator_done,
         }
@@ -132,6 +141,8 @@ class PhoneLine:
         description = f"Message vocal : {request.recording_url}"
         if ring.data.get("description"):
             description += f"\nEntendu : {ring.data['description']}"
+        if (ring.data.get("heard") or {}).get("text"):  # words heard with low confidence, never confirmed
+            description += f"\nEntendu sans certitude : {ring.data['heard']['text']}"
         located = self._pending_place(ring.data)
         if call.case_id is None and located is not None:
             # What and where were known when the caller fell silent: the report goes in with the message.
@@ -189,11 +200,20 @@ class PhoneLine:
                 ring.say.append(self._words("erase_by_sms"))  # erasure is confirmed in writing, by SMS
                 return MENU
             if analysis.category or analysis.address or analysis.urgency == "emergency":
-                # A whole report said at once: no need to go through the menu.
+                # A whole report said at once: no need to go through the menu (once sure it was heard right).
+                if analysis.urgency != "emergency" and self._unsure(ring.request):
+                    return self._hear_back(ring)
                 return self._idea(session, ring) if analysis.intent == "idea" else self._what(session, ring)
-            choice = _spoken_choice(request.speech)
-            if not choice and analysis.reference:
+            # A reference said is what the caller asks about, even among menu words (« où en est le dossier … »).
+            if analysis.reference:
                 return self._read_reference(session, ring, analysis.reference)
+            if analysis.mistyped_reference:
+                # Said, but its check digit fails: misheard or misread; the keypad leaves no doubt.
+                digits = re.sub(r"\D", "", analysis.mistyped_reference)
+                ring.say.append(self._words("reference_mistyped", reference=spell_reference(
+                    format_reference(digits, self.rt.reference_prefix))))
+                return REFERENCE
+            choice = _spoken_choice(request.speech)
             if not choice and analysis.intent == "status":
                 choice = "2"
         if choice == "1":
@@ -204,6 +224,8 @@ class PhoneLine:
             return IDEA
         if choice == "4":
             return self._operator(ring)
+        if choice == "5":
+            return REFERENCE
         return self._missed(ring)
 
     def _what(self, session: Session, ring: Ring) -> str:
@@ -212,13 +234,62 @@ class PhoneLine:
             return self._missed(ring)
         analysis = self.rt.understander.analyze(text)
         self._warn_emergency(ring, analysis)
+        if analysis.urgency != "emergency" and self._unsure(ring.request):
+            return self._hear_back(ring)
+        ring.data.pop("said_place", None)
         ring.data.update(kind="problem", description=text, category=analysis.category or "autre",
                          urgency=analysis.urgency, address=analysis.address, where_tries=0)
+        if _only_a_place(analysis):
+            # A place and nothing about what is wrong there: ask what, keeping the place (and the words said,
+            # which a hang-up now would file).
+            located = self.rt.router.locate_text(analysis.address or text)
+            if located is not None and located.territory is None:
+                return self._placed(session, ring, located)  # outside every territory: who is in charge
+            if located is not None:
+                self._keep_place(ring, located)
+            ring.data["said_place"] = text
+            return WHAT_HERE
         if not analysis.address:
             # The town's streets are in the gazetteer: one the analysis did not pick out is still found.
             located = self.rt.router.locate_text(text)
             return self._placed(session, ring, located) if located else WHERE
         return self._placed(session, ring, self.rt.router.locate_text(analysis.address))
+
+    def _what_here(self, session: Session, ring: Ring) -> str:
+        """The answer to « Quel est le problème à cet endroit ? »: the report now has its what and its where."""
+        text = ring.request.speech.strip()
+        if not text:
+            return self._missed(ring)
+        analysis = self.rt.understander.analyze(text)
+        if analysis.urgency != "emergency" and self._unsure(ring.request):
+            return self._hear_back(ring)
+        if analysis.address:
+            return self._what(session, ring)  # the what with another place: heard as a whole report
+        self._warn_emergency(ring, analysis)
+        said = ring.data.pop("said_place", "")
+        ring.data.update(kind="problem", description=f"{text} ({said})" if said else text,
+                         category=analysis.category or "autre", urgency=analysis.urgency)
+        if ring.data.get("place"):
+            return CONFIRM_PLACE
+        return self._placed(session, ring, None)  # the place said first was not found: where, again
+
+    def _read_back(self, session: Session, ring: Ring) -> str:
+        """After « J'ai compris : … Tapez 1 si c'est juste, 2 pour recommencer. »: act on what was heard, or ask
+        again the question it answered."""
+        heard_back = ring.data.get("heard") or {}
+        asked = heard_back.get("step", MENU)
+        answer = self._yes_no(ring.request)
+        if answer is None and not ring.request.speech.strip():
+            return self._missed(ring)
+        ring.data.pop("heard", None)
+        ring.call.step = asked  # what follows is the answer to that question
+        if answer == "yes":
+            ring.request = replace(ring.request, speech=heard_back.get("text", ""), digits="", confidence=None)
+            return self.handlers[asked](session, ring)
+        if answer == "no":
+            ring.say.append(self._words("place_again"))
+            return asked
+        return self.handlers[asked](session, ring)  # said again instead of 1 or 2: a new answer to the question
 
     def _where(self, session: Session, ring: Ring) -> str:
         text = ring.request.speech.strip()
@@ -251,6 +322,8 @@ class PhoneLine:
         text = ring.request.speech.strip()
         if not text:
             return self._missed(ring)
+        if self._unsure(ring.request):
+            return self._hear_back(ring)
         analysis = self.rt.understander.analyze(text)
         located = self.rt.router.locate_text(analysis.address) if analysis.address else None
         if located is not None and located.territory is None:
@@ -258,6 +331,26 @@ class PhoneLine:
         ring.data.update(kind="idea", description=text, category=analysis.category or "autre",
                          urgency="normal", address=analysis.address)
         return self._open(session, ring, located)
+
+    def _reference(self, session: Session, ring: Ring) -> str:
+        """The 8 digits of a reference typed (then #) or said: that case's public status, whoever calls."""
+        digits = re.sub(r"\D", "", ring.request.digits or ring.request.speech)
+        if not digits:
+            return self._missed(ring)
+        if len(digits) != REFERENCE_DIGITS:
+            return self._missed(ring, "reference_length", count=len(digits))
+        reference = format_reference(digits, self.rt.reference_prefix)
+        if not is_valid(reference, self.rt.reference_prefix):
+            # A mistyped digit or two swapped: the check digit (the last one) tells, before any lookup.
+            return self._missed(ring, "reference_mistyped", reference=spell_reference(reference))
+        case = case_store.by_reference(session, reference)
+        ring.data.pop("misses", None)
+        if case is None:
+            ring.say.append(self._words("reference_not_found", reference=spell_reference(reference)))
+            return MENU
+        # Digits typed prove nothing about who calls: the public facts only, as a stranger gets them by SMS.
+        ring.say.append(self._case_line(case, public=True))
+        return MENU
 
     def _sms_offer(self, session: Session, ring: Ring) -> str:
         digits = ring.request.digits[:1]
@@ -296,7 +389,8 @@ class PhoneLine:
         ring.say.append(self._words("not_heard"))
         return ring.call.step
 
-    def _missed(self, ring: Ring) -> str:
+    def _missed(self, ring: Ring, key: str = "not_understood", **values) -> str:
+        """An answer not understood (`key` says why): the question again, or the voicemail at the third."""
         ring.data["misses"] = ring.data.get("misses", 0) + 1
         if ring.data["misses"] >= MAX_MISSES:
             if ring.call.step == SMS_OFFER:
@@ -304,7 +398,7 @@ class PhoneLine:
                 return DONE
             ring.say.append(self._words("to_voicemail"))
             return VOICEMAIL
-        ring.say.append(self._words("not_understood"))
+        ring.say.append(self._words(key, **values))
         return ring.call.step
 
     def _placed(self, session: Session, ring: Ring, located) -> str:
@@ -320,9 +414,22 @@ class PhoneLine:
             ring.say.append(self.rt.messages.render("outside_territory", LANGUAGE, territories=names))
             _forget_report(ring.data)
             return MENU
+        self._keep_place(ring, located)
+        return CONFIRM_PLACE
+
+    def _keep_place(self, ring: Ring, located) -> None:
         ring.data["place"] = {"lat": located.place.lat, "lon": located.place.lon, "label": located.place.label,
                               "commune": located.territory.commune_name}
-        return CONFIRM_PLACE
+
+    def _unsure(self, request: CallRequest) -> bool:
+        """Whether speech recognition itself doubts what it heard (its Confidence below the threshold)."""
+        return (not request.digits and bool(request.speech.strip()) and request.confidence is not None
+                and request.confidence < self.adapter.speech_confidence)
+
+    def _hear_back(self, ring: Ring) -> str:
+        """Read back words heard with low confidence before acting on them: « J'ai compris : … »."""
+        ring.data["heard"] = {"text": ring.request.speech.strip(), "step": ring.call.step}
+        return READ_BACK
 
     def _pending_place(self, data: dict):
         place = data.get("place")
@@ -471,9 +578,14 @@ class PhoneLine:
         if step == CONFIRM_PLACE:
             place = call.data.get("place") or {}
             return Ask(self._words("ask.confirm_place", place=self._spoken_place(place)), action, silence)
-        if step in (WHAT, WHERE, IDEA):
+        if step == READ_BACK:
+            heard_back = call.data.get("heard") or {}
+            return Ask(self._words("ask.read_back", heard=heard_back.get("text", "")), action, silence)
+        if step in (WHAT, WHAT_HERE, WHERE, IDEA):
             hints = PLACE_HINTS if step == WHERE else DESCRIPTION_HINTS
             return Ask(self._words(f"ask.{step}"), action, silence, digits=1, hints=hints)
+        if step == REFERENCE:
+            return Ask(self._words("ask.reference"), action, silence, digits=None)  # up to # (or the timeout)
         if step in ASKED:
             return Ask(self._words(f"ask.{step}"), action, silence)
         if step == VOICEMAIL:
@@ -517,8 +629,14 @@ class PhoneLine:
 
 
 def _forget_report(data: dict) -> None:
-    for key in ("kind", "description", "category", "urgency", "address", "place", "where_tries"):
+    for key in ("kind", "description", "category", "urgency", "address", "place", "where_tries", "said_place"):
         data.pop(key, None)
+
+
+def _only_a_place(analysis: Analysis) -> bool:
+    """A place said and nothing else: no category, no words of a report, no emergency."""
+    return (bool(analysis.address) and not analysis.category and analysis.intent not in ("report", "idea")
+            and analysis.urgency != "emergency")
 
 
 def _spoken_choice(speech: str) -> str | None:

@@ -83,6 +83,12 @@ MALFORMED = [
     ("GUICHET_OFFICE_HOURS", "weekdays",
      "GUICHET_OFFICE_HOURS='weekdays' is not days and hours like 'mon-fri 09:00-12:00,13:30-17:00' (or off); "
      'write e.g. GUICHET_OFFICE_HOURS="mon-fri 09:00-12:00,13:30-17:00"'),
+    ("GUICHET_SPEECH_CONFIDENCE", "60%",
+     "GUICHET_SPEECH_CONFIDENCE='60%' is not a number from 0 (never read back) to 1 (always); "
+     "write e.g. GUICHET_SPEECH_CONFIDENCE=0.6"),
+    ("GUICHET_SPEECH_CONFIDENCE", "60",
+     "GUICHET_SPEECH_CONFIDENCE='60' is not a number from 0 (never read back) to 1 (always); "
+     "write e.g. GUICHET_SPEECH_CONFIDENCE=0.6"),
     ("GUICHET_TIMEZONE", "Paris",
      "GUICHET_TIMEZONE='Paris' is not a time zone of the IANA database; write e.g. GUICHET_TIMEZONE=Europe/Paris"),
     ("GUICHET_GEOCODER", "google",

@@ -6,7 +6,7 @@
   const thread = document.getElementById("thread");
   const error = document.getElementById("error");
   let mine = [];       // what this resident wrote, in order
-  let call = null;     // the phone call in progress: {call_sid, gather, redirect}
+  let call = null;     // the phone call in progress: {call_sid, gather, redirect, record, if_silent}
   let seen = 0;
 
   function channel() { return form.querySelector("input[name=channel]:checked").value; }
@@ -41,7 +41,8 @@
     error.style.display = "none";
     try {
       if (channel() === "voice") {
-        const move = call ? {call_sid: call.call_sid, gather: call.gather, redirect: call.redirect, input: text.value} : {};
+        const move = call ? {call_sid: call.call_sid, gather: call.gather, redirect: call.redirect, record: call.record,
+                             if_silent: call.if_silent, input: text.value} : {};
         if (call) line("vous", text.value || "(silence)"); else line("vous", "(appelle la mairie)");
         const step = await post("/simulateur/appel", {caller: sender.value, ...move});
         step.says.forEach((said) => line("mairie", said));
@@ -58,7 +59,13 @@
     }
   });
 
-  document.getElementById("hangup").addEventListener("click", () => { call = null; line("vous", "(raccroche)"); });
+  document.getElementById("hangup").addEventListener("click", async () => {
+    const ended = call; call = null; line("vous", "(raccroche)");
+    if (ended) {
+      try { await post("/simulateur/raccrocher", {caller: sender.value, call_sid: ended.call_sid}); }
+      catch (failure) { error.textContent = failure.message; error.style.display = ""; }
+    }
+  });
 
   async function poll() {
     if (channel() !== "voice" || !call) {
