@@ -330,18 +330,20 @@ def _words_agree(query: list[str], name: list[str]) -> bool:
     Character similarity alone finds "gare" in "voiture garée" and "merci" in "centre commercial".
     """
     shorter, longer = (name, query) if len(name) <= len(query) else (query, name)
+    street = any(word in STREET_TYPES for word in query)  # "rue des lila" is the Rue des Lilas; "le pont" no Quai des Ponts
     has_type = any(word in STREET_TYPES for word in longer)
     return all(
-        (word in STREET_TYPES and has_type) or any(_same_word(word, other) for other in longer) for word in shorter
+        (word in STREET_TYPES and has_type) or any(_same_word(word, other, plural=street) for other in longer)
+        for word in shorter
     )
 
 
-def _same_word(word: str, other: str) -> bool:
+def _same_word(word: str, other: str, *, plural: bool = False) -> bool:
     """Equal, or one typo apart for words long enough to tell ("jores" for "jaures", not "paix" for "paris")."""
     if word == other:
         return True
-    if _singular(word) == _singular(other) and min(len(word), len(other)) >= 3:
-        return True  # "rue des lila" is the Rue des Lilas
+    if plural and _singular(word) == _singular(other) and min(len(word), len(other)) >= 3:
+        return True  # a plural's s forgotten
     shortest = min(len(word), len(other))
     if shortest <= 4 or word.isdigit() or other.isdigit():
         return False

@@ -95,6 +95,10 @@ def test_a_street_name_off_by_its_plural_or_a_letter_is_found(router, text, labe
     assert located is not None and located.place.label == label
 
 
+def test_a_plural_is_forgiven_only_in_a_street_name(router):
+    assert router.locate_text("tags sous le pont") is None  # no Quai des Ponts
+
+
 def test_a_position_outside_is_near_the_nearest_neighbour(router):
     located = router.locate_point(47.3885, 0.7990)
 
