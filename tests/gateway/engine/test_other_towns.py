@@ -8,9 +8,10 @@ from collections.abc import Iterator
 import pytest
 
 from channels.standins.telegram import location_update, text_update
+from channels.standins.twilio import inbound_whatsapp_params
 from gateway.outbound.worker import Worker
 from routing.standins import GeocoderStandin
-from tests.conftest import serve_app
+from tests.conftest import ACCOUNT_SID, GATEWAY_NUMBER, serve_app
 from tests.gateway.inbound.test_sms_flow import RESIDENT, all_cases, answers
 from tests.routing.test_other_towns import ban_config
 
@@ -127,6 +128,17 @@ def test_a_telegram_location_far_from_every_known_town_gets_the_general_answer(f
 
     assert telegram_answers(front)[-1] == ("Cet endroit est hors de Valmont et Saint-Aubin-sur-Loire. "
                                            "Merci de contacter la mairie de la commune concernée.")
+    assert all_cases(front.rt) == []
+
+
+def test_a_whatsapp_pin_in_paris_with_the_report_names_the_town_hall_of_paris(front):
+    params = inbound_whatsapp_params(from_=RESIDENT, to=GATEWAY_NUMBER, body="Nid de poule énorme",
+                                     account_sid=ACCOUNT_SID, location=(48.8530, 2.3499))
+    front.http.post_signed("/webhooks/twilio/messages", params)
+    front.settle()
+
+    assert front.twilio.texts_to(RESIDENT, channel="whatsapp") == [
+        "Cet endroit est hors de Valmont et Saint-Aubin-sur-Loire, près de Paris. Mairie de Paris : 3975, paris.fr"]
     assert all_cases(front.rt) == []
 
 
