@@ -23,8 +23,11 @@ _POSTCODE = re.compile(r"^\d{5}$")
 _CODE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # Words that put a report in a town: "à Tours", "sur Saumur", "dans Paris", "au Mans".
 _IN = frozenset({"a", "sur", "dans", "en", "au", "aux"})
-# "de Tours" is the town after a landmark ("la mairie de Tours"), a street's name after a street type.
+# "de Tours" is the town after a landmark ("la mairie de Tours") or one of these ("près de Tours", "le centre-ville
+# de Tours"), a street's name after a street type, and nothing after a verb ("je suis de Tours").
 _OF = frozenset({"de", "d'", "du", "d"})
+_AREA = frozenset({"pres", "proche", "cote", "face", "abords", "sortie", "entree", "centre", "ville", "nord", "sud",
+                   "ouest", "environs", "coeur", "commune", "agglomeration", "quartier", "niveau"})
 # In a car-pooling message a town after these is where people go, not where the report is.
 _TOWARDS = frozenset({"a", "vers", "pour", "jusqu'a", "direction"})
 # "je vais à Saumur": a town one goes to is no place of a report, whatever the category
@@ -174,7 +177,9 @@ class CommuneMention:
 class CommuneFinder:
     """Finds the commune a message places its report in."""
 
-    def __init__(self, communes: Iterable[Commune]) -> None:
+    def __init__(self, communes: Iterable[Commune], *, landmarks: Iterable[str] = ()) -> None:
+        # the last word of each landmark's name: "la mairie de Tours", "l'hôtel de ville de Blois"
+        self._heads = _AREA | {w.folded for name in landmarks for w in words(name)[-1:]}
         self._forms: dict[str, list[tuple[tuple[str, ...], Commune]]] = {}
         self._postcodes: dict[str, Commune] = {}
         for commune in communes:
@@ -223,6 +228,6 @@ class CommuneFinder:
         if any(tokens[i].start in span for span in streets):
             return False  # "rue de Paris", "route d'Orléans", "place de Saumur"
         if before in _OF:
-            return i >= 2  # "la mairie de Tours", "à la sortie de Blois"
+            return i >= 2 and tokens[i - 2].folded in self._heads  # "la mairie de Tours", "à la sortie de Blois"
         # "rue Nationale, Tours": a capitalised name after a comma, or the message's last word
         return before == "," and (tokens[i].capitalised or end == len(tokens))

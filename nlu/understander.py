@@ -124,7 +124,10 @@ class Understander:
             gazetteer_landmarks=landmarks,
             gazetteer_streets=streets,
         )
-        self._communes = CommuneFinder(load_communes(self.config_dir).communes)
+        self._communes = CommuneFinder(
+            load_communes(self.config_dir).communes,
+            landmarks=(*self.catalogue.places.standalone_landmarks, *self.catalogue.places.named_landmarks, *landmarks),
+        )
         self._prepositions = {fold(p) for p in self.catalogue.places.landmark_prepositions}
         self._destinations = {fold(p) for p in self.catalogue.places.destination_prepositions}
         self._language_words = {lang: {fold(w) for w in ws} for lang, ws in self.catalogue.languages.items()}

@@ -25,6 +25,10 @@ from .conftest import CONFIG_DIR
         ("nid de poule rue Nationale, Tours", "tours"),
         ("lampadaire éteint devant la mairie de Tours", "tours"),
         ("trou à la sortie de Blois", "blois"),
+        ("nid de poule près de Chinon", "chinon"),
+        ("lampadaire éteint dans le centre-ville de Tours", "tours"),
+        ("tags sur la gare de Tours", "tours"),
+        ("feu rouge en panne devant l'hôtel de ville de Nantes", "nantes"),
         ("nid de poule au Mans", "le-mans"),
         ("poubelles renversées à Orleans", "orleans"),
         ("poubelles renversées à Orléans", "orleans"),
@@ -66,6 +70,8 @@ def test_the_commune_named_is_found(understander, text, commune):
         "appelez moi au 06 12 34 56 78",
         "covoiturage de Valmont à Tours demain matin",
         "je vais tous les jours à Saumur en voiture, je peux prendre des gens",
+        "je suis de Tours mais le trou est devant le 14 rue Victor Hugo",
+        "mon fils revient de Paris, il a vu un nid de poule rue Victor Hugo",
     ],
 )
 def test_a_street_named_after_a_town_or_a_common_word_is_no_commune(understander, text):
