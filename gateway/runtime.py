@@ -61,10 +61,13 @@ class Runtime:
     def router(self):
         """Places, territories and services."""
         from routing import Router
-        from routing.geocoders import make_geocoder
+        from routing.geocoders import GeopyGeocoder, make_geocoder
 
         geocoder = make_geocoder(self.settings.geocoder, self.settings.geocoder_url or None, self.settings.config_dir)
-        return Router(self.settings.config_dir, geocoder=geocoder)
+        fallback = None
+        if self.settings.geocoder_fallback == "ban":
+            fallback = GeopyGeocoder("ban", self.settings.geocoder_fallback_url or None)
+        return Router(self.settings.config_dir, geocoder=geocoder, fallback=fallback)
 
     @property
     def reference_prefix(self) -> str:

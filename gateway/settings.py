@@ -93,6 +93,9 @@ class Settings(BaseModel):
     timezone: str = Field("Europe/Paris", validation_alias="GUICHET_TIMEZONE")
     geocoder: Literal["gazetteer", "ban", "nominatim"] = Field("gazetteer", validation_alias="GUICHET_GEOCODER")
     geocoder_url: str = Field("", validation_alias="GUICHET_GEOCODER_URL")
+    # Asked when the geocoder finds nothing: `ban` sends the address to the Base Adresse Nationale.
+    geocoder_fallback: Literal["off", "ban"] = Field("off", validation_alias="GUICHET_GEOCODER_FALLBACK")
+    geocoder_fallback_url: str = Field("", validation_alias="GUICHET_GEOCODER_FALLBACK_URL")
     duplicate_radius_m: Annotated[float, Field(ge=0)] = Field(50.0, validation_alias="GUICHET_DUPLICATE_RADIUS_M")
     duplicate_days: Days = Field(90, validation_alias="GUICHET_DUPLICATE_DAYS")
     worker_poll_seconds: Seconds = Field(0.5, validation_alias="GUICHET_WORKER_POLL")
@@ -222,7 +225,7 @@ class Settings(BaseModel):
     def _web_address(cls, value: str) -> str:
         return _http_url(value)
 
-    @field_validator("geocoder_url")
+    @field_validator("geocoder_url", "geocoder_fallback_url")
     @classmethod
     def _optional_web_address(cls, value: str) -> str:
         return _http_url(value) if value else value
@@ -346,6 +349,9 @@ EXPECTED = {
     "GUICHET_GEOCODER": ("one of gazetteer, ban, nominatim", "gazetteer"),
     "GUICHET_GEOCODER_URL": (WEB_ADDRESS + " (or nothing, for the public service)",
                              "https://api-adresse.data.gouv.fr"),
+    "GUICHET_GEOCODER_FALLBACK": ("off or ban", "ban"),
+    "GUICHET_GEOCODER_FALLBACK_URL": (WEB_ADDRESS + " (or nothing, for the public service)",
+                                      "https://api-adresse.data.gouv.fr"),
     "GUICHET_DUPLICATE_RADIUS_M": ("a distance in metres", "50"),
     "GUICHET_DUPLICATE_DAYS": (WHOLE_DAYS, "90"),
     "GUICHET_WORKER_POLL": (SECONDS, "0.5"),

@@ -16,6 +16,7 @@ class Analysis:
     category: str | None = None  # a catalogue code, or None when nothing matched
     urgency: str = "normal"  # one of URGENCIES
     address: str | None = None  # the place as the resident wrote it ("14 rue Victor Hugo", "devant la mairie")
+    commune: str | None = None  # the code of the commune the message names ("tours" for "à Tours", "37100")
     reference: str | None = None  # a valid case reference, normalised ("GU-4827-3918")
     mistyped_reference: str | None = None  # a reference-looking string whose check digit fails, as written
     language: str = "fr"  # "fr" or "en"

@@ -17,6 +17,7 @@ from rapidfuzz.distance import Levenshtein
 
 from nlu.analysis import Analysis
 from nlu.catalogue import Catalogue, load_catalogue
+from nlu.communes import CommuneFinder, load_communes
 from nlu.french import use_light_french_tokenizer
 from nlu.phrases import (
     Forms,
@@ -122,6 +123,10 @@ class Understander:
             is_common_word=self._is_common_word,
             gazetteer_landmarks=landmarks,
             gazetteer_streets=streets,
+        )
+        self._communes = CommuneFinder(
+            load_communes(self.config_dir).communes,
+            landmarks=(*self.catalogue.places.standalone_landmarks, *self.catalogue.places.named_landmarks, *landmarks),
         )
         self._prepositions = {fold(p) for p in self.catalogue.places.landmark_prepositions}
         self._destinations = {fold(p) for p in self.catalogue.places.destination_prepositions}
@@ -353,12 +358,16 @@ class Understander:
             urgency = "high"
         else:
             urgency = "normal"
-        address = place.text if place else self._named_place(text, doc, destination=category == "covoiturage")
+        destination = category == "covoiturage"
+        address = place.text if place else self._named_place(text, doc, destination=destination)
+        commune = self._communes.find(text, streets=place.names if place and place.street else (),
+                                      destination=destination)
         return Analysis(
             intent=intent,
             category=category,
             urgency=urgency,
             address=address,
+            commune=commune.commune.code if commune else None,
             reference=valid.reference if valid else None,
             mistyped_reference=mistyped.written if mistyped else None,
             language=scores.language,

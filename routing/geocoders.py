@@ -54,6 +54,7 @@ STOPWORDS = frozenset({"de", "la", "le", "les", "du", "des", "l", "d", "a", "au"
 PART_OF_NAME = frozenset({"de", "d", "du", "des"})  # "route de valmont" names a street, not the commune
 INTERSECTION_WORDS = frozenset({"angle", "coin", "carrefour", "croisement", "intersection", "entre"})
 NUMBER_SUFFIXES = {"bis": "bis", "ter": "ter", "quater": "quater", "b": "bis", "t": "ter"}
+_WORDS = re.compile(r"[^\W\d_]+")
 
 
 class Geocoder(Protocol):
@@ -190,6 +191,12 @@ class GazetteerGeocoder:
             key=lambda item: -len(item[0]),
         )
         streets = [entry for entry in self.entries if entry.kind == "street"]
+        # how each word of a name is spelt, accents included ("gare" -> {"gare"}): "garé" is no "gare"
+        self._spellings: dict[str, set[str]] = {}
+        for entry in self.entries:
+            for name in (entry.name, *entry.aliases):
+                for word in _WORDS.findall(name.lower()):
+                    self._spellings.setdefault(_singular(_unaccented(word)), set()).add(_singular(word))
         self._everything = _NameIndex(self.entries)
         self._streets = _NameIndex(streets)
         self._street_entries = streets
@@ -205,10 +212,19 @@ class GazetteerGeocoder:
 
     def find(self, query: str, *, commune: str | None = None) -> GazetteerHit | None:
         """Like `geocode`, with the gazetteer entry and house number behind the answer."""
+        query = _WORDS.sub(self._unless_misspelt, query)
         tokens = [token for token in fold(query) if not (token.isdigit() and len(token) == 5)]  # postcodes
         tokens, mentioned = self._strip_communes(tokens)
         prefer = self._commune_code(commune) or mentioned
         return self._intersection(tokens, prefer) or self._single(tokens, prefer)
+
+    def _unless_misspelt(self, word: re.Match[str]) -> str:
+        """The word, or nothing when it carries an accent no name's spelling of it has ("mal garé", "garés")."""
+        written = word.group(0)
+        lowered, plain = written.lower(), _unaccented(written)
+        if lowered == plain or _singular(lowered) in self._spellings.get(_singular(plain), {_singular(lowered)}):
+            return written
+        return " "
 
     def nearest_street(self, lat: float, lon: float) -> Place | None:
         """A label for a shared position: the nearest street within NEAREST_STREET_M, with the house number near it."""
@@ -314,20 +330,35 @@ def _words_agree(query: list[str], name: list[str]) -> bool:
     Character similarity alone finds "gare" in "voiture garée" and "merci" in "centre commercial".
     """
     shorter, longer = (name, query) if len(name) <= len(query) else (query, name)
+    street = any(word in STREET_TYPES for word in query)  # "rue des lila" is the Rue des Lilas; "le pont" no Quai des Ponts
     has_type = any(word in STREET_TYPES for word in longer)
     return all(
-        (word in STREET_TYPES and has_type) or any(_same_word(word, other) for other in longer) for word in shorter
+        (word in STREET_TYPES and has_type) or any(_same_word(word, other, plural=street) for other in longer)
+        for word in shorter
     )
 
 
-def _same_word(word: str, other: str) -> bool:
+def _same_word(word: str, other: str, *, plural: bool = False) -> bool:
     """Equal, or one typo apart for words long enough to tell ("jores" for "jaures", not "paix" for "paris")."""
     if word == other:
         return True
+    if plural and _singular(word) == _singular(other) and min(len(word), len(other)) >= 3:
+        return True  # a plural's s forgotten
     shortest = min(len(word), len(other))
     if shortest <= 4 or word.isdigit() or other.isdigit():
         return False
     return fuzz.ratio(word, other) >= 70
+
+
+def _unaccented(word: str) -> str:
+    """Lower case without accents: "Garé" -> "gare"."""
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def _singular(word: str) -> str:
+    """The word without a plural's final s or x: "lilas" -> "lila"."""
+    return word[:-1] if len(word) > 3 and word[-1] in "sx" else word
 
 
 def _commune_forms(name: str) -> list[list[str]]:

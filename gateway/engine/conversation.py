@@ -147,6 +147,7 @@ class ConversationEngine:
             "urgency": a.urgency,
             "confidence": a.confidence,
             "address": a.address,
+            "commune": a.commune,
             "language": turn.language,
             "where_questions": 0,
         }
@@ -162,6 +163,7 @@ class ConversationEngine:
         if a.intent == "idea":
             draft["kind"] = "idea"
         draft["address"] = draft.get("address") or a.address
+        draft["commune"] = draft.get("commune") or a.commune
         self._advance(turn, self._with_turn_media(turn, draft))
 
     def _where_answer(self, turn: Turn) -> None:
@@ -169,6 +171,7 @@ class ConversationEngine:
         text = turn.inbound.body.strip()
         if turn.point is None:
             draft["address"] = a.address or text
+            draft["commune"] = a.commune
         if a.category and not draft.get("category"):
             draft["category"] = a.category
         draft["urgency"] = _max_urgency(draft.get("urgency", "normal"), a.urgency)
@@ -186,6 +189,9 @@ class ConversationEngine:
 
     def _advance(self, turn: Turn, draft: dict) -> None:
         """Ask the next missing thing, one question at a time, or open the case."""
+        outside = self.rt.router.outside_commune(draft.get("commune"))
+        if outside is not None:
+            return self._outside(turn, outside)  # "place de la Bastille à Paris": no need to ask what
         if not draft.get("category"):
             return self._ask(turn, draft, AWAITING_WHAT, "ask_what")
         if draft.get("confidence", 0.0) < CONFIRM_BELOW and draft.get("urgency") == "normal":
@@ -205,18 +211,16 @@ class ConversationEngine:
         if draft.get("point"):
             return self.rt.router.locate_point(*draft["point"], label=draft.get("address"))
         if draft.get("address"):
-            return self.rt.router.locate_text(draft["address"])
+            return self.rt.router.locate_text(draft["address"], commune=draft.get("commune"))
         if draft.get("description"):
             # The gazetteer knows the town's streets: one the text analysis did not pick out
             # ("dépôt sauvage 3 Grande Rue") is still found in the whole message.
-            return self.rt.router.locate_text(draft["description"])
+            return self.rt.router.locate_text(draft["description"], commune=draft.get("commune"))
         return None
 
     def _open_case(self, turn: Turn, draft: dict, located) -> None:
         if located is not None and located.territory is None:
-            self._reset(turn)
-            names = " et ".join(c.name for c in self.rt.router.territories.communes())
-            return self._reply(turn, "outside_territory", territories=names)
+            return self._outside(turn, located)
         intake = Intake(kind=draft["kind"], category=draft["category"], urgency=draft.get("urgency", "normal"),
                         description=draft.get("description", ""), address=draft.get("address"), located=located)
         result = open_or_join(self.rt, turn.session, turn.identity, intake, thread=turn.thread_id)
@@ -237,6 +241,16 @@ class ConversationEngine:
                     category=self.rt.category_label(case.category, turn.language),
                     delay=delay_text(self.rt, case.category, turn.language),
                     place=case.address or "", service=self.rt.service_name(case.service))
+
+    def _outside(self, turn: Turn, located) -> None:
+        """No case for a place outside every territory: the resident is told who is in charge, when known."""
+        self._reset(turn)
+        names = " et ".join(c.name for c in self.rt.router.territories.communes())
+        commune = located.commune
+        if commune is None:
+            return self._reply(turn, "outside_territory", territories=names)
+        return self._reply(turn, "outside_near" if located.near else "outside_commune", territories=names,
+                           commune=commune.name, contact=commune.contact)
 
     def _thread_case(self, turn: Turn) -> Case | None:
         """The case a threaded message answers (an e-mail reply in a case's thread), if any."""

@@ -251,9 +251,9 @@ class PhoneLine:
             return WHAT_HERE
         if not analysis.address:
             # The town's streets are in the gazetteer: one the analysis did not pick out is still found.
-            located = self.rt.router.locate_text(text)
+            located = self.rt.router.locate_text(text, commune=analysis.commune)
             return self._placed(session, ring, located) if located else WHERE
-        return self._placed(session, ring, self.rt.router.locate_text(analysis.address))
+        return self._placed(session, ring, self.rt.router.locate_text(analysis.address, commune=analysis.commune))
 
     def _what_here(self, session: Session, ring: Ring) -> str:
         """The answer to « Quel est le problème à cet endroit ? »: the report now has its what and its where."""
@@ -298,7 +298,7 @@ class PhoneLine:
         analysis = self.rt.understander.analyze(text)
         self._warn_emergency(ring, analysis)
         ring.data["address"] = analysis.address or text
-        located = self.rt.router.locate_text(analysis.address or text)
+        located = self.rt.router.locate_text(analysis.address or text, commune=analysis.commune)
         if located is None:
             ring.data["where_tries"] = ring.data.get("where_tries", 0) + 1
         return self._placed(session, ring, located)
@@ -411,7 +411,13 @@ class PhoneLine:
             return WHERE
         if located.territory is None:
             names = " et ".join(c.name for c in self.rt.router.territories.communes())
-            ring.say.append(self.rt.messages.render("outside_territory", LANGUAGE, territories=names))
+            commune = located.commune
+            if commune is None:
+                ring.say.append(self.rt.messages.render("outside_territory", LANGUAGE, territories=names))
+            else:
+                ring.say.append(self.rt.messages.render("outside_near" if located.near else "outside_commune",
+                                                        LANGUAGE, territories=names, commune=commune.name,
+                                                        contact=commune.contact))
             _forget_report(ring.data)
             return MENU
         self._keep_place(ring, located)

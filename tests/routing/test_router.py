@@ -38,8 +38,14 @@ def test_locate_point_keeps_the_label_given(router: Router) -> None:
     )
 
 
-def test_locate_point_outside_every_territory(router: Router) -> None:
-    assert router.locate_point(48.8566, 2.3522) == Located(Place(48.8566, 2.3522, "48.85660, 2.35220", "point"), None)
+def test_locate_point_outside_every_territory_is_near_the_nearest_known_commune(router: Router) -> None:
+    assert router.locate_point(48.8566, 2.3522) == Located(
+        Place(48.8566, 2.3522, "48.85660, 2.35220", "point"), None, router.communes.get("paris"), near=True
+    )
+
+
+def test_locate_point_far_from_every_known_commune_names_none(router: Router) -> None:
+    assert router.locate_point(48.0, 3.0) == Located(Place(48.0, 3.0, "48.00000, 3.00000", "point"), None)
 
 
 def test_service_for_a_located_report(router: Router) -> None:

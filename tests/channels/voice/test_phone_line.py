@@ -197,6 +197,17 @@ def test_without_a_place_the_line_asks_where_and_a_refused_readback_asks_again(p
     assert (case.category, case.address) == ("stationnement", "Mairie, Valmont")
 
 
+def test_a_caller_reporting_a_street_in_tours_hears_the_town_hall_of_tours_and_no_case_opens(phone, gateway):
+    call = phone()
+    call.dial()
+    call.press("1")
+    answer = call.say("un nid de poule rue Nationale à Tours")
+
+    assert "Cet endroit est à Tours, hors de Valmont et Saint-Aubin-sur-Loire" in answer.text
+    assert "02 47 21 60 00" in answer.text
+    assert cases(gateway.rt) == []
+
+
 def test_a_whole_report_said_at_the_menu_needs_no_key(phone, gateway):
     call = phone()
     call.dial()

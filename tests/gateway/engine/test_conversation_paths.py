@@ -21,18 +21,14 @@ def test_a_place_not_recognised_twice_still_opens_a_case_for_an_agent_to_call_ba
     assert case.reference in third and "recontactera" in third
 
 
-def test_a_place_outside_both_communes_gets_told_who_is_in_charge(gateway, worker, twilio, monkeypatch):
-    from routing import Located
-    from routing.places import Place
-
-    outside = Located(place=Place(lat=48.85, lon=2.35, label="Paris", precision="address"), territory=None)
-    monkeypatch.setattr(gateway.rt.router, "locate_text", lambda text: outside)
-    gateway.sms(RESIDENT, "Nid de poule devant le 14 rue de Rivoli")
+def test_a_place_outside_both_communes_gets_told_who_is_in_charge(gateway, worker, twilio):
+    gateway.sms(RESIDENT, "Nid de poule devant le 14 rue de Rivoli à Paris")
     worker.run_once()
 
     assert all_cases(gateway.rt) == []
     [answer] = answers(twilio, RESIDENT)
     assert "hors de Valmont et Saint-Aubin-sur-Loire" in answer
+    assert "Contactez la mairie de Paris : 3975, paris.fr" in answer
 
 
 def test_an_idea_opens_an_idea_case(gateway, worker, twilio):
