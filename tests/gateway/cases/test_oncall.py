@@ -4,6 +4,7 @@ the escalation down the on-call list, the daily digest of overdue cases (gateway
 from __future__ import annotations
 
 import re
+
 import requests
 from sqlmodel import select
 
