@@ -1,7 +1,8 @@
 """The daily digest of overdue cases: one e-mail to each service with its cases, one to each supervisor with all.
 
-The worker runs it once a day at GUICHET_OVERDUE_DIGEST_HOUR, town time; the day is claimed in the database
-first, so that with several workers it leaves once. A day with no overdue case sends nothing.
+The worker tries every few minutes; the first try from GUICHET_OVERDUE_DIGEST_HOUR on (town time) claims the
+day in the database and sends, so that with several workers, or one started late, it leaves once that day.
+A day with no overdue case sends nothing.
 """
 
 from __future__ import annotations
@@ -32,7 +33,10 @@ def send_overdue_digest(rt: Runtime, session: Session, *, now: datetime | None =
     """Queue today's digest e-mails (once a day, whichever worker runs first); returns how many were queued."""
     now = now or utcnow()
     zone = ZoneInfo(rt.settings.timezone)
-    today = now.astimezone(zone).date()
+    local = now.astimezone(zone)
+    if local.hour < rt.settings.overdue_digest_hour:
+        return 0
+    today = local.date()
     if not oncall_store.claim_digest_day(session, day=today.isoformat(), now=now):
         return 0
     cases = oncall_store.overdue_open(session, now=now)

@@ -31,6 +31,7 @@ from store import oncall as oncall_store
 from store.clock import utcnow
 from store.db import key
 from store.models import Case, OnCallAlert, ReceivedMessage
+from store.statuses import OPEN
 
 if TYPE_CHECKING:
     from gateway.runtime import Runtime
@@ -162,6 +163,11 @@ def escalate_unacknowledged(rt: Runtime, session: Session, *, now: datetime | No
         session.add(waiting)
         case = session.get(Case, waiting.case_id)
         if case is None or oncall_store.acknowledgement(session, key(case)) is not None:
+            continue
+        if case.status not in OPEN:
+            # An agent closed it (resolved, rejected, merged) before anyone answered: nobody else to wake.
+            case_store.add_event(session, case, "oncall", public=False, actor="oncall", created_at=now,
+                                 message=f"Pas de prise en charge par {waiting.name} : dossier clos, astreinte arrêtée.")
             continue
         team = rt.oncall.team(case.territory)
         late = f"Pas de prise en charge par {waiting.name} en {minutes} min. "

@@ -178,8 +178,8 @@ class Worker:
         scheduler.add_job(self.escalate, "interval", minutes=5, id="escalate", max_instances=1, coalesce=True)
         scheduler.add_job(self.escalate_oncall, "interval", seconds=30, id="escalate_oncall", max_instances=1,
                           coalesce=True)
-        scheduler.add_job(self.digest, "cron", hour=self.rt.settings.overdue_digest_hour, minute=0,
-                          timezone=self.rt.settings.timezone, id="overdue_digest", max_instances=1, coalesce=True)
+        # Tried every few minutes (it acts once a day, from its hour): a worker down at that hour sends it later.
+        scheduler.add_job(self.digest, "interval", minutes=5, id="overdue_digest", max_instances=1, coalesce=True)
         # Once a night, in the town's time: any worker may run it, a second one finds nothing left to do.
         scheduler.add_job(self.retain, "cron", hour=3, minute=30, timezone=self.rt.settings.timezone, id="retention",
                           max_instances=1, coalesce=True)

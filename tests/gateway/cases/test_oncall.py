@@ -4,11 +4,13 @@ the escalation down the on-call list, the daily digest of overdue cases (gateway
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import requests
 from sqlmodel import select
 
 from gateway.cases.agents import add_agent
+from gateway.cases.flows import change_status
 from store.models import Case, CaseEvent
 from tests.conftest import paris_at
 
@@ -161,6 +163,8 @@ def test_overdue_cases_reach_their_service_and_the_supervisors_in_one_daily_mail
         add_agent(session, email="chef@valmont.example", name="Chef", password="correct horse battery",
                   role="supervisor", services=[], known_services={s.code for s in front.rt.router.services.all()})
 
+    time_machine.move_to(digest_time - timedelta(minutes=5), tick=False)
+    assert front.worker.digest() == 0  # not before its hour
     time_machine.move_to(digest_time, tick=False)
     assert front.worker.digest() == 2
     assert front.worker.digest() == 0  # once a day, whichever worker runs it
@@ -175,3 +179,19 @@ def test_overdue_cases_reach_their_service_and_the_supervisors_in_one_daily_mail
 
     time_machine.move_to(next_day, tick=False)
     assert front.worker.digest() == 2  # the next day, again, while the case is overdue
+
+
+def test_a_case_resolved_before_anyone_answered_wakes_no_further_on_call_contact(front, time_machine):
+    time_machine.move_to(paris_at(15, 0), tick=False)
+    front.http.sms(RESIDENT, "plaque d'égout arrachée devant le 14 rue Victor Hugo")
+    front.settle()
+    case = the_case(front.rt)
+    assert len(front.twilio.texts_to(FIRST)) == 1
+    with front.rt.db.session() as session:
+        change_status(front.rt, session, reference=case.reference, status="resolved")
+
+    time_machine.move_to(paris_at(15, 20), tick=False)
+    assert front.worker.escalate_oncall() == 0
+    front.settle()
+    assert front.twilio.texts_to(SECOND) == []
+    assert private_timeline(front.rt, case)[-1].endswith("dossier clos, astreinte arrêtée.")
