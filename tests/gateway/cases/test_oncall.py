@@ -6,11 +6,13 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 import requests
 from sqlmodel import select
 
 from gateway.cases.agents import add_agent
 from gateway.cases.flows import change_status
+from gateway.errors import ConfigurationError
 from store.models import Case, CaseEvent
 from tests.conftest import paris_at
 
@@ -195,3 +197,10 @@ def test_a_case_resolved_before_anyone_answered_wakes_no_further_on_call_contact
     front.settle()
     assert front.twilio.texts_to(SECOND) == []
     assert private_timeline(front.rt, case)[-1].endswith("dossier clos, astreinte arrêtée.")
+
+
+def test_a_malformed_on_call_list_stops_the_start_with_a_sentence_naming_the_contact(config_dir, make_runtime):
+    (config_dir / "oncall.yaml").write_text(
+        "communes:\n  valmont:\n    - {name: Astreinte, channel: pigeon, address: '+33600000101'}\n", encoding="utf-8")
+    with pytest.raises(ConfigurationError, match="contact 'Astreinte' of valmont has channel 'pigeon'"):
+        make_runtime(config_dir=config_dir)
