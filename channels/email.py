@@ -62,10 +62,14 @@ SUBJECTS = {
     "emergency": "URGENCE – votre signalement",
     "update": "Suivi de votre signalement",
     "stop_confirmation": "Désinscription confirmée",
+    "oncall_alert": "ASTREINTE – alerte à prendre en charge",
+    "oncall_reply": "ASTREINTE – votre réponse",
 }
 NO_CASE_SUBJECT = "Votre message à la mairie"
-AUTO_SUBMITTED = {"update": "auto-generated"}
-OUR_SUBJECTS = {s.casefold() for s in (*SUBJECTS.values(), NO_CASE_SUBJECT)}
+# Mails to the town's own people that are about no one case.
+NO_CASE_SUBJECTS = {"overdue_digest": "Dossiers en retard", "oncall_reply": "ASTREINTE – votre réponse"}
+AUTO_SUBMITTED = {"update": "auto-generated", "oncall_alert": "auto-generated", "overdue_digest": "auto-generated"}
+OUR_SUBJECTS = {s.casefold() for s in (*SUBJECTS.values(), *NO_CASE_SUBJECTS.values(), NO_CASE_SUBJECT)}
 
 # RFC 3834 §2 and what mail robots add in practice (channels.md 3.5.4).
 AUTOMATIC_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
@@ -259,7 +263,8 @@ class Email:
         mail["From"] = Address(self.display_name, addr_spec=self.inbox)
         mail["To"] = message.to
         topic = SUBJECTS.get(message.purpose, SUBJECTS["reply"])
-        mail["Subject"] = f"[{message.reference}] {topic}" if message.reference else NO_CASE_SUBJECT
+        mail["Subject"] = (f"[{message.reference}] {topic}" if message.reference
+                           else NO_CASE_SUBJECTS.get(message.purpose, NO_CASE_SUBJECT))
         mail["Date"] = format_datetime(datetime.now(UTC))
         mail["Message-ID"] = self.message_id(message)
         if message.in_reply_to:

@@ -24,8 +24,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     from gateway.inbound import telegram, twilio, voice
     from gateway.web import api, assets, backoffice, guard, limits, metrics, open311, outage, public, security
+    from gateway.web import oncall as oncall_links
 
-    for module in (assets, twilio, telegram, voice, public, backoffice, api, open311):
+    for module in (assets, twilio, telegram, voice, public, backoffice, api, open311, oncall_links):
         app.register_blueprint(module.bp)
     metrics.install(app)
     limits.install(app, rt.settings)

@@ -9,6 +9,8 @@ from flask import current_app
 
 from channels import build_channels
 from channels.base import ChannelAdapter, ChannelSettings
+from gateway.cases.directory import Directory
+from gateway.cases.oncall import OnCallTeams
 from gateway.engine.messages import Messages
 from gateway.errors import ConfigurationError
 from gateway.settings import REPO, Settings
@@ -37,6 +39,10 @@ class Runtime:
             self.messages = Messages(settings.config_dir)
             Services.load(settings.config_dir)  # read again by the router, which loads the places on first use
             self.catalogue: Catalogue = catalogue or load_catalogue(settings.config_dir)
+            self.oncall = OnCallTeams.load(settings.config_dir)
+            self.directory = Directory.load(settings.config_dir,
+                                            emergencies={e.name for e in self.catalogue.emergencies},
+                                            categories=set(self.catalogue.categories))
             self.channel_settings: ChannelSettings = settings.for_channels(
                 reference_prefix=self.reference_prefix,
                 update_call=tuple(self.messages.render(f"voice.update_call.{part}", town=settings.town_name)

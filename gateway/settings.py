@@ -122,6 +122,10 @@ class Settings(BaseModel):
     retention_months: Count = Field(24, validation_alias="GUICHET_RETENTION_MONTHS")
     photo_retention_days: Count = Field(365, validation_alias="GUICHET_PHOTO_RETENTION_DAYS")
     secret_key: str = Field("dev-only-secret", validation_alias="GUICHET_SECRET_KEY")
+    # Unacknowledged this long, an on-call alert goes to the next contact of config/oncall.yaml.
+    oncall_escalate_minutes: Annotated[float, Field(gt=0)] = Field(15.0, validation_alias="GUICHET_ONCALL_ESCALATE_MINUTES")
+    # The town's hour (0-23) the daily digest of overdue cases leaves for their services and the supervisors.
+    overdue_digest_hour: Annotated[int, Field(ge=0, le=23)] = Field(8, validation_alias="GUICHET_OVERDUE_DIGEST_HOUR")
     open311_api_keys: str = Field("", validation_alias="GUICHET_OPEN311_API_KEYS")
 
     @classmethod
@@ -374,6 +378,8 @@ EXPECTED = {
     "GUICHET_RETENTION_MONTHS": ("a whole number of months, 1 or more", "24"),
     "GUICHET_PHOTO_RETENTION_DAYS": ("a whole number of days, 1 or more", "365"),
     "GUICHET_SPEECH_CONFIDENCE": ("a number from 0 (never read back) to 1 (always)", "0.6"),
+    "GUICHET_ONCALL_ESCALATE_MINUTES": ("a number of minutes, more than 0", "15"),
+    "GUICHET_OVERDUE_DIGEST_HOUR": ("an hour of the day, 0 to 23", "8"),
 }
 
 # Secrets whose defaults are published in this repository (settings, demo): a server or worker refuses

@@ -22,10 +22,12 @@ class Analysis:
     language: str = "fr"  # "fr" or "en"
     confidence: float = 0.0  # 0..1, confidence in `category`
     emergency_numbers: tuple[str, ...] = field(default_factory=tuple)  # ("112", "18") for a gas smell
+    emergencies: tuple[str, ...] = field(default_factory=tuple)  # their kinds, catalogue names: ("gas",)
     answer: str | None = None  # "yes" / "no" when the message is a bare yes or no, else None
 
     def to_json(self) -> dict:
         """The JSON object printed by `guichet analyze`."""
         data = asdict(self)
         data["emergency_numbers"] = list(self.emergency_numbers)
+        data["emergencies"] = list(self.emergencies)
         return data

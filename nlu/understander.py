@@ -373,6 +373,7 @@ class Understander:
             language=scores.language,
             confidence=scores.confidence if category else 0.0,
             emergency_numbers=emergency_numbers,
+            emergencies=tuple(scores.emergencies) if emergency_numbers else (),
         )
 
     def _slots(self, doc: Doc, hidden: tuple[range, ...]) -> list[Slot]:

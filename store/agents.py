@@ -162,7 +162,8 @@ def queue(session: Session, *, services: list[str] | None, status: str | None = 
           category: str | None = None, territory: str | None = None, urgency: str | None = None,
           overdue: bool = False, located_only: bool = False, limit: int = 200,
           now: datetime | None = None) -> list[Case]:
-    """The cases of some services (None: every service), oldest due first, filtered as the agent asks.
+    """The cases of some services (None: every service), emergencies then high urgency first, oldest first within
+    each, filtered as the agent asks.
 
     `status` None means the open statuses; "all" means every status. `territory` is a commune or district code.
     """
@@ -186,7 +187,9 @@ def queue(session: Session, *, services: list[str] | None, status: str | None = 
         query = query.where(col(Case.status).in_(statuses.OPEN), col(Case.due_at) < now)
     if located_only:
         query = query.where(col(Case.lat).is_not(None), col(Case.lon).is_not(None))
-    query = query.order_by(col(Case.due_at).is_(None), col(Case.due_at), col(Case.id)).limit(limit)
+    # Emergencies first, then high urgency, then the others; within each, the oldest case first.
+    rank = sql_case((col(Case.urgency) == "emergency", 0), (col(Case.urgency) == "high", 1), else_=2)
+    query = query.order_by(rank, col(Case.created_at), col(Case.id)).limit(limit)
     return list(session.exec(query).all())
 
 

@@ -118,3 +118,19 @@ def languages(session: Session, contact_ids: set[int]) -> dict[int, str]:
         return {}
     rows = session.exec(select(col(Contact.id), col(Contact.language)).where(col(Contact.id).in_(contact_ids))).all()
     return {contact_id: language for contact_id, language in rows if contact_id is not None}
+
+
+def staff_identity(session: Session, *, channel: str, address: str) -> Identity:
+    """The identity of a town's person we write to (on-call contact, service mailbox, supervisor), created if new;
+    unlike `identity_for` it records no message from them."""
+    if channel in PHONE_CHANNELS:
+        address = normalise_phone(address) or address
+    elif channel == "email":
+        address = address.strip().lower()
+    identity = session.exec(
+        select(Identity).where(col(Identity.channel) == channel, col(Identity.address) == address)
+    ).first()
+    if identity is not None:
+        return identity
+    phone = address if channel in PHONE_CHANNELS and address.startswith("+") else None
+    return _create_identity(session, channel=channel, address=address, phone=phone)

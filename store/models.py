@@ -288,3 +288,32 @@ class AuditEntry(SQLModel, table=True):
     reference: str | None = None
     detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class OnCallAlert(SQLModel, table=True):
+    """One alert of an emergency or high-urgency case to one on-call contact (config/oncall.yaml), and its fate."""
+
+    __tablename__ = "oncall_alert"
+    __table_args__ = (Index("ix_oncall_alert_waiting", "acknowledged_at", "superseded_at", "escalate_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    position: int = 0  # the contact's place in the commune's list: 0 first, 1 the next one...
+    name: str = ""  # the contact's name, as the config said it when alerted
+    channel: str  # sms, email, phone
+    address: str  # the phone number or e-mail address alerted
+    alerted_at: datetime = Field(default_factory=utcnow)
+    escalate_at: datetime = Field(default_factory=utcnow)  # unacknowledged by then: the next contact is alerted
+    acknowledged_at: datetime | None = None
+    acknowledged_via: str | None = None  # sms, email, link
+    superseded_at: datetime | None = None  # the next contact was alerted (or nobody was left)
+
+
+class OverdueDigest(SQLModel, table=True):
+    """The daily digest of overdue cases, once a day whatever the number of workers: its town date is its key."""
+
+    __tablename__ = "overdue_digest"
+
+    day: str = Field(primary_key=True)  # YYYY-MM-DD in the town's time zone
+    cases: int = 0
+    sent_at: datetime = Field(default_factory=utcnow)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from gateway.cases import oncall
 from gateway.errors import Conflict
 from gateway.runtime import Runtime
 from routing.distance import bbox, haversine_m
@@ -53,6 +54,7 @@ class IntakeResult:
     case: Case
     joined: bool  # an existing case (a duplicate nearby)
     already_following: bool = False
+    oncall_alerted: bool = False  # an emergency or high urgency: the on-call team was alerted (gateway/cases/oncall.py)
 
 
 def open_or_join(rt: Runtime, session: Session, identity: Identity, intake: Intake, *,
@@ -93,7 +95,7 @@ def open_or_join(rt: Runtime, session: Session, identity: Identity, intake: Inta
     case_store.add_event(session, case, "created", status_to=ProblemStatus.RECEIVED, actor="resident", public=True,
                          created_at=now)
     log.info("case opened", extra={"case": case.reference, "channel": case.channel, "service": case.service})
-    return IntakeResult(case, joined=False)
+    return IntakeResult(case, joined=False, oncall_alerted=oncall.alert(rt, session, case, now=now))
 
 
 def find_duplicate(rt: Runtime, session: Session, category: str, lat: float, lon: float) -> Case | None:

@@ -117,7 +117,10 @@ class ConversationEngine:
             # The emergency numbers go first, before any question or acknowledgement.
             joiner = " ou le " if language == "fr" else " or "
             numbers = joiner.join(analysis.emergency_numbers or ("112",))
-            self._reply(turn, "emergency", purpose="emergency", urgent=True, numbers=numbers)
+            bodies = self.rt.directory.for_report(emergencies=analysis.emergencies, category=analysis.category)
+            directory = "".join(self.rt.messages.render("directory_line", language, name=body.name, number=body.number)
+                                for body in bodies)
+            self._reply(turn, "emergency", purpose="emergency", urgent=True, numbers=numbers, directory=directory)
         if analysis.intent == "status" or (
             (analysis.reference or analysis.mistyped_reference) and analysis.intent not in ("report", "idea")
         ):
@@ -233,6 +236,9 @@ class ConversationEngine:
                                status=status_label(self.rt, case, turn.language))
         if draft["kind"] == "idea":
             key = "idea_received"
+        elif result.oncall_alerted:
+            # No delay in days for an emergency: the on-call team has it now (gateway/cases/oncall.py).
+            key = "acknowledged_emergency" if case.urgency == "emergency" else "acknowledged_priority"
         elif located is None:
             key = "acknowledged_unlocated"
         else:
@@ -240,7 +246,8 @@ class ConversationEngine:
         self._reply(turn, key, case=case, reference=case.reference,
                     category=self.rt.category_label(case.category, turn.language),
                     delay=delay_text(self.rt, case.category, turn.language),
-                    place=case.address or "", service=self.rt.service_name(case.service))
+                    place=case.address or self.rt.messages.text("unknown_place", turn.language),
+                    service=self.rt.service_name(case.service))
 
     def _outside(self, turn: Turn, located) -> None:
         """No case for a place outside every territory: the resident is told who is in charge, when known."""

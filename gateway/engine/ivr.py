@@ -464,7 +464,10 @@ class PhoneLine:
             ring.say.append(self._words("idea_received", reference=reference))
         else:
             ring.say.append(self._words("acknowledged", reference=reference))
-            ring.say.append(self._words("delay", delay=delay_text(self.rt, case.category, LANGUAGE)))
+            if result.oncall_alerted:  # an emergency or high urgency: no delay in days, the on-call team has it
+                ring.say.append(self._words("oncall_alerted"))
+            else:
+                ring.say.append(self._words("delay", delay=delay_text(self.rt, case.category, LANGUAGE)))
             if located is None:
                 ring.say.append(self._words("unlocated"))
         log.info("case from a call", extra={"channel": "voice", "case": case.reference, "joined": result.joined})

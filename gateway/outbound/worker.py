@@ -18,6 +18,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from channels.base import OutboundMessage as Outgoing
 from channels.base import PermanentSendError, RetryableSendError
+from gateway.cases import oncall
+from gateway.cases.digest import send_overdue_digest
 from gateway.cases.erasure import Retention, apply_retention
 from gateway.cases.flows import escalate_overdue
 from gateway.engine.conversation import ConversationEngine
@@ -69,7 +71,9 @@ class Worker:
                     if message is None:
                         break
                     message_id = message.id
-                    self.engine.handle(session, message)
+                    # An on-call contact's "OK" acknowledges an alert: never a resident's report.
+                    if not oncall.take_reply(self.rt, session, message):
+                        self.engine.handle(session, message)
                     inbound.mark_done(session, message)
                 handled += 1
             except Exception as err:  # one bad message must not stop the others
@@ -149,6 +153,16 @@ class Worker:
         with self.rt.db.session() as session:
             return escalate_overdue(self.rt, session)
 
+    def escalate_oncall(self, *, now: datetime | None = None) -> int:
+        """Alert the next on-call contact of every alert left unacknowledged past its delay."""
+        with self.rt.db.session() as session:
+            return oncall.escalate_unacknowledged(self.rt, session, now=now)
+
+    def digest(self, *, now: datetime | None = None) -> int:
+        """Queue the daily digest of overdue cases to their services and the supervisors (once a day)."""
+        with self.rt.db.session() as session:
+            return send_overdue_digest(self.rt, session, now=now)
+
     def retain(self, *, now: datetime | None = None) -> Retention:
         """Apply the retention periods: people of long-closed cases anonymised, old photos deleted."""
         with self.rt.db.session() as session:
@@ -162,6 +176,10 @@ class Worker:
         scheduler.add_job(self.reconcile_stale, "interval", seconds=max(5.0, poll), id="reconcile",
                           max_instances=1, coalesce=True)
         scheduler.add_job(self.escalate, "interval", minutes=5, id="escalate", max_instances=1, coalesce=True)
+        scheduler.add_job(self.escalate_oncall, "interval", seconds=30, id="escalate_oncall", max_instances=1,
+                          coalesce=True)
+        # Tried every few minutes (it acts once a day, from its hour): a worker down at that hour sends it later.
+        scheduler.add_job(self.digest, "interval", minutes=5, id="overdue_digest", max_instances=1, coalesce=True)
         # Once a night, in the town's time: any worker may run it, a second one finds nothing left to do.
         scheduler.add_job(self.retain, "cron", hour=3, minute=30, timezone=self.rt.settings.timezone, id="retention",
                           max_instances=1, coalesce=True)

@@ -142,7 +142,7 @@ def filter_choices(rt: Runtime) -> dict[str, list[tuple[str, str]]]:
         "statuses": statuses,
         "categories": [(code, rt.category_label(code)) for code in rt.catalogue.categories],
         "territories": territories,
-        "urgencies": [(u, {"normal": "Normale", "high": "Haute", "emergency": "Urgence"}.get(u, u)) for u in URGENCIES],
+        "urgencies": [(u, rt.messages.text(f"urgency.{u}")) for u in URGENCIES],
         "services": [(s.code, s.name) for s in rt.router.services.all()],
     }
 
@@ -152,7 +152,8 @@ def _row(rt: Runtime, case: Case, followers: dict[int, int]) -> dict[str, Any]:
     return {
         "reference": case.reference, "status": case.status, "status_label": rt.messages.text(f"status.{case.status}"),
         "colour": colour(case.status), "category": rt.category_label(case.category),
-        "urgency": case.urgency, "service": rt.service_name(case.service), "address": case.address,
+        "urgency": case.urgency, "urgency_label": rt.messages.text(f"urgency.{case.urgency}"),
+        "service": rt.service_name(case.service), "address": case.address,
         "territory": case.district or case.territory, "lat": case.lat, "lon": case.lon,
         "created_at": case.created_at, "due_at": case.due_at, "followers": followers.get(key(case), 0),
         "overdue": case.due_at is not None and case.due_at < now and case.status in OPEN,
