@@ -20,6 +20,7 @@ from channels.base import OutboundMessage as Outgoing
 from channels.base import PermanentSendError, RetryableSendError
 from gateway.cases.erasure import Retention, apply_retention
 from gateway.cases.flows import escalate_overdue
+from gateway.cases.satisfaction import ask_due
 from gateway.engine.conversation import ConversationEngine
 from gateway.runtime import Runtime
 from store import contacts, inbound, outbox
@@ -149,6 +150,11 @@ class Worker:
         with self.rt.db.session() as session:
             return escalate_overdue(self.rt, session)
 
+    def ask_satisfaction(self, *, now: datetime | None = None) -> int:
+        """Ask the reporters of cases resolved GUICHET_SATISFACTION_DAYS ago whether it is fixed, once."""
+        with self.rt.db.session() as session:
+            return ask_due(self.rt, session, now=now)
+
     def retain(self, *, now: datetime | None = None) -> Retention:
         """Apply the retention periods: people of long-closed cases anonymised, old photos deleted."""
         with self.rt.db.session() as session:
@@ -162,6 +168,8 @@ class Worker:
         scheduler.add_job(self.reconcile_stale, "interval", seconds=max(5.0, poll), id="reconcile",
                           max_instances=1, coalesce=True)
         scheduler.add_job(self.escalate, "interval", minutes=5, id="escalate", max_instances=1, coalesce=True)
+        scheduler.add_job(self.ask_satisfaction, "interval", minutes=15, id="satisfaction", max_instances=1,
+                          coalesce=True)
         # Once a night, in the town's time: any worker may run it, a second one finds nothing left to do.
         scheduler.add_job(self.retain, "cron", hour=3, minute=30, timezone=self.rt.settings.timezone, id="retention",
                           max_instances=1, coalesce=True)
