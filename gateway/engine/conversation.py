@@ -8,7 +8,7 @@ and their transitions are drawn in conversation.mmd beside this module.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from sqlmodel import Session
@@ -107,6 +107,11 @@ class ConversationEngine:
         conversation = contacts.conversation_for(session, identity)
         text = inbound.body.strip()
         analysis = self.rt.understander.analyze(text) if text else Analysis()
+        if analysis.answer is None and conversation.state in YES_NO_QUESTIONS and "\n" in text:
+            # "OUI" above a signature, or above the rest of an e-mail: the reply's own first line answers.
+            first = self.rt.understander.analyze(text.split("\n", 1)[0])
+            if first.answer is not None and first.intent not in ("stop", "erase"):
+                analysis = replace(analysis, answer=first.answer)
         language = _language(session, identity, conversation, analysis, text)
         turn = Turn(session, identity, conversation, inbound, analysis, language, unblocked=unblocked)
         self._remember_language(turn)
@@ -201,7 +206,7 @@ class ConversationEngine:
         if turn.point is None:
             draft["address"] = a.address or text
         if a.category and not draft.get("category"):
-            draft["category"] = a.category
+            draft["category"], draft["confidence"] = a.category, a.confidence
         draft["urgency"] = _max_urgency(draft.get("urgency", "normal"), a.urgency)
         self._advance(turn, self._with_turn_media(turn, draft))
 
