@@ -39,8 +39,9 @@ def ask_due(rt: Runtime, session: Session, *, now: datetime | None = None) -> in
     for case in due:
         reporter = next(((identity, follower) for identity, follower in case_store.subscriptions(session, case)
                          if follower.role == "reporter"), None)
-        if reporter is None:
-            case.satisfaction_asked_at = now  # nobody to ask (an erased person, a phone call without SMS)
+        if reporter is None or reporter[0].stopped_at is not None:
+            # Nobody to ask (an erased person, a phone call without SMS), or they said STOP: never asked.
+            case.satisfaction_asked_at = now
             session.add(case)
             continue
         identity, follower = reporter

@@ -128,6 +128,19 @@ def test_the_resident_reads_which_problem_is_already_reported_and_a_no_opens_the
     assert [kind for kind, _, _ in timeline(front.rt, first)] == ["created"]
 
 
+def test_the_photo_of_a_resident_who_says_not_the_same_goes_with_their_own_case(front):
+    sms(front, NEIGHBOUR, "Nid de poule devant le 14 rue Victor Hugo")
+    telegram(front, front.telegram.photo_update(CHAT, image_bytes(), caption="gros nid de poule au 15 rue Victor Hugo"))
+    telegram(front, text_update(CHAT, "pas pareil"))
+
+    first, own = cases(front.rt)
+    joined, acknowledged = telegram_answers(front)
+    assert first.reference in joined and own.reference in acknowledged
+    with front.rt.db.session() as session:
+        [photo] = session.exec(select(Attachment)).all()
+    assert photo.case_id == own.id
+
+
 def test_a_yes_after_already_reported_keeps_the_resident_following_it(front):
     sms(front, NEIGHBOUR, "Nid de poule devant le 14 rue Victor Hugo")
     sms(front, RESIDENT, "gros nid de poule au 15 rue Victor Hugo")
@@ -270,6 +283,18 @@ def test_a_no_to_is_it_fixed_reopens_the_case(front):
     assert front.twilio.texts_to(RESIDENT)[-1].startswith(f"Dossier {case.reference} rouvert")
     assert refreshed(front.rt, case).status == "in_progress"
     assert timeline(front.rt, case)[-1][:2] == ("status", "in_progress")
+
+
+def test_a_reporter_who_said_stop_is_never_asked_if_it_is_fixed(front):
+    case = resolved_days_ago(front, RESIDENT, 4)
+    sms(front, RESIDENT, "STOP")
+    before = front.twilio.texts_to(RESIDENT)
+
+    assert front.worker.ask_satisfaction() == 0
+    front.settle()
+
+    assert front.twilio.texts_to(RESIDENT) == before
+    assert refreshed(front.rt, case).satisfaction_asked_at is not None
 
 
 def test_is_it_fixed_waits_for_the_end_of_quiet_hours(front, time_machine, monkeypatch):
