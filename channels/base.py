@@ -100,6 +100,7 @@ class InboundMessage:
     thread_id: str | None = None  # this message's id in a threaded channel (an e-mail's Message-ID)
     thread_reference: str | None = None  # the case reference the thread is about (e-mail subject, References)
     automatic: bool = False  # an auto-reply, bounce or list mail: stored, never answered
+    place_unreadable: bool = False  # a shared location that is no place (NaN, latitude 95): the engine asks where
     raw: dict[str, Any] = field(default_factory=dict)
 
 

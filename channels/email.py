@@ -82,6 +82,8 @@ AUTOMATIC_SUBJECT = re.compile(
 # "Re:", "RE :", "TR:", "Fwd:" in front of a subject, as mail clients in France write them.
 REPLY_PREFIX = re.compile(r"^\s*((re|tr|fwd?|réf)\s*:\s*)+", re.I)
 BRACKETED = re.compile(r"\[[^\]]*\]")
+# A case reference in a subject, bracketed or not: some clients and residents drop the brackets.
+SUBJECT_REFERENCE = re.compile(r"\b[A-Za-z]{1,8}-\d{4}-\d{4}\b")
 # Our own Message-IDs: `<REFERENCE.outbox-id.hash@domain>`.
 OUR_MESSAGE_ID = re.compile(r"<?(?P<reference>[A-Za-z]{1,8}-\d{4}-\d{4})\.[^@<>\s]*@(?P<domain>[^>\s]+)>?")
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
@@ -449,7 +451,10 @@ def _informative_subject(subject: str, body: str) -> str:
     """The subject when it says something: not "Re: [GU-…] Votre signalement", not a repeat of the body."""
     bare = BRACKETED.sub(" ", REPLY_PREFIX.sub("", subject))
     bare = " ".join(bare.split()).strip(" -:")
-    if not bare or bare.casefold() in OUR_SUBJECTS or body.casefold().startswith(bare.casefold()):
+    # "Re: Votre signalement GU-1234-5678" is our own subject answered too: read with it, a reply "OUI" became a
+    # status question about the reference, and the question it answered was lost.
+    ours = " ".join(SUBJECT_REFERENCE.sub(" ", bare).split()).strip(" -:").casefold()
+    if not bare or ours in OUR_SUBJECTS or body.casefold().startswith(bare.casefold()):
         return ""
     return bare
 

@@ -219,7 +219,9 @@ class Telegram:
         except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as err:
             # PTB builds its objects from whatever came: a number for a text, a list for a chat.
             raise BadPayload(f"malformed Telegram message: {type(err).__name__}") from err
-        if not text and where is None and not media:
+        # A location that is no place (NaN, latitude 95) still reaches the engine, which asks "where?" again.
+        unreadable = where is None and (message.location is not None or message.venue is not None)
+        if not text and where is None and not media and not unreadable:
             content = next((name for name in UNREAD_CONTENTS if getattr(message, name, None)), "unknown")
             raise Ignored(f"a message Guichet cannot read ({content})")
         return InboundMessage(
@@ -232,6 +234,7 @@ class Telegram:
             lon=where[1] if where else None,
             profile_name=name or None,
             media=media,
+            place_unreadable=unreadable,
             raw=clean_payload(data),
         )
 

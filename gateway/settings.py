@@ -98,6 +98,12 @@ class Settings(BaseModel):
     geocoder_fallback_url: str = Field("", validation_alias="GUICHET_GEOCODER_FALLBACK_URL")
     duplicate_radius_m: Annotated[float, Field(ge=0)] = Field(50.0, validation_alias="GUICHET_DUPLICATE_RADIUS_M")
     duplicate_days: Days = Field(90, validation_alias="GUICHET_DUPLICATE_DAYS")
+    # Conversations that resume (gateway/engine/conversation.py): how long after an agent wrote to a reporter
+    # their messages are answers on that case; how long after a resolution "pas réglé" offers to reopen it;
+    # how many days after a resolution the reporter is asked "C'est réglé ?" (0: never asked).
+    reply_window_hours: Annotated[float, Field(ge=0)] = Field(72.0, validation_alias="GUICHET_REPLY_WINDOW_HOURS")
+    reopen_days: Days = Field(30, validation_alias="GUICHET_REOPEN_DAYS")
+    satisfaction_days: Days = Field(3, validation_alias="GUICHET_SATISFACTION_DAYS")
     worker_poll_seconds: Seconds = Field(0.5, validation_alias="GUICHET_WORKER_POLL")
     send_max_attempts: Count = Field(100, validation_alias="GUICHET_SEND_MAX_ATTEMPTS")
     send_retry_hours: Annotated[float, Field(gt=0)] = Field(48.0, validation_alias="GUICHET_SEND_RETRY_HOURS")

@@ -38,13 +38,14 @@ def by_reference(session: Session, reference: str, *, lock: bool = False) -> Cas
 
 
 def open_in_box(
-    session: Session, *, category: str, box: tuple[float, float, float, float], since: datetime
+    session: Session, *, kind: str, category: str, box: tuple[float, float, float, float], since: datetime
 ) -> list[Case]:
-    """Open cases of a category inside a lat/lon box, created since a date (duplicate candidates)."""
+    """Open cases of a kind and category inside a lat/lon box, created since a date (duplicate candidates)."""
     min_lat, min_lon, max_lat, max_lon = box
     return list(
         session.exec(
             select(Case).where(
+                col(Case.kind) == kind,
                 col(Case.category) == category,
                 col(Case.status).in_(statuses.OPEN),
                 col(Case.lat).between(min_lat, max_lat),
@@ -77,6 +78,71 @@ def add_follower(session: Session, case: Case, identity: Identity, *, role: str 
     except IntegrityError:
         return False
     return True
+
+
+def remove_follower(session: Session, case: Case, identity: Identity, *, event_id: int | None = None) -> None:
+    """Undo a follower link (a resident who said it is not the same problem) and the timeline line it added."""
+    for follower in session.exec(select(Follower).where(col(Follower.case_id) == case.id,
+                                                        col(Follower.identity_id) == identity.id,
+                                                        col(Follower.role) != "reporter")).all():
+        session.delete(follower)
+    if event_id is not None:
+        event = session.get(CaseEvent, event_id)
+        if event is not None and event.case_id == case.id and event.kind == "follower":
+            session.delete(event)
+    session.flush()
+
+
+def awaiting_reply(session: Session, *, contact_id: int, since: datetime) -> Case | None:
+    """The case of this reporter an agent last wrote about since `since` (its answer is expected), if any."""
+    return session.exec(
+        select(Case)
+        .join(CaseEvent, col(CaseEvent.case_id) == col(Case.id))
+        .where(col(Case.reporter_id) == contact_id, col(CaseEvent.kind) == "agent_message",
+               col(CaseEvent.created_at) >= since)
+        .order_by(col(CaseEvent.created_at).desc(), col(CaseEvent.id).desc())
+        .limit(1)
+    ).first()
+
+
+def recently_solved(session: Session, *, contact_id: int, since: datetime) -> Case | None:
+    """The newest problem this person reported or follows that was resolved since `since`, if any."""
+    return session.exec(
+        select(Case)
+        .join(Follower, col(Follower.case_id) == col(Case.id))
+        .join(Identity, col(Identity.id) == col(Follower.identity_id))
+        .where(col(Identity.contact_id) == contact_id, col(Case.kind) == statuses.Kind.PROBLEM,
+               col(Case.status).in_(statuses.SOLVED), col(Case.resolved_at) >= since)
+        .order_by(col(Case.resolved_at).desc(), col(Case.id).desc())
+        .limit(1)
+    ).first()
+
+
+def satisfaction_due(session: Session, *, resolved_before: datetime, resolved_after: datetime,
+                     limit: int = 200) -> list[Case]:
+    """Resolved problems whose reporter has not been asked "C'est réglé ?", resolved between the two dates."""
+    return list(session.exec(
+        select(Case)
+        .where(col(Case.kind) == statuses.Kind.PROBLEM, col(Case.status).in_(statuses.SOLVED),
+               col(Case.satisfaction_asked_at).is_(None), col(Case.resolved_at) <= resolved_before,
+               col(Case.resolved_at) >= resolved_after)
+        .order_by(col(Case.resolved_at))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all())
+
+
+def mark_unread(session: Session, case: Case, *, at: datetime) -> None:
+    """A resident wrote on the case: the back office shows it unread until an agent opens the case."""
+    case.resident_reply_at = at
+    session.add(case)
+
+
+def mark_read(session: Session, case: Case) -> None:
+    """An agent opened the case: its residents' replies are read."""
+    if case.resident_reply_at is not None:
+        case.resident_reply_at = None
+        session.add(case)
 
 
 def subscriptions(session: Session, case: Case) -> list[tuple[Identity, Follower]]:

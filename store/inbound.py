@@ -41,6 +41,7 @@ def record(session: Session, received: Received, *, media_dir: Path | None = Non
         "thread_id": received.thread_id,
         "thread_reference": received.thread_reference,
         "automatic": received.automatic,
+        "place_unreadable": received.place_unreadable,
         "raw": received.raw,
         "status": "pending",
         "attempts": 0,

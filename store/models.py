@@ -82,6 +82,7 @@ class ReceivedMessage(SQLModel, table=True):
     thread_id: str | None = None  # its id in a threaded channel (an e-mail's Message-ID)
     thread_reference: str | None = None  # the case reference its thread is about
     automatic: bool = False  # an auto-reply, bounce or list mail: kept, never answered
+    place_unreadable: bool = False  # it shared a location that is no place: "where?" is asked again
     media: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # store.inbound.KeptMedia
     raw: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # the provider's payload
     status: str = "pending"  # pending, done, failed
@@ -119,6 +120,10 @@ class Case(SQLModel, table=True):
     due_at: datetime | None = None
     escalated_at: datetime | None = None
     resolved_at: datetime | None = None
+    # A resident wrote on the case and no agent has opened it since: the back office's unread marker.
+    resident_reply_at: datetime | None = None
+    # When the reporter was asked "C'est réglé ?" after the resolution (gateway/cases/satisfaction.py): once.
+    satisfaction_asked_at: datetime | None = None
 
 
 class CaseEvent(SQLModel, table=True):

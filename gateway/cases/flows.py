@@ -55,22 +55,28 @@ class IntakeResult:
     joined: bool  # an existing case (a duplicate nearby)
     already_following: bool = False
     oncall_alerted: bool = False  # an emergency or high urgency: the on-call team was alerted (gateway/cases/oncall.py)
+    follower_event_id: int | None = None  # the timeline line the join added, undone if it is not the same problem
 
 
 def open_or_join(rt: Runtime, session: Session, identity: Identity, intake: Intake, *,
-                 thread: str | None = None, now: datetime | None = None) -> IntakeResult:
-    """Open a case for `intake`, or subscribe the resident to the open case of its kind within the radius."""
+                 thread: str | None = None, now: datetime | None = None, join: bool = True) -> IntakeResult:
+    """Open a case for `intake`, or subscribe the resident to the open case of its kind and category within the
+    radius (unless `join` is False: the resident said it is not the same problem)."""
     now = now or utcnow()
     located = intake.located
     territory = located.territory if located else None
-    if located is not None and intake.kind == "problem":
-        existing = find_duplicate(rt, session, intake.category, located.place.lat, located.place.lon)
+    if join and located is not None and intake.kind == "problem":
+        existing = find_duplicate(rt, session, intake.category, located.place.lat, located.place.lon,
+                                  kind=intake.kind)
         if existing is not None:
             is_new = case_store.add_follower(session, existing, identity, thread=thread)
+            event = None
             if is_new:
-                case_store.add_event(session, existing, "follower", actor="resident", public=False,
-                                     message=intake.description)
-            return IntakeResult(existing, joined=True, already_following=not is_new)
+                event = case_store.add_event(session, existing, "follower", actor="resident", public=False,
+                                             message=intake.description)
+                session.flush()
+            return IntakeResult(existing, joined=True, already_following=not is_new,
+                                follower_event_id=event.id if event is not None else None)
     service = rt.router.service_for(intake.category, territory) if territory else None
     case = case_store.create(
         session,
@@ -98,11 +104,14 @@ def open_or_join(rt: Runtime, session: Session, identity: Identity, intake: Inta
     return IntakeResult(case, joined=False, oncall_alerted=oncall.alert(rt, session, case, now=now))
 
 
-def find_duplicate(rt: Runtime, session: Session, category: str, lat: float, lon: float) -> Case | None:
-    """The nearest open case of the same category within the duplicate radius and period."""
+def find_duplicate(rt: Runtime, session: Session, category: str, lat: float, lon: float, *,
+                   kind: str = "problem") -> Case | None:
+    """The nearest open case of the same kind (a problem is never an idea's duplicate) and category within the
+    duplicate radius and period."""
     radius = rt.settings.duplicate_radius_m
     since = utcnow() - timedelta(days=rt.settings.duplicate_days)
-    candidates = case_store.open_in_box(session, category=category, box=bbox(lat, lon, radius), since=since)
+    candidates = case_store.open_in_box(session, kind=kind, category=category, box=bbox(lat, lon, radius),
+                                        since=since)
     scored = [(haversine_m(lat, lon, c.lat, c.lon), key(c), c) for c in candidates
               if c.lat is not None and c.lon is not None]
     scored = [item for item in scored if item[0] <= radius]
@@ -144,8 +153,10 @@ def change_status(
     actor: str = "agent",
     target: str | None = None,
     now: datetime | None = None,
+    told: int | None = None,
 ) -> Case:
-    """Move a case to `status`, add it to the timeline, and queue one update for each follower."""
+    """Move a case to `status`, add it to the timeline, and queue one update for each follower (but the identity
+    `told`, already answered in its own conversation)."""
     now = now or utcnow()
     case = case_store.by_reference(session, reference, lock=True)
     if case is None:
@@ -175,7 +186,8 @@ def change_status(
     if target_case is not None:
         for identity, follower in followers:
             case_store.add_follower(session, target_case, identity, thread=follower.thread)
-    notify_followers(rt, session, case, followers=followers, message=message, now=now,
+    notify_followers(rt, session, case, followers=[(i, f) for i, f in followers if i.id != told] if told else followers,
+                     message=message, now=now,
                      target=target_case.reference if target_case else None)
     log.info("case status changed", extra={"case": case.reference, "status": status, "followers": len(followers)})
     return case

@@ -8,28 +8,36 @@ and their transitions are drawn in conversation.mmd beside this module.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from sqlmodel import Session
 
-from gateway.cases import erasure
+from gateway.cases import erasure, satisfaction
 from gateway.cases.flows import Intake, delay_text, message_meta, open_or_join, status_label
 from gateway.cases.privacy import public_place
 from gateway.engine import limits
 from gateway.engine.photos import keep_photos
 from gateway.runtime import Runtime
 from nlu.analysis import Analysis
+from nlu.resolution import says_not_fixed
 from store import cases as case_store
 from store import contacts, outbox
 from store import inbound as inbound_store
 from store.clock import utcnow
 from store.models import Case, Contact, Conversation, Identity, ReceivedMessage
+from store.statuses import SOLVED
 
 log = logging.getLogger(__name__)
 
 IDLE, AWAITING_WHAT, AWAITING_WHERE, AWAITING_CONFIRMATION = (
     "idle", "awaiting_what", "awaiting_where", "awaiting_confirmation",
 )
+# "Déjà signalé": NON opens the resident's own case. "Pas réglé": OUI reopens the resolved case.
+AWAITING_NOT_DUPLICATE, AWAITING_REOPEN = "awaiting_not_duplicate", "awaiting_reopen"
+# The states whose question a bare OUI / NON answers, even in an e-mail that answers in a case's thread.
+YES_NO_QUESTIONS = (AWAITING_CONFIRMATION, AWAITING_NOT_DUPLICATE, AWAITING_REOPEN,
+                    satisfaction.AWAITING_SATISFACTION, erasure.AWAITING_ERASURE)
 # Below this confidence in the category, the engine asks rather than guesses.
 CONFIRM_BELOW = 0.5
 # After this many unanswerable "where?", the case is opened anyway and an agent calls back.
@@ -75,6 +83,9 @@ class ConversationEngine:
             AWAITING_WHAT: self._what_answer,
             AWAITING_WHERE: self._where_answer,
             AWAITING_CONFIRMATION: self._confirmation_answer,
+            AWAITING_NOT_DUPLICATE: self._not_duplicate_answer,
+            AWAITING_REOPEN: self._reopen_answer,
+            satisfaction.AWAITING_SATISFACTION: self._satisfaction_answer,
             erasure.AWAITING_ERASURE: self._erasure,
         }
 
@@ -96,6 +107,11 @@ class ConversationEngine:
         conversation = contacts.conversation_for(session, identity)
         text = inbound.body.strip()
         analysis = self.rt.understander.analyze(text) if text else Analysis()
+        if analysis.answer is None and conversation.state in YES_NO_QUESTIONS and "\n" in text:
+            # "OUI" above a signature, or above the rest of an e-mail: the reply's own first line answers.
+            first = self.rt.understander.analyze(text.split("\n", 1)[0])
+            if first.answer is not None and first.intent not in ("stop", "erase"):
+                analysis = replace(analysis, answer=first.answer)
         language = _language(session, identity, conversation, analysis, text)
         turn = Turn(session, identity, conversation, inbound, analysis, language, unblocked=unblocked)
         self._remember_language(turn)
@@ -127,9 +143,13 @@ class ConversationEngine:
             return self._status(turn)
         if analysis.intent == "help":
             return self._reply(turn, "help")
+        if conversation.state in YES_NO_QUESTIONS and (analysis.answer is not None or says_not_fixed(text)):
+            # The answer to the question asked, though it came in a case's e-mail thread.
+            return self.handlers[conversation.state](turn)
         thread_case = self._thread_case(turn)
         if thread_case is not None:
-            return self._comment(turn, thread_case)
+            awaited = self._awaited_reply(turn)
+            return self._comment(turn, thread_case, forwarded=awaited is not None and awaited.id == thread_case.id)
 
         return self.handlers.get(conversation.state, self._new_message)(turn)
 
@@ -137,7 +157,23 @@ class ConversationEngine:
 
     def _new_message(self, turn: Turn) -> None:
         a = turn.analysis
+        text = turn.inbound.body.strip()
         has_place = bool(a.address) or turn.point is not None
+        if says_not_fixed(text):
+            solved = case_store.recently_solved(turn.session, contact_id=turn.identity.contact_id,
+                                                since=utcnow() - timedelta(days=self.rt.settings.reopen_days))
+            if solved is not None:
+                return self._ask(turn, self._question_draft(turn, case=solved.reference, words=text),
+                                 AWAITING_REOPEN, "reopen_offer", case=solved, reference=solved.reference)
+        awaited = self._awaited_reply(turn)
+        if awaited is not None and not self._another_report(turn, awaited):
+            return self._comment(turn, awaited, forwarded=True)
+        if turn.inbound.place_unreadable and a.category is None and not has_place:
+            # A shared location that is no place, and nothing else: the resident meant to say where.
+            draft = {"kind": "problem", "description": "", "category": None, "urgency": a.urgency,
+                     "confidence": 0.0, "address": None, "language": turn.language, "where_questions": 1}
+            return self._ask(turn, self._with_turn_media(turn, draft), AWAITING_WHERE, "ask_where",
+                             ask_location=True)
         if a.category is None and not has_place:
             if a.intent == "greeting":
                 return self._reply(turn, "greeting")
@@ -176,7 +212,7 @@ class ConversationEngine:
             draft["address"] = a.address or text
             draft["commune"] = a.commune
         if a.category and not draft.get("category"):
-            draft["category"] = a.category
+            draft["category"], draft["confidence"] = a.category, a.confidence
         draft["urgency"] = _max_urgency(draft.get("urgency", "normal"), a.urgency)
         self._advance(turn, self._with_turn_media(turn, draft))
 
@@ -187,8 +223,66 @@ class ConversationEngine:
             return self._new_message(turn)
         draft["confidence"] = 1.0
         if a.answer == "no":
-            draft["category"] = "autre"
+            # The guess was wrong, not the rest: the place and the photos stay, only the subject is asked.
+            draft["category"] = None
+            return self._ask(turn, draft, AWAITING_WHAT, "ask_what_only")
         self._advance(turn, draft)
+
+    def _not_duplicate_answer(self, turn: Turn) -> None:
+        """After "déjà signalé": NON (« pas le même ») opens the resident's own case with what they said."""
+        a, draft = turn.analysis, dict(turn.conversation.draft)
+        if a.answer != "no":
+            return self._next_message(turn, thanked=a.answer == "yes")
+        joined = case_store.by_reference(turn.session, draft.get("joined", ""))
+        if joined is not None:
+            case_store.remove_follower(turn.session, joined, turn.identity, event_id=draft.get("follower_event"))
+        draft["attachments"] = draft.get("joined_attachments", []) + draft.get("attachments", [])
+        self._open_case(turn, draft, self._locate(turn, draft), join=False)
+
+    def _reopen_answer(self, turn: Turn) -> None:
+        """After "Le dossier … est noté résolu. Voulez-vous le rouvrir ?": OUI reopens it, NON leaves it."""
+        a, draft = turn.analysis, turn.conversation.draft
+        case = case_store.by_reference(turn.session, draft.get("case", ""))
+        if a.answer is None or case is None:
+            return self._next_message(turn)
+        if a.answer == "yes":
+            return self._reopen(turn, case, words=draft.get("words", ""))
+        self._reset(turn)
+        self._reply(turn, "reopen_declined", case=case, reference=case.reference)
+
+    def _satisfaction_answer(self, turn: Turn) -> None:
+        """After "C'est réglé ? OUI / NON" (gateway/cases/satisfaction.py): NON reopens, OUI thanks."""
+        a, draft = turn.analysis, turn.conversation.draft
+        case = case_store.by_reference(turn.session, draft.get("case", ""))
+        text = turn.inbound.body.strip()
+        not_fixed = a.answer == "no" or (a.answer is None and says_not_fixed(text))
+        if case is None or not (not_fixed or a.answer == "yes"):
+            return self._next_message(turn)
+        if not_fixed:
+            return self._reopen(turn, case, words="" if a.answer else text)
+        case_store.add_event(turn.session, case, "satisfaction", actor="resident", public=False,
+                             message="Le déclarant confirme que c'est réglé.")
+        self._reset(turn)
+        self._reply(turn, "satisfaction_thanks", case=case, reference=case.reference)
+
+    def _reopen(self, turn: Turn, case: Case, *, words: str) -> None:
+        case_store.attach(turn.session, case, turn.conversation.draft.get("attachments", []))
+        self._reset(turn)
+        if case.status not in SOLVED:
+            # Reopened meanwhile (by an agent, another follower): its status is the answer.
+            return self._send(turn, self._status_line(case, turn.language), case=case)
+        satisfaction.reopen(self.rt, turn.session, case, turn.identity, words=words)
+        self._reply(turn, "reopened", case=case, reference=case.reference)
+
+    def _next_message(self, turn: Turn, *, thanked: bool = False) -> None:
+        """Neither yes nor no to the question asked: the question is dropped and the message read afresh."""
+        turn.conversation.state = IDLE
+        turn.conversation.draft = {"language": turn.language,
+                                   "attachments": turn.conversation.draft.get("attachments", [])}
+        if thanked:
+            self._reset(turn)
+            return self._reply(turn, "thanks")
+        self._new_message(turn)
 
     def _advance(self, turn: Turn, draft: dict) -> None:
         """Ask the next missing thing, one question at a time, or open the case."""
@@ -221,19 +315,28 @@ class ConversationEngine:
             return self.rt.router.locate_text(draft["description"], commune=draft.get("commune"))
         return None
 
-    def _open_case(self, turn: Turn, draft: dict, located) -> None:
+    def _open_case(self, turn: Turn, draft: dict, located, *, join: bool = True) -> None:
         if located is not None and located.territory is None:
             return self._outside(turn, located)
         intake = Intake(kind=draft["kind"], category=draft["category"], urgency=draft.get("urgency", "normal"),
                         description=draft.get("description", ""), address=draft.get("address"), located=located)
-        result = open_or_join(self.rt, turn.session, turn.identity, intake, thread=turn.thread_id)
+        result = open_or_join(self.rt, turn.session, turn.identity, intake, thread=turn.thread_id, join=join)
         case = result.case
         case_store.attach(turn.session, case, draft.get("attachments", []))
         self._reset(turn)
-        if result.joined:
-            key = "already_following" if result.already_following else "duplicate_joined"
-            return self._reply(turn, key, case=case, reference=case.reference,
+        if result.already_following:
+            return self._reply(turn, "already_following", case=case, reference=case.reference,
                                status=status_label(self.rt, case, turn.language))
+        if result.joined:
+            # Named by its subject and place, so that the resident can tell it is not theirs: NON opens their own.
+            question = {**draft, "joined": case.reference, "follower_event": result.follower_event_id,
+                        "joined_attachments": draft.get("attachments", []), "attachments": [],
+                        "language": turn.language}
+            return self._ask(turn, question, AWAITING_NOT_DUPLICATE, "duplicate_joined", case=case,
+                             reference=case.reference, status=status_label(self.rt, case, turn.language),
+                             category=self.rt.category_label(case.category, turn.language),
+                             place=public_place(self.rt, address=case.address, territory=case.territory,
+                                                language=turn.language))
         if draft["kind"] == "idea":
             key = "idea_received"
         elif result.oncall_alerted:
@@ -266,15 +369,37 @@ class ConversationEngine:
             return None
         return case_store.by_reference(turn.session, reference)
 
-    def _comment(self, turn: Turn, case: Case) -> None:
-        """A resident writing again about their case: kept on its timeline for the agents, answered with its status."""
+    def _comment(self, turn: Turn, case: Case, *, forwarded: bool = False) -> None:
+        """A resident writing again about their case: kept on its timeline, unread for the agents until one opens
+        it; answered with its status, or, when it answers an agent's message, that it is passed on."""
         session = turn.session
         case_store.add_event(session, case, "resident_message", actor="resident", public=False,
                              message=turn.inbound.body.strip())
         case_store.add_follower(session, case, turn.identity, thread=turn.thread_id)
         case_store.attach(session, case, turn.conversation.draft.get("attachments", []))
+        case_store.mark_unread(session, case, at=utcnow())
         self._reset(turn)
+        if forwarded:
+            return self._reply(turn, "reply_forwarded", case=case, reference=case.reference)
         self._send(turn, self._status_line(case, turn.language), case=case)
+
+    def _awaited_reply(self, turn: Turn) -> Case | None:
+        """The case an agent wrote to this reporter about within GUICHET_REPLY_WINDOW_HOURS: their answer goes there."""
+        since = utcnow() - timedelta(hours=self.rt.settings.reply_window_hours)
+        return case_store.awaiting_reply(turn.session, contact_id=turn.identity.contact_id, since=since)
+
+    def _another_report(self, turn: Turn, case: Case) -> bool:
+        """Whether a message during the reply window is clearly a new report rather than the answer awaited: an
+        idea, or a problem of another category with its own place (« lampadaire éteint 3 rue Balzac »). A place
+        alone, a photo, a category alone are answers (« c'est devant le 15 rue de la gare »)."""
+        a = turn.analysis
+        if a.intent == "idea":
+            return True
+        return bool(a.category and a.category != case.category and (a.address or turn.point is not None))
+
+    def _question_draft(self, turn: Turn, **values) -> dict:
+        """The draft of a yes/no question about a case: the language, this turn's photos, what the answer needs."""
+        return {"language": turn.language, "attachments": turn.conversation.draft.get("attachments", []), **values}
 
     def _keep_photos(self, turn: Turn) -> None:
         """Keep the photos that came with the message (or why one could not be had); the first GPS tags give the place."""

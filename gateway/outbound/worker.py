@@ -22,6 +22,7 @@ from gateway.cases import oncall
 from gateway.cases.digest import send_overdue_digest
 from gateway.cases.erasure import Retention, apply_retention
 from gateway.cases.flows import escalate_overdue
+from gateway.cases.satisfaction import ask_due
 from gateway.engine.conversation import ConversationEngine
 from gateway.runtime import Runtime
 from store import contacts, inbound, outbox
@@ -163,6 +164,11 @@ class Worker:
         with self.rt.db.session() as session:
             return send_overdue_digest(self.rt, session, now=now)
 
+    def ask_satisfaction(self, *, now: datetime | None = None) -> int:
+        """Ask the reporters of cases resolved GUICHET_SATISFACTION_DAYS ago whether it is fixed, once."""
+        with self.rt.db.session() as session:
+            return ask_due(self.rt, session, now=now)
+
     def retain(self, *, now: datetime | None = None) -> Retention:
         """Apply the retention periods: people of long-closed cases anonymised, old photos deleted."""
         with self.rt.db.session() as session:
@@ -180,6 +186,8 @@ class Worker:
                           coalesce=True)
         # Tried every few minutes (it acts once a day, from its hour): a worker down at that hour sends it later.
         scheduler.add_job(self.digest, "interval", minutes=5, id="overdue_digest", max_instances=1, coalesce=True)
+        scheduler.add_job(self.ask_satisfaction, "interval", minutes=15, id="satisfaction", max_instances=1,
+                          coalesce=True)
         # Once a night, in the town's time: any worker may run it, a second one finds nothing left to do.
         scheduler.add_job(self.retain, "cron", hour=3, minute=30, timezone=self.rt.settings.timezone, id="retention",
                           max_instances=1, coalesce=True)

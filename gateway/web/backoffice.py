@@ -157,6 +157,7 @@ def _row(rt: Runtime, case: Case, followers: dict[int, int]) -> dict[str, Any]:
         "territory": case.district or case.territory, "lat": case.lat, "lon": case.lon,
         "created_at": case.created_at, "due_at": case.due_at, "followers": followers.get(key(case), 0),
         "overdue": case.due_at is not None and case.due_at < now and case.status in OPEN,
+        "unread": case.resident_reply_at is not None,  # a resident wrote since an agent last opened the case
     }
 
 
@@ -330,6 +331,8 @@ def case_page(reference: str):
             "can_merge": ProblemStatus.DUPLICATE in TRANSITIONS[case.kind][case.status],
             "merged_into": merged_into.reference if merged_into else None,
         }
+        # Shown unread this once: opening the case reads the residents' replies.
+        case_store.mark_read(session, case)
     return render_template("backoffice/case.html", choices=filter_choices(rt), **context)
 
 

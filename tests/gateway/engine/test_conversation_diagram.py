@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 from pathlib import Path
 
 from sqlmodel import select
 
 from channels.base import InboundMessage as Received
+from gateway.cases.flows import change_status, write_to_reporter
+from gateway.cases.satisfaction import ask_due
 from gateway.engine import conversation
 from gateway.engine.conversation import ConversationEngine
 from store import inbound
+from store.clock import utcnow
 from store.models import Case, Conversation, Identity
 from tests.gateway.engine.diagrams import arrows
 
@@ -18,6 +22,12 @@ DIAGRAM = Path(conversation.__file__).with_suffix(".mmd")
 NOWHERE = (48.85, 2.35)  # Paris: outside Valmont and Saint-Aubin-sur-Loire
 LOW_CONFIDENCE = "trottoir dégradé"  # "chaussée", below the confidence the engine trusts
 PLACED = "14 rue Victor Hugo"
+STREETS = iter(["rue Balzac", "rue des Lilas", "rue Pasteur", "rue du Moulin", "rue Danton", "rue des Écoles"])
+
+
+def elsewhere() -> str:
+    """A report of its own: a tag on a street no other script writes about."""
+    return f"Tag sur le mur devant le 5 {next(STREETS)}"
 
 
 # One conversation a script: what one resident sends, message after message: a text, a shared location
@@ -44,6 +54,18 @@ SCRIPTS = {
     "what: erasure": ["il y a un souci", "DELETE MY DATA", "non"],
     "where: erasure": ["nid de poule", "effacer mes données", "non"],
     "confirmation: erasure": [LOW_CONFIDENCE, "FORGET ME", "non"],
+    "confirmation: an e-mail OUI in the thread": [LOW_CONFIDENCE, {"text": "OUI", "thread": True}, "STOP"],
+    "a location that is no place": [{"text": "", "unreadable": True}, PLACED],
+    "joined, not the same": [f"Nid de poule devant le {PLACED}", "non c'est pas le même"],
+    "joined, thanked": [f"Nid de poule devant le {PLACED}", "oui"],
+    "joined, then something else": [f"Nid de poule devant le {PLACED}", "il y a un souci"],
+    "an agent asks, the resident answers": ["Lampadaire éteint devant le 30 rue Victor Hugo", {"do": "write"}, "c'est devant le 15 rue de la gare"],
+    "not fixed, reopened": [elsewhere(), {"do": "resolve"}, "toujours pas réparé", "oui"],
+    "not fixed, left resolved": [elsewhere(), {"do": "resolve"}, "ça recommence", "non"],
+    "not fixed, then something else": [elsewhere(), {"do": "resolve"}, "c pas reglé", "Bonjour"],
+    "asked if fixed: no": [elsewhere(), {"do": "resolve"}, {"do": "ask"}, "non"],
+    "asked if fixed: yes": [elsewhere(), {"do": "resolve"}, {"do": "ask"}, "oui"],
+    "asked if fixed: something else": [elsewhere(), {"do": "resolve"}, {"do": "ask"}, "il y a un souci"],
 }
 
 
@@ -52,6 +74,22 @@ def state_of(rt, sender: str) -> str:
         row = session.exec(select(Conversation.state).join(Identity, Identity.id == Conversation.identity_id)
                            .where(Identity.address == sender)).first()
         return row or conversation.IDLE
+
+
+def act(rt, sender: str, action: str) -> None:
+    """An agent's or the worker's step on the sender's latest case."""
+    with rt.db.session() as session:
+        case = session.exec(select(Case).join(Identity, Identity.contact_id == Case.reporter_id)
+                            .where(Identity.address == sender).order_by(Case.id.desc())).first()
+        if action == "write":
+            write_to_reporter(rt, session, reference=case.reference, text="Quel numéro ?")
+        elif action == "resolve":
+            change_status(rt, session, reference=case.reference, status="resolved")
+        else:
+            case.resolved_at = utcnow() - timedelta(days=rt.settings.satisfaction_days, hours=1)
+            session.add(case)
+            session.flush()
+            ask_due(rt, session)
 
 
 def taken(rt) -> set[tuple[str, str]]:
@@ -64,12 +102,17 @@ def taken(rt) -> set[tuple[str, str]]:
         for said in script:
             said = said if isinstance(said, dict) else {"text": said}
             before = state_of(rt, sender)
+            if "do" in said:
+                # What the agents' side does between two messages: write to the reporter, resolve, ask if fixed.
+                act(rt, sender, said["do"])
+                pairs.add((before, state_of(rt, sender)))
+                continue
             with rt.db.session() as session:
                 thread = session.exec(select(Case.reference)).first() if said.get("thread") else None
                 lat, lon = said.get("at", (None, None))
                 received = Received(channel=channel, provider_id=f"<{next(counter)}@example.org>", sender=sender,
                                     recipient="mairie@valmont.example", text=said["text"], lat=lat, lon=lon,
-                                    thread_reference=thread)
+                                    thread_reference=thread, place_unreadable=said.get("unreadable", False))
                 inbound.record(session, received)
                 message = inbound.claim_next(session)
                 engine.handle(session, message)

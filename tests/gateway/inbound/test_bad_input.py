@@ -106,7 +106,8 @@ def test_a_telegram_update_nested_a_thousand_deep_is_refused_with_400(front):
 
 @pytest.mark.parametrize("latitude, longitude", [(float("nan"), 0.68), (47.38, float("inf")),
                                                  (-float("inf"), float("nan"))])
-def test_a_telegram_location_that_is_no_place_is_acknowledged_and_ignored(front, latitude, longitude, caplog):
+def test_a_telegram_location_that_is_no_place_is_acknowledged_and_where_asked_again(front, latitude, longitude,
+                                                                                     caplog):
     front.telegram_update(text_update(CHAT, "Nid de poule"))
     front.worker.run_once()
     response = front.telegram_update(location_update(CHAT, latitude, longitude))  # json.dumps writes NaN
@@ -114,8 +115,10 @@ def test_a_telegram_location_that_is_no_place_is_acknowledged_and_ignored(front,
 
     assert (response.status_code, response.text) == (200, "")  # Telegram stops sending it
     assert cases(front.rt) == []
-    assert [m.body for m in stored(front.rt)] == ["Nid de poule"]  # the question "where?" still stands
-    assert len(answers_in(front, CHAT)) == 1
+    assert [(m.body, m.lat, m.lon, m.place_unreadable) for m in stored(front.rt)] == [
+        ("Nid de poule", None, None, False), ("", None, None, True)]
+    first, again = answers_in(front, CHAT)
+    assert first.startswith("Merci. Où se trouve le problème ?") and again == first  # not silence
     assert tracebacks(caplog.records) == []
 
 
