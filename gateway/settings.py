@@ -106,6 +106,9 @@ class Settings(BaseModel):
     max_cases_per_day: Count = Field(20, validation_alias="GUICHET_MAX_CASES_PER_DAY")
     max_replies_per_hour: Count = Field(20, validation_alias="GUICHET_MAX_REPLIES_PER_HOUR")
     max_replies_per_day: Count = Field(60, validation_alias="GUICHET_MAX_REPLIES_PER_DAY")
+    # Case updates one person is sent per day (town time, all their cases together); what comes past it is
+    # merged into one digest sent the next morning (gateway/cases/flows.py). Urgent cases are not held.
+    max_updates_per_day: Count = Field(10, validation_alias="GUICHET_MAX_UPDATES_PER_DAY")
     # Web requests, per client address (Flask-Limiter's notation; gateway/web/limits.py).
     login_rate_limit: str = Field("10/minute;100/day", validation_alias="GUICHET_LOGIN_RATE_LIMIT")
     form_rate_limit: str = Field("60/minute", validation_alias="GUICHET_FORM_RATE_LIMIT")
@@ -353,6 +356,7 @@ EXPECTED = {
     "GUICHET_MAX_CASES_PER_DAY": ("a whole number of cases, 1 or more", "20"),
     "GUICHET_MAX_REPLIES_PER_HOUR": ("a whole number of answers, 1 or more", "20"),
     "GUICHET_MAX_REPLIES_PER_DAY": ("a whole number of answers, 1 or more", "60"),
+    "GUICHET_MAX_UPDATES_PER_DAY": ("a whole number of updates, 1 or more", "10"),
     "GUICHET_LOGIN_RATE_LIMIT": (RATE, "10/minute;100/day"),
     "GUICHET_FORM_RATE_LIMIT": (RATE, "60/minute"),
     "GUICHET_API_RATE_LIMIT": (RATE, "300/minute"),
