@@ -283,7 +283,7 @@ def _keep_photo(rt, reference: str, path: Path) -> str:
     if not path.is_file():
         raise click.ClickException(f"no photo file {path}")
     try:
-        kept = files.keep_photo(rt.settings.media_dir, path.read_bytes(), prefix="agent").path
+        kept = files.keep_photo(rt.settings.media_dir, path.read_bytes(), prefix="agent").path.absolute()
         public_photo(kept)  # the public's copy, faces and plates blurred
         return str(kept)
     except files.NotAPhoto as err:
