@@ -89,6 +89,9 @@ class Settings(BaseModel):
     inbox: str = Field("guichet@valmont.localhost", validation_alias="GUICHET_INBOX")
     smtp_relay_url: str = Field("", validation_alias="SMTP_RELAY_URL")
     quiet_hours: tuple[time, time] | None = Field((time(21, 0), time(8, 0)), validation_alias="GUICHET_QUIET_HOURS")
+    # How long a non-urgent update waits before it leaves, so that the changes an agent makes within it reach
+    # each person as one message (0: at once).
+    update_merge_seconds: Annotated[float, Field(ge=0)] = Field(60.0, validation_alias="GUICHET_UPDATE_MERGE_SECONDS")
     timezone: str = Field("Europe/Paris", validation_alias="GUICHET_TIMEZONE")
     geocoder: Literal["gazetteer", "ban", "nominatim"] = Field("gazetteer", validation_alias="GUICHET_GEOCODER")
     geocoder_url: str = Field("", validation_alias="GUICHET_GEOCODER_URL")
@@ -340,6 +343,7 @@ EXPECTED = {
     "GUICHET_SMTP_PORT": ("a port number (0 to 65535)", "2525"),
     "SMTP_RELAY_URL": ("of the form smtp://user:pass@host:port", "smtp://guichet:password@relay.valmont.fr:587"),
     "GUICHET_QUIET_HOURS": ("a range of hours like 21:00-08:00 (or off)", "21:00-08:00"),
+    "GUICHET_UPDATE_MERGE_SECONDS": ("a number of seconds, 0 or more", "60"),
     "GUICHET_TIMEZONE": ("a time zone of the IANA database", "Europe/Paris"),
     "GUICHET_GEOCODER": ("one of gazetteer, ban, nominatim", "gazetteer"),
     "GUICHET_GEOCODER_URL": (WEB_ADDRESS + " (or nothing, for the public service)",

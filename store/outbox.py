@@ -101,6 +101,9 @@ def pending_updates(session: Session, *, case_id: int) -> tuple[dict[int, Outbox
                 col(OutboxEntry.case_id).is_(None) & col(Identity.contact_id).in_(_followers_contacts(case_id))),
         )
         .order_by(col(OutboxEntry.id))
+        # Locked, so that a worker cannot claim a message while a newer change is merged into it (the merged
+        # text would be lost); one a worker holds already is skipped, and the change gets its own message.
+        .with_for_update(of=OutboxEntry, skip_locked=True)
     ).all()
     of_case: dict[int, OutboxEntry] = {}
     digests: dict[int, OutboxEntry] = {}

@@ -278,7 +278,12 @@ def notify_followers(rt: Runtime, session: Session, case: Case, *, followers: li
     message telling every change and keeping every agent's message. Past `max_updates_per_day` a person's
     updates are merged into one digest sent the next morning. Urgent cases are neither held nor capped."""
     urgent = case.urgency in URGENT_LEVELS
-    hold_until = None if urgent else release_time(now, rt.settings.quiet_hours, rt.settings.timezone)
+    hold_until = None
+    if not urgent:
+        # A short wait gathers the changes an agent makes in a row; quiet hours may hold it longer.
+        merge_until = now + timedelta(seconds=rt.settings.update_merge_seconds)
+        hold_until = max(release_time(now, rt.settings.quiet_hours, rt.settings.timezone) or merge_until,
+                         merge_until)
     people = one_per_person(followers)
     languages = contacts.languages(session, {identity.contact_id for identity, _ in people})
     part = update_part(rt, case, message=message, target=target, photo=photo, event=event)

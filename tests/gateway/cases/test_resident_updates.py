@@ -177,13 +177,24 @@ def test_a_person_on_sms_and_whatsapp_gets_one_update_on_the_channel_they_used_l
     assert [(m["to"], "en cours" in m["body"]) for m in town.twilio.messages] == [(RESIDENT, True)]
 
 
-def test_three_changes_within_seconds_reach_the_resident_as_one_message_telling_all_three(town):
+def test_three_changes_within_seconds_reach_the_resident_as_one_message_telling_all_three(make_town, time_machine):
+    time_machine.move_to(paris_at(10, 0), tick=False)
+    town = make_town(update_merge_seconds=30)
     town.sms(RESIDENT, POTHOLE)
     town.twilio.reset()
 
     town.change("validated")
+    town.settle()
+    time_machine.move_to(paris_at(10, 0) + timedelta(seconds=5), tick=False)
     town.change("in_progress")
+    town.settle()
+    time_machine.move_to(paris_at(10, 0) + timedelta(seconds=10), tick=False)
     town.change("resolved")
+    town.settle()
+    time_machine.move_to(paris_at(10, 0) + timedelta(seconds=29), tick=False)
+    town.settle()
+    assert town.twilio.texts_to(RESIDENT) == []  # the first change's wait is not over
+    time_machine.move_to(paris_at(10, 0) + timedelta(seconds=31), tick=False)
     town.settle()
 
     [update] = town.twilio.texts_to(RESIDENT)
@@ -357,3 +368,26 @@ def test_an_agents_photo_shows_on_the_tracking_page_when_the_media_folder_is_wri
     assert src.startswith("/open311/v2/media/agent/")
     shown = requests.get(town.url + src, timeout=10)
     assert (shown.status_code, shown.headers["Content-Type"]) == (200, "image/jpeg")
+
+
+def test_the_api_validates_with_a_date_and_a_cost_and_refuses_an_unreadable_cost(town):
+    from tests.gateway.web.backoffice.test_api import Api
+
+    town.sms(RESIDENT, POTHOLE)
+    town.twilio.reset()
+    reference = town.case().reference
+    api = Api(town.url, make_agent(town.rt, "api@mairie.example", services=("valmont-voirie",), token=True))
+    day = (paris_at(12, 0) + timedelta(days=20)).date()
+
+    refused = api.post(f"/cases/{reference}/status", {"status": "validated", "cost": "beaucoup"})
+    answer = api.post(f"/cases/{reference}/status", {"status": "validated", "expected_on": day.isoformat(),
+                                                     "cost": 1200.5})
+    town.settle()
+
+    assert refused.status_code == 422 and "coût" in refused.json()["error"]
+    assert answer.status_code == 200
+    assert (answer.json()["expected_on"], answer.json()["cost_eur"]) == (day.isoformat(), 1200.5)
+    [sms] = town.twilio.texts_to(RESIDENT)  # the refused request told nobody
+    assert "Montant estimé : 1 200,50 €." in sms
+    moved = api.post(f"/cases/{reference}/plan", {"expected_on": (day + timedelta(days=1)).isoformat()})
+    assert moved.status_code == 200 and moved.json()["expected_on"] == (day + timedelta(days=1)).isoformat()
