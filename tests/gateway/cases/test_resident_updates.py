@@ -391,3 +391,45 @@ def test_the_api_validates_with_a_date_and_a_cost_and_refuses_an_unreadable_cost
     assert "Montant estimé : 1 200,50 €." in sms
     moved = api.post(f"/cases/{reference}/plan", {"expected_on": (day + timedelta(days=1)).isoformat()})
     assert moved.status_code == 200 and moved.json()["expected_on"] == (day + timedelta(days=1)).isoformat()
+
+
+def test_an_ideas_go_with_its_reasons_then_work_starting_reach_the_resident_together(make_town, time_machine):
+    time_machine.move_to(paris_at(10, 0), tick=False)
+    town = make_town(update_merge_seconds=30)
+    town.sms(RESIDENT, "Je propose une piste cyclable sur le quai de Loire")
+    assert town.case().kind == "idea"
+    town.twilio.reset()
+
+    town.change("go", message="Retenue au budget participatif : 40 votes pour.")
+    time_machine.move_to(paris_at(10, 0) + timedelta(seconds=10), tick=False)
+    town.change("in_progress", message="Les travaux commencent lundi.")
+    time_machine.move_to(paris_at(10, 0) + timedelta(seconds=31), tick=False)
+    town.settle()
+
+    [update] = town.twilio.texts_to(RESIDENT)
+    assert "votre idée est retenue" in update
+    assert "Retenue au budget participatif : 40 votes pour." in update  # the decision's reasons are kept
+    assert "Les travaux commencent lundi." in update
+
+
+def test_the_command_line_validates_with_a_date_and_a_cost_the_resident_reads(town):
+    from click.testing import CliRunner
+
+    from gateway.cli import main
+    from tests.conftest import gateway_env
+
+    town.sms(RESIDENT, POTHOLE)
+    town.twilio.reset()
+    reference = town.case().reference
+    day = (paris_at(12, 0) + timedelta(days=7)).date()
+
+    bad = CliRunner().invoke(main, ["case", "update", reference, "--status", "validated", "--cost", "cher"],
+                             env=gateway_env(town.rt))
+    result = CliRunner().invoke(main, ["case", "update", reference, "--status", "validated", "--expected-on",
+                                       day.isoformat(), "--cost", "350"], env=gateway_env(town.rt))
+    town.settle()
+
+    assert bad.exit_code != 0 and "coût illisible" in bad.output
+    assert result.exit_code == 0, result.output
+    [sms] = town.twilio.texts_to(RESIDENT)
+    assert f"Intervention prévue le {format_day(town.rt, day, 'fr')}." in sms and "Montant estimé : 350 €." in sms
