@@ -119,6 +119,9 @@ class OutboundMessage:
     ask_location: bool = False  # the question is "where?": offer a share-location button where there is one
     in_reply_to: str | None = None  # e-mail: the resident's Message-ID this answers (threading)
     last_inbound_at: datetime | None = None  # WhatsApp: free text only within 24 h of this
+    # A photo to send with it (a resolution photo, its public copy): `url` where the public fetches it
+    # (WhatsApp's MediaUrl), `data` its bytes (a Telegram upload, an e-mail attachment).
+    photo: Media | None = None
 
 
 @dataclass(frozen=True)

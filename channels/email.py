@@ -277,6 +277,10 @@ class Email:
         mail["X-Auto-Response-Suppress"] = "All"
         mail["Content-Language"] = "fr"
         mail.set_content(message.body, subtype="plain", charset="utf-8", cte="quoted-printable")
+        photo = message.photo
+        if photo is not None and photo.data and photo.content_type:
+            maintype, _, subtype = photo.content_type.partition("/")
+            mail.add_attachment(photo.data, maintype=maintype, subtype=subtype, filename=photo.filename or "photo")
         return mail
 
     def send(self, message: OutboundMessage) -> SendResult:

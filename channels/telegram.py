@@ -60,6 +60,8 @@ from channels.base import (
 from channels.media import MediaPolicy
 
 log = logging.getLogger(__name__)
+# The longest caption a photo may carry; a longer update goes as a text without its photo.
+MAX_CAPTION_CHARS = 1024
 # httpx logs every request URL at INFO, and a Bot API URL holds the bot token (/bot<token>/sendMessage).
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
@@ -243,9 +245,17 @@ class Telegram:
     def send(self, message: OutboundMessage) -> SendResult:
         """`sendMessage` to the resident's chat, with the share-location keyboard when the question is "where?"."""
         self._take_turn(message.to)
+        photo = message.photo
         try:
-            sent: TelegramMessage = self._run(lambda bot: bot.send_message(
-                chat_id=message.to, text=message.body, reply_markup=_keyboard(message)))
+            picture: bytes | str | None = (photo.data or photo.url) if photo is not None else None
+            if picture is not None and len(message.body) <= MAX_CAPTION_CHARS:
+                # A resolution photo: sendPhoto with the update as its caption (uploaded: our address may not
+                # be one Telegram's servers can reach).
+                sent: TelegramMessage = self._run(lambda bot: bot.send_photo(
+                    chat_id=message.to, photo=picture, caption=message.body))
+            else:
+                sent = self._run(lambda bot: bot.send_message(
+                    chat_id=message.to, text=message.body, reply_markup=_keyboard(message)))
         except TelegramError as err:
             raise self._classify(err) from err
         # Telegram has no delivery receipts: a message it accepted is in the resident's chat.

@@ -50,7 +50,11 @@ class TwilioWhatsApp(TwilioSMS):
     def _content(self, message: OutboundMessage) -> dict:
         last = message.last_inbound_at
         if last is not None and datetime.now(UTC) - last < FREE_TEXT_WINDOW:
-            return {"body": message.body}
+            content: dict = {"body": message.body}
+            if message.photo is not None and message.photo.url:
+                # Twilio fetches the photo from its public address (the blurred copy) and sends it as media.
+                content["media_url"] = [message.photo.url]
+            return content
         template = self.templates.get(message.case_status or "") if message.purpose == "update" else None
         if template is None:
             raise PermanentSendError(

@@ -284,17 +284,25 @@ def case_show(reference: str, as_json_flag: bool) -> None:
 @click.option("--photo", default=None, help="A photo file or URL kept on the timeline.")
 @click.option("--target", default=None, help="With --status duplicate: the case it joins.")
 @click.option("--agent", default="cli", help="Who acts, for the timeline.")
-def case_update(reference, status, message, photo, target, agent) -> None:
+@click.option("--expected-on", default=None, help="With a validation: the day the work is expected (2026-12-12).")
+@click.option("--cost", default=None, help="With a validation: the estimated cost in euros (1200 or 1200,50).")
+def case_update(reference, status, message, photo, target, agent, expected_on, cost) -> None:
     """Change a case's status; every follower is told on their own channel."""
+    from gateway.cases.actions import parse_cost, parse_day
+    from gateway.cases.agents import ActionError
     from gateway.cases.flows import CaseError, change_status
 
     rt = _runtime()
+    try:
+        day, cents = parse_day(expected_on), parse_cost(cost)
+    except ActionError as err:
+        raise click.ClickException(str(err)) from err
     if photo and not photo.startswith(("http://", "https://")):
         photo = _keep_photo(rt, reference, Path(photo))
     try:
         with rt.db.session() as session:
             updated = change_status(rt, session, reference=reference, status=status, message=message,
-                                    photo=photo, actor=agent, target=target)
+                                    photo=photo, actor=agent, target=target, expected_on=day, cost_cents=cents)
     except CaseError as err:
         raise click.ClickException(str(err)) from err
     click.echo(f"{updated.reference} is now {updated.status}")
@@ -308,7 +316,7 @@ def _keep_photo(rt, reference: str, path: Path) -> str:
     if not path.is_file():
         raise click.ClickException(f"no photo file {path}")
     try:
-        kept = files.keep_photo(rt.settings.media_dir, path.read_bytes(), prefix="agent").path
+        kept = files.keep_photo(rt.settings.media_dir, path.read_bytes(), prefix="agent").path.absolute()
         public_photo(kept)  # the public's copy, faces and plates blurred
         return str(kept)
     except files.NotAPhoto as err:

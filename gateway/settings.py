@@ -90,6 +90,9 @@ class Settings(BaseModel):
     inbox: str = Field("guichet@valmont.localhost", validation_alias="GUICHET_INBOX")
     smtp_relay_url: str = Field("", validation_alias="SMTP_RELAY_URL")
     quiet_hours: tuple[time, time] | None = Field((time(21, 0), time(8, 0)), validation_alias="GUICHET_QUIET_HOURS")
+    # How long a non-urgent update waits before it leaves, so that the changes an agent makes within it reach
+    # each person as one message (0: at once).
+    update_merge_seconds: Annotated[float, Field(ge=0)] = Field(60.0, validation_alias="GUICHET_UPDATE_MERGE_SECONDS")
     timezone: str = Field("Europe/Paris", validation_alias="GUICHET_TIMEZONE")
     geocoder: Literal["gazetteer", "ban", "nominatim"] = Field("gazetteer", validation_alias="GUICHET_GEOCODER")
     geocoder_url: str = Field("", validation_alias="GUICHET_GEOCODER_URL")
@@ -116,6 +119,9 @@ class Settings(BaseModel):
     max_cases_per_day: Count = Field(20, validation_alias="GUICHET_MAX_CASES_PER_DAY")
     max_replies_per_hour: Count = Field(20, validation_alias="GUICHET_MAX_REPLIES_PER_HOUR")
     max_replies_per_day: Count = Field(60, validation_alias="GUICHET_MAX_REPLIES_PER_DAY")
+    # Case updates one person is sent per day (town time, all their cases together); what comes past it is
+    # merged into one digest sent the next morning (gateway/cases/flows.py). Urgent cases are not held.
+    max_updates_per_day: Count = Field(10, validation_alias="GUICHET_MAX_UPDATES_PER_DAY")
     # Web requests, per client address (Flask-Limiter's notation; gateway/web/limits.py).
     login_rate_limit: str = Field("10/minute;100/day", validation_alias="GUICHET_LOGIN_RATE_LIMIT")
     # text: one line a record with its fields as key=value; json: one JSON object a line (gateway/logs.py)
@@ -355,6 +361,7 @@ EXPECTED = {
     "SMTP_RELAY_URL": ("of the form smtp://user:pass@host:port", "smtp://guichet:password@relay.valmont.fr:587"),
     "GUICHET_QUIET_HOURS": ("a range of hours like 21:00-08:00 (or off)", "21:00-08:00"),
     "GUICHET_LOG_FORMAT": ("text or json", "json"),
+    "GUICHET_UPDATE_MERGE_SECONDS": ("a number of seconds, 0 or more", "60"),
     "GUICHET_TIMEZONE": ("a time zone of the IANA database", "Europe/Paris"),
     "GUICHET_GEOCODER": ("one of gazetteer, ban, nominatim", "gazetteer"),
     "GUICHET_GEOCODER_URL": (WEB_ADDRESS + " (or nothing, for the public service)",
@@ -374,6 +381,7 @@ EXPECTED = {
     "GUICHET_MAX_CASES_PER_DAY": ("a whole number of cases, 1 or more", "20"),
     "GUICHET_MAX_REPLIES_PER_HOUR": ("a whole number of answers, 1 or more", "20"),
     "GUICHET_MAX_REPLIES_PER_DAY": ("a whole number of answers, 1 or more", "60"),
+    "GUICHET_MAX_UPDATES_PER_DAY": ("a whole number of updates, 1 or more", "10"),
     "GUICHET_LOGIN_RATE_LIMIT": (RATE, "10/minute;100/day"),
     "GUICHET_FORM_RATE_LIMIT": (RATE, "60/minute"),
     "GUICHET_API_RATE_LIMIT": (RATE, "300/minute"),

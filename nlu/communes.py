@@ -90,9 +90,12 @@ def load_communes(config_dir: Path | str) -> CommuneList:
     nearest_km = data.get("nearest_km", 15)
     if not isinstance(nearest_km, (int, float)) or nearest_km < 0:
         raise ValueError(f"{path}: nearest_km must be a number of kilometres, like 15.")
-    known = {c.code for c in communes}
+    served = {c.code for c in communes} | {c.insee for c in communes if c.insee}
+    known: set[str] = set()
     for number, entry in enumerate(data.get("communes") or [], start=1):
         commune = _commune(path, number, entry)
+        if commune.code in served or (commune.insee and commune.insee in served):
+            continue  # a commune the town serves (an imported territory): territories.geojson describes it
         if commune.code in known:
             raise ValueError(f"{path}: commune {number} has the code {commune.code!r} of another; codes are unique.")
         known.add(commune.code)

@@ -5,7 +5,7 @@ Times are aware UTC datetimes; SQLModel stores them as UTC on both backends.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -124,6 +124,10 @@ class Case(SQLModel, table=True):
     resident_reply_at: datetime | None = None
     # When the reporter was asked "C'est réglé ?" after the resolution (gateway/cases/satisfaction.py): once.
     satisfaction_asked_at: datetime | None = None
+    # Set by the agent who validates (editable later): the day the work is expected, which replaces the
+    # category's delay in the messages, and the estimated cost in euro cents.
+    expected_on: date | None = None
+    cost_cents: int | None = None
 
 
 class CaseEvent(SQLModel, table=True):

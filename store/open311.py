@@ -85,8 +85,9 @@ def public_updates(session: Session, *, start: datetime | None, end: datetime | 
     return [(event, reference) for event, reference in session.exec(query.offset(offset).limit(limit)).all()]
 
 
-def is_public_photo(session: Session, path: str) -> bool:
-    """Whether a kept photo was published on a case's timeline (so the public may see it)."""
+def is_public_photo(session: Session, paths: list[str]) -> bool:
+    """Whether a kept photo, by any of the ways its path may have been written (`paths`: relative to where the
+    process ran, or absolute), was published on a case's timeline (so the public may see it)."""
     return session.exec(
-        select(col(CaseEvent.id)).where(col(CaseEvent.photo) == path, col(CaseEvent.public).is_(True)).limit(1)
+        select(col(CaseEvent.id)).where(col(CaseEvent.photo).in_(paths), col(CaseEvent.public).is_(True)).limit(1)
     ).first() is not None

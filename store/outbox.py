@@ -9,12 +9,12 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert, or_
 from sqlmodel import Session, col, select
 
 from store.clock import utcnow
 from store.db import key
-from store.models import DeliveryEvent, Identity, OutboxEntry
+from store.models import DeliveryEvent, Follower, Identity, OutboxEntry
 
 RANK = {"queued": 0, "sending": 1, "wired": 2, "sent": 3, "delivered": 4, "read": 5}
 FINAL = {"failed", "undelivered", "canceled"}
@@ -81,16 +81,60 @@ def enqueue_many(session: Session, messages: list[tuple[Identity, str, dict]], *
     return len(rows)
 
 
-def pending_updates(session: Session, *, case_id: int) -> dict[int, OutboxEntry]:
-    """Not-yet-sent updates of a case by identity: a newer update replaces them rather than adding one."""
+def _followers_contacts(case_id: int):
+    """The contacts following a case, as a subquery (a case may have 10,000 followers: no list of ids)."""
+    return (select(col(Identity.contact_id)).join(Follower, col(Follower.identity_id) == col(Identity.id))
+            .where(col(Follower.case_id) == case_id))
+
+
+def pending_updates(session: Session, *, case_id: int) -> tuple[dict[int, OutboxEntry], dict[int, OutboxEntry]]:
+    """Not-yet-sent updates by contact: those of this case, and the digests (no case: they gather what the daily
+    cap held back, all cases together) of the people following it. A newer update is merged into them rather
+    than adding a message."""
     rows = session.exec(
-        select(OutboxEntry).where(
-            col(OutboxEntry.case_id) == case_id,
+        select(OutboxEntry, col(Identity.contact_id))
+        .join(Identity, col(Identity.id) == col(OutboxEntry.identity_id))
+        .where(
             col(OutboxEntry.purpose) == "update",
             col(OutboxEntry.status) == "queued",
+            or_(col(OutboxEntry.case_id) == case_id,
+                col(OutboxEntry.case_id).is_(None) & col(Identity.contact_id).in_(_followers_contacts(case_id))),
         )
+        .order_by(col(OutboxEntry.id))
+        # Locked, so that a worker cannot claim a message while a newer change is merged into it (the merged
+        # text would be lost); one a worker holds already is skipped, and the change gets its own message.
+        .with_for_update(of=OutboxEntry, skip_locked=True)
     ).all()
-    return {row.identity_id: row for row in rows}
+    of_case: dict[int, OutboxEntry] = {}
+    digests: dict[int, OutboxEntry] = {}
+    for row, contact_id in rows:
+        (of_case if row.case_id == case_id else digests).setdefault(contact_id, row)
+    return of_case, digests
+
+
+def updates_since(session: Session, *, case_id: int, since: datetime) -> dict[int, int]:
+    """How many updates (of any case) each contact following `case_id` was queued since `since`; the daily cap
+    counts them. Merged updates are one message; canceled ones never left."""
+    rows = session.exec(
+        select(col(Identity.contact_id), func.count(col(OutboxEntry.id)))
+        .join(Identity, col(Identity.id) == col(OutboxEntry.identity_id))
+        .where(
+            col(OutboxEntry.purpose) == "update",
+            col(OutboxEntry.created_at) >= since,
+            col(OutboxEntry.status) != "canceled",
+            col(Identity.contact_id).in_(_followers_contacts(case_id)),
+        )
+        .group_by(col(Identity.contact_id))
+    ).all()
+    return {contact_id: count for contact_id, count in rows}
+
+
+def readdress(message: OutboxEntry, identity: Identity) -> None:
+    """Send a queued message to another identity of the same person (the one they used last)."""
+    message.identity_id, message.channel = key(identity), identity.channel
+    message.to_address, message.from_address = identity.address, identity.gateway_address
+    if identity.stopped_at is not None:
+        message.status, message.last_error = "canceled", f"identity stopped ({identity.stop_reason})"
 
 
 def claim_due(session: Session, *, limit: int = 20, now: datetime | None = None) -> list[OutboxEntry]:

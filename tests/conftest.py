@@ -113,6 +113,7 @@ def gateway_env(rt: Runtime) -> dict[str, str]:
         "TWILIO_API_URL": s.twilio_api_url,
         "TWILIO_SMS_FROM": s.twilio_sms_from,
         "GUICHET_QUIET_HOURS": "off",
+        "GUICHET_UPDATE_MERGE_SECONDS": "0",
         "GUICHET_WORKER_POLL": "0.2",
         "GUICHET_SEND_BACKOFF": "0.05",
     })
@@ -149,6 +150,7 @@ def base_settings(database_url, twilio, tmp_path_factory) -> Settings:
         twilio_sms_from=GATEWAY_NUMBER,
         media_hosts=(urlsplit(twilio.url).netloc,),  # residents' photos come from the local Twilio only
         quiet_hours=None,
+        update_merge_seconds=0.0,  # updates leave at once; tests/gateway/cases/test_resident_updates.py waits
         send_backoff_seconds=0.05,
         send_lease_seconds=30.0,
     )

@@ -273,10 +273,12 @@ class TelegramStandin(LocalServer):
                                                         len(photo) if uploaded else 0)}
         if caption:
             content["caption"] = caption
-        return self._accept("sendPhoto", chat_id, params, content)
+        # What was uploaded, for tests: its size and first bytes (hex); a file_id or URL sent on has neither.
+        upload = {"photo_size": len(photo), "photo_head": photo[:4].hex()} if uploaded else {}
+        return self._accept("sendPhoto", chat_id, params, content, upload)
 
     def _accept(self, method: str, chat_id: str, params: dict[str, Any],
-                content: dict[str, Any]) -> tuple[Response, int]:
+                content: dict[str, Any], upload: dict[str, Any] | None = None) -> tuple[Response, int]:
         with self._condition:
             refused = self._refusal(chat_id)
             if refused is not None:
@@ -289,6 +291,7 @@ class TelegramStandin(LocalServer):
                 "text": content.get("text") or content.get("caption", ""),
                 "reply_markup": _json_param(params.get("reply_markup")),
                 "photo": content.get("photo", [{}])[-1].get("file_id") if "photo" in content else None,
+                **(upload or {}),
             })
             self._condition.notify_all()
         return self._ok(message)

@@ -95,6 +95,16 @@ def _new_sid(prefix: str) -> str:
     return prefix + secrets.token_hex(16)
 
 
+def _fetch_media_url(url: str) -> dict[str, Any]:
+    """What a MediaUrl answered: status, content type, size and the first bytes (hex), or the error."""
+    try:
+        answer = requests.get(url, timeout=5)
+    except requests.RequestException as err:
+        return {"url": url, "status": None, "error": type(err).__name__}
+    return {"url": url, "status": answer.status_code, "content_type": answer.headers.get("Content-Type"),
+            "size": len(answer.content), "head": answer.content[:4].hex()}
+
+
 def _rfc2822(moment: datetime) -> str:
     """Format a UTC time as Twilio's resources do: "Thu, 24 Aug 2023 05:01:45 +0000"."""
     return format_datetime(moment)
@@ -603,7 +613,13 @@ class TwilioStandin(LocalServer):
             error = self._injected_failure() or self._validation_error(form, media_urls)
             if error is not None:
                 return self._error(error)
+        # Twilio fetches each MediaUrl from the public Internet before sending it on; so does the stand-in,
+        # outside its lock, and records what it got for tests to check.
+        fetched = [_fetch_media_url(url) for url in media_urls]
+        with self._condition:
             record = self._record(form, media_urls)
+            self._messages[-1]["media_fetched"] = fetched
+            record["media_fetched"] = copy.deepcopy(fetched)
             self._condition.notify_all()
             callbacks, delivered = self._callbacks, self._callbacks_delivered
         logger.debug("Accepted %s", record["sid"])

@@ -7,7 +7,9 @@ or the flows' `CaseError` (the case's state refuses it, 409); each surface answe
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlmodel import Session
@@ -58,6 +60,33 @@ def _bounded(text: str | None, what: str) -> None:
         raise ActionError(f"{what} dépasse {MAX_TEXT_CHARS} caractères")
 
 
+def parse_day(text: str | None) -> date | None:
+    """The expected day from a form or the API (`2026-12-12`, or `12/12/2026`); ActionError otherwise."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        if re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", text):
+            day, month, year = (int(part) for part in text.split("/"))
+            return date(year, month, day)
+        return date.fromisoformat(text)
+    except ValueError as err:
+        raise ActionError(f"date prévue illisible {text[:20]!r} : écrivez-la AAAA-MM-JJ ou JJ/MM/AAAA") from err
+
+
+def parse_cost(text: str | int | float | None) -> int | None:
+    """An estimated cost in euros (`1 200`, `1200,50 €`) as cents; ActionError for anything else."""
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        text = f"{text:.2f}"
+    cleaned = re.sub(r"[\s\u00a0\u202f€]|EUR", "", str(text), flags=re.IGNORECASE).replace(",", ".")
+    if not re.fullmatch(r"\d{1,9}(\.\d{1,2})?", cleaned):
+        raise ActionError(f"coût illisible {str(text)[:20]!r} : écrivez un montant en euros, ex. 1200 ou 1200,50")
+    euros, _, cents = cleaned.partition(".")
+    return int(euros) * 100 + int((cents + "00")[:2])
+
+
 def visible_case(session: Session, who: AgentUser, reference: str, *, lock: bool = False) -> Case:
     """The case if the agent may see it; otherwise 404, so that other services' references are not revealed."""
     case = case_store.by_reference(session, reference.strip(), lock=lock)
@@ -67,10 +96,15 @@ def visible_case(session: Session, who: AgentUser, reference: str, *, lock: bool
 
 
 def act_status(rt: Runtime, session: Session, who: AgentUser, reference: str, *, status: str,
-               message: str | None, photo: Photo | None = None, via: str = "web") -> Case:
-    """Change the status with an optional public message and photo; everyone following is told."""
+               message: str | None, photo: Photo | None = None, expected_on: str | None = None,
+               cost: str | int | float | None = None, via: str = "web") -> Case:
+    """Change the status with an optional public message and photo; everyone following is told. A validation
+    may carry the expected date and an estimated cost."""
     _bounded(message, "le message")
     case = visible_case(session, who, reference)
+    day, cents = parse_day(expected_on), parse_cost(cost)
+    if (day is not None or cents is not None) and status not in case_service.VALIDATION:
+        raise ActionError("la date prévue et le coût accompagnent une validation")
     allowed = TRANSITIONS[case.kind]
     if status not in allowed:
         raise ActionError(f"statut inconnu {status!r} pour ce dossier : {', '.join(allowed)}")
@@ -79,15 +113,41 @@ def act_status(rt: Runtime, session: Session, who: AgentUser, reference: str, *,
     message = (message or "").strip() or None
     path = None
     if photo is not None:
-        kept = files.keep_clean(rt.settings.media_dir, photo.clean, prefix="agent").path
+        # Absolute: the web process, the worker and the command line may not share a working directory.
+        kept = files.keep_clean(rt.settings.media_dir, photo.clean, prefix="agent").path.absolute()
         public_photo(kept)  # the public's copy, faces blurred, made now rather than at the first visitor's request
         path = str(kept)
     case_service.change_status(rt, session, reference=case.reference, status=status, message=message,
-                               photo=path, actor=who.label)
+                               photo=path, actor=who.label, expected_on=day, cost_cents=cents)
     if photo is not None and path is not None:
         attachments.keep(session, path=path, content_type=photo.content_type, case_id=case.id, source="agent")
     agent_store.audit(session, agent=agent_row(session, who), action="status", via=via, case=case,
-                      status=status, message=mask_personal(message) if message else None, photo=path is not None)
+                      status=status, message=mask_personal(message) if message else None, photo=path is not None,
+                      **_plan_detail(day, cents))
+    return case
+
+
+def _plan_detail(day: date | None, cents: int | None) -> dict[str, Any]:
+    """The audit log's record of a date and a cost."""
+    detail: dict[str, Any] = {}
+    if day is not None:
+        detail["expected_on"] = day.isoformat()
+    if cents is not None:
+        detail["cost_cents"] = cents
+    return detail
+
+
+def act_plan(rt: Runtime, session: Session, who: AgentUser, reference: str, *, expected_on: str | None,
+             cost: str | int | float | None = None, via: str = "web") -> Case:
+    """Change the expected date (and the cost) of a validated case; the people following are told the new date."""
+    case = visible_case(session, who, reference)
+    day, cents = parse_day(expected_on), parse_cost(cost)
+    if day is None:
+        raise ActionError("indiquez la date prévue")
+    case_service.reschedule(rt, session, reference=case.reference, expected_on=day, cost_cents=cents,
+                            actor=who.label)
+    agent_store.audit(session, agent=agent_row(session, who), action="plan", via=via, case=case,
+                      **_plan_detail(day, cents))
     return case
 
 

@@ -36,12 +36,23 @@ def public_photo(path: Path) -> tuple[Path, str]:
 
 
 def public_name(media_dir: Path, photo: str) -> str:
-    """How a published photo is named in its public address: its path under the media folder."""
+    """How a published photo is named in its public address: its path under the media folder (`agent/…`),
+    whether the photo's path or the folder's setting was written relative or absolute."""
     path = Path(photo)
-    try:
-        return path.relative_to(media_dir).as_posix()
-    except ValueError:
-        return path.name
+    for inside, folder in ((path, media_dir), (path.absolute(), media_dir.absolute()),
+                           (path.resolve(), media_dir.resolve())):
+        try:
+            return inside.relative_to(folder).as_posix()
+        except ValueError:
+            continue
+    return path.name
+
+
+def written_paths(media_dir: Path, name: str) -> list[str]:
+    """The ways the timeline may hold the path of the photo a public address names: as the media folder's
+    setting is written, made absolute, and with links resolved."""
+    path = media_dir / name
+    return sorted({str(path), str(path.absolute()), str(path.resolve())})
 
 
 def published_path(media_dir: Path, name: str) -> Path | None:

@@ -52,6 +52,7 @@ def demo_settings(*, port: int, smtp_port: int, twilio_url: str, relay_url: str,
         telegram_webhook_secret=DEMO_TELEGRAM_SECRET,
         media_hosts=(urlsplit(twilio_url).netloc, urlsplit(telegram_url).netloc),  # photos from the stand-ins only
         quiet_hours=None,
+        update_merge_seconds=0.0,  # the simulator shows each update as the agent makes it
     )
 
 

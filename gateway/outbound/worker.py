@@ -13,19 +13,21 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from channels.base import Media, PermanentSendError, RetryableSendError
 from channels.base import OutboundMessage as Outgoing
-from channels.base import PermanentSendError, RetryableSendError
 from gateway.cases import oncall
 from gateway.cases.digest import send_overdue_digest
 from gateway.cases.erasure import Retention, apply_retention
 from gateway.cases.flows import escalate_overdue
+from gateway.cases.photos import public_name, public_photo
 from gateway.cases.satisfaction import ask_due
 from gateway.engine.conversation import ConversationEngine
 from gateway.runtime import Runtime
-from store import contacts, inbound, outbox
+from store import contacts, files, inbound, outbox
 from store.db import OUTAGE, fetch, key
 from store.models import Identity, OutboxEntry
 
@@ -88,7 +90,8 @@ class Worker:
     def send_due(self, limit: int = 50, *, now: datetime | None = None) -> int:
         """Send the outbox rows that are due (at `now`, default the present); returns how many went out."""
         with self.rt.db.session() as session:
-            claimed = [(key(row), _outgoing(session, row)) for row in outbox.claim_due(session, limit=limit, now=now)]
+            claimed = [(key(row), _outgoing(session, row, self.rt)) for row in
+                       outbox.claim_due(session, limit=limit, now=now)]
         # A provider call is mostly waiting (Twilio answers in a few hundred milliseconds): residents
         # are served concurrently, but one resident's messages go one after the other, in order, so the
         # emergency numbers always arrive before anything else.
@@ -137,7 +140,8 @@ class Worker:
             for row in outbox.claim_stale(session, lease=lease):
                 adapter = self.rt.channels.get(row.channel)
                 try:
-                    provider_id = adapter.find_sent(_outgoing(session, row), row.claimed_at or row.updated_at) if adapter else None
+                    provider_id = adapter.find_sent(_outgoing(session, row, self.rt),
+                                                    row.claimed_at or row.updated_at) if adapter else None
                 except RetryableSendError:
                     continue
                 if provider_id:
@@ -206,7 +210,7 @@ class Worker:
                     log.exception("worker pass failed")
 
 
-def _outgoing(session, row: OutboxEntry) -> Outgoing:
+def _outgoing(session, row: OutboxEntry, rt: Runtime) -> Outgoing:
     meta = row.meta or {}
     identity = session.get(Identity, row.identity_id)
     return Outgoing(
@@ -214,4 +218,22 @@ def _outgoing(session, row: OutboxEntry) -> Outgoing:
         purpose=row.purpose, reference=meta.get("reference"), case_status=meta.get("case_status"),
         ask_location=bool(meta.get("ask_location")), in_reply_to=meta.get("in_reply_to"),
         last_inbound_at=identity.last_inbound_at if identity else None,
+        photo=_published_photo(rt, meta.get("photo")),
     )
+
+
+def _published_photo(rt: Runtime, photo: str | None) -> Media | None:
+    """The public copy (faces and plates blurred) of a photo an agent published, with its public address."""
+    if not photo:
+        return None
+    if photo.startswith(("http://", "https://")):
+        return Media(url=photo)
+    media_dir = Path(rt.settings.media_dir)
+    try:
+        copy, content_type = public_photo(Path(photo))
+        data = copy.read_bytes()
+    except (OSError, files.NotAPhoto) as err:
+        log.warning("published photo unavailable: the update goes without it", extra={"error": type(err).__name__})
+        return None
+    url = f"{rt.settings.public_url.rstrip('/')}/open311/v2/media/{public_name(media_dir, photo)}"
+    return Media(content_type=content_type, url=url, data=data, filename=f"photo{files.EXTENSIONS[content_type]}")

@@ -162,10 +162,27 @@ def _act(reference: str, action, code: int = 200, **fields):
 @bp.post("/cases/<reference>/status")
 @token_required
 def case_status(reference: str):
-    """Change the status: `status`, optional `message` (public) and photo."""
+    """Change the status: `status`, optional `message` (public) and photo; a validation may carry `expected_on`
+    (`2026-12-12`) and `cost` (euros: a number, or text such as "1 200,50")."""
     data = _payload()
     return _act(reference, actions.act_status, status=_text(data, "status"),
-                message=_text(data, "message", required=False), photo=_photo(data))
+                message=_text(data, "message", required=False), photo=_photo(data),
+                expected_on=_text(data, "expected_on", required=False), cost=_cost(data))
+
+
+@bp.post("/cases/<reference>/plan")
+@token_required
+def case_plan(reference: str):
+    """Change the expected date (`expected_on`) and optionally the `cost` of a validated case; followers are told."""
+    data = _payload()
+    return _act(reference, actions.act_plan, expected_on=_text(data, "expected_on"), cost=_cost(data))
+
+
+def _cost(data: dict) -> str | int | float | None:
+    value = data.get("cost")
+    if value is not None and (isinstance(value, bool) or not isinstance(value, str | int | float)):
+        raise Invalid("'cost' must be a number of euros or a string")
+    return value
 
 
 @bp.post("/cases/<reference>/messages")

@@ -27,12 +27,14 @@ from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from sqlmodel import Session
 from wtforms.validators import ValidationError
 
+from gateway.cases import flows as case_service
 from gateway.cases.actions import (
     MAX_PHOTO_BYTES,
     Photo,
     act_merge,
     act_message,
     act_note,
+    act_plan,
     act_reroute,
     act_status,
     agent_row,
@@ -330,6 +332,8 @@ def case_page(reference: str):
             "next_statuses": sorted(s for s in TRANSITIONS[case.kind][case.status] if s != ProblemStatus.DUPLICATE),
             "can_merge": ProblemStatus.DUPLICATE in TRANSITIONS[case.kind][case.status],
             "merged_into": merged_into.reference if merged_into else None,
+            "can_plan": case.status in case_service.VALIDATION or case.status == ProblemStatus.IN_PROGRESS,
+            "cost_text": case_service.format_cost(case.cost_cents),
         }
         # Shown unread this once: opening the case reads the residents' replies.
         case_store.mark_read(session, case)
@@ -362,7 +366,16 @@ def case_status(reference: str):
             return _fail(ActionError("la photo doit être une image JPEG, PNG, GIF ou WebP de moins de 10 Mo"),
                          reference)
     return _form_action(reference, act_status, "Statut modifié : les personnes qui suivent le dossier sont prévenues.",
-                        status=request.form.get("status", ""), message=request.form.get("message"), photo=photo)
+                        status=request.form.get("status", ""), message=request.form.get("message"), photo=photo,
+                        expected_on=request.form.get("expected_on"), cost=request.form.get("cost"))
+
+
+@bp.post("/dossiers/<reference>/planning")
+@login_required
+def case_plan(reference: str):
+    """Change the expected date (and the cost) of a validated case."""
+    return _form_action(reference, act_plan, "Date prévue modifiée : les personnes qui suivent le dossier sont prévenues.",
+                        expected_on=request.form.get("expected_on"), cost=request.form.get("cost"))
 
 
 @bp.post("/dossiers/<reference>/message")
@@ -411,7 +424,7 @@ def photo(attachment_id: int):
     if not path.resolve().is_relative_to(media) or not path.is_file():
         abort(404)
     # The original, for agents only; served so that nothing in it can run, whatever an old file holds.
-    response = send_file(path, max_age=0)
+    response = send_file(path.absolute(), max_age=0)  # a relative path would be read from the package
     response.headers["Cache-Control"] = "private, no-store"
     return as_file(response, content_type=attachment.content_type, name=f"photo-{attachment_id}")
 

@@ -27,7 +27,7 @@ from flask import Blueprint, Response, request, send_file
 from werkzeug.exceptions import HTTPException
 
 from gateway.cases.flows import Intake, delay_text, open_or_join
-from gateway.cases.photos import public_name, public_photo, published_path
+from gateway.cases.photos import public_name, public_photo, published_path, written_paths
 from gateway.cases.privacy import mask_personal
 from gateway.errors import Forbidden, GuichetError, Invalid, NotFound
 from gateway.runtime import Runtime, current_runtime
@@ -502,14 +502,15 @@ def media(name: str) -> Response:
     media_dir = Path(rt.settings.media_dir)
     path = published_path(media_dir, name)
     with rt.db.session() as session:
-        published = path is not None and queries.is_public_photo(session, str(media_dir / name))
+        published = path is not None and queries.is_public_photo(session, written_paths(media_dir, name))
     if path is None or not published:
         raise NotFound("No such photo.")
     try:
         copy, content_type = public_photo(path)
     except NotAPhoto as err:
         raise NotFound("No such photo.") from err
-    return as_file(send_file(copy, max_age=3600), content_type=content_type, name=Path(name).stem)
+    # Absolute: Flask reads a relative path from the package, not from where GUICHET_MEDIA_DIR was meant.
+    return as_file(send_file(copy.absolute(), max_age=3600), content_type=content_type, name=Path(name).stem)
 
 
 @bp.route("/<path:unknown>", methods=["GET", "POST"])

@@ -21,6 +21,7 @@ from flask import Blueprint, Response, jsonify, redirect, render_template, reque
 from shapely.geometry import mapping
 
 from channels.twilio_whatsapp import TwilioWhatsApp
+from gateway.cases.flows import format_cost
 from gateway.cases.photos import public_name
 from gateway.cases.privacy import mask_personal
 from gateway.runtime import Runtime, current_runtime
@@ -231,7 +232,11 @@ def tracking(reference: str):
         "description": mask_personal(case.description),
         "service": rt.service_name(case.service),
         "place": place(public_address(case.address), commune_name(rt, case.territory)),
-        "due": french_date(rt, case.due_at) if case.status in OPEN else None,
+        "due": french_date(rt, case.due_at) if case.status in OPEN and not case.expected_on else None,
+        "expected": (f"{'1er' if case.expected_on.day == 1 else case.expected_on.day} "
+                     f"{MONTHS[case.expected_on.month - 1]} {case.expected_on.year}")
+        if case.expected_on and case.status in OPEN else None,
+        "cost": format_cost(case.cost_cents) if case.cost_cents is not None else None,
         "resolved": french_date(rt, case.resolved_at) if case.status in SOLVED else None,
         "merged_into": merged_into,
         "colour": colour_of(case.status),
