@@ -427,13 +427,55 @@ def config_check() -> None:
         found.errors += Messages(config_dir).problems(Messages(REPO / "config"))
     except ValueError as err:
         found.errors.append(str(err))
+    _check_people_to_call(config_dir, found)
     for note in found.notes:
         click.echo(f"note: {note}")
     for error in found.errors:
         click.echo(f"error: {error}")
     if found.errors:
         raise click.ClickException(f"{len(found.errors)} problem(s) in {config_dir}")
-    click.echo(f"{config_dir}: catalogue, services, territories, gazetteer and templates agree")
+    click.echo(f"{config_dir}: catalogue, services, territories, gazetteer, templates, on-call lists, directory and "
+               "communes agree")
+
+
+def _check_people_to_call(config_dir: Path, found) -> None:
+    """oncall.yaml, directory.yaml and communes.yaml: readable, about known communes, demo values named."""
+    from gateway.cases.directory import Directory
+    from gateway.cases.oncall import OnCallTeams
+    from nlu.catalogue import CatalogueError, load_catalogue
+    from nlu.communes import load_communes
+    from routing.territories import Territories
+
+    try:
+        served = [commune.code for commune in Territories.load(config_dir).communes()]
+        catalogue = load_catalogue(config_dir)
+    except (OSError, ValueError, KeyError, CatalogueError):
+        return  # already reported
+    try:
+        teams = OnCallTeams.load(config_dir)
+        for code in sorted(set(teams.communes) - set(served)):
+            found.errors.append(f"oncall.yaml: commune {code!r} is not in territories.geojson "
+                                f"(known: {', '.join(served)})")
+        for code in served:
+            team = teams.team(code)
+            if not team:
+                found.notes.append(f"oncall.yaml: nobody is alerted for an emergency in {code} (no list, no default)")
+            elif any("démo" in contact.name.lower() or "demo" in contact.name.lower() for contact in team):
+                found.notes.append(f"oncall.yaml: the on-call list of {code} holds demo contacts: replace them")
+    except ValueError as err:
+        found.errors.append(str(err))
+    try:
+        directory = Directory.load(config_dir, emergencies={e.name for e in catalogue.emergencies},
+                                   categories=set(catalogue.categories))
+        demo = [body.name for body in directory.bodies if body.demo]
+        if demo:
+            found.notes.append(f"directory.yaml: demo numbers to replace before going live: {', '.join(demo)}")
+    except ValueError as err:
+        found.errors.append(str(err))
+    try:
+        load_communes(config_dir)
+    except (ValueError, KeyError, TypeError) as err:
+        found.errors.append(str(err))
 
 
 @main.command()

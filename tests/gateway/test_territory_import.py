@@ -89,6 +89,10 @@ def write_services(config) -> None:
          "categories": ["autre"]},
     ]
     (config / "services.yaml").write_text(yaml.safe_dump({"services": services}, allow_unicode=True))
+    oncall = {"default": [{"name": "Astreinte de la communauté de communes", "channel": "sms",
+                           "address": "+33600000300"}],
+              "communes": {"chinon": [{"name": "Astreinte technique", "channel": "sms", "address": "+33600000301"}]}}
+    (config / "oncall.yaml").write_text(yaml.safe_dump(oncall, allow_unicode=True))
 
 
 def test_config_check_names_each_problem_then_agrees(tmp_path):
@@ -104,10 +108,12 @@ def test_config_check_names_each_problem_then_agrees(tmp_path):
     assert "error: services.yaml: service valmont-voirie serves commune 'valmont', which territories.geojson does " \
            "not have" in before.output
     assert "error: services.yaml: no service takes 'autre' in chinon" in before.output
+    assert "error: oncall.yaml: commune 'valmont' is not in territories.geojson" in before.output
     assert after.exit_code == 0, after.output
     assert "note: beaumont-en-veron: category chaussee has no service of its own and goes to beaumont-accueil" \
            in after.output
-    assert "catalogue, services, territories, gazetteer and templates agree" in after.output
+    assert "error" not in after.output
+    assert "templates, on-call lists, directory and communes agree" in after.output
 
 
 def test_a_report_at_an_imported_address_is_routed_and_answered(shared_runtime, twilio, tmp_path):
