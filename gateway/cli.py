@@ -440,8 +440,7 @@ def config_check() -> None:
 
 def _check_people_to_call(config_dir: Path, found) -> None:
     """oncall.yaml, directory.yaml and communes.yaml: readable, about known communes, demo values named."""
-    from gateway.cases.directory import Directory
-    from gateway.cases.oncall import OnCallTeams
+    from gateway.cases.directory import Directory, OnCallTeams
     from nlu.catalogue import CatalogueError, load_catalogue
     from nlu.communes import load_communes
     from routing.territories import Territories

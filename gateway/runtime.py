@@ -9,8 +9,7 @@ from flask import current_app
 
 from channels import build_channels
 from channels.base import ChannelAdapter, ChannelSettings
-from gateway.cases.directory import Directory
-from gateway.cases.oncall import OnCallTeams
+from gateway.cases.directory import Directory, OnCallTeams
 from gateway.engine.messages import Messages
 from gateway.errors import ConfigurationError
 from gateway.settings import REPO, Settings

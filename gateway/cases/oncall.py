@@ -13,17 +13,15 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlmodel import Session
 
+from gateway.cases.directory import OnCallContact
 from nlu.references import find_references
 from nlu.text import fold
-from routing.services import read_yaml
 from store import cases as case_store
 from store import contacts, outbox
 from store import inbound as inbound_store
@@ -38,76 +36,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ONCALL_FILE = "oncall.yaml"
-CHANNELS = ("sms", "email", "phone")
 CHANNEL_LABELS = {"sms": "SMS", "email": "e-mail", "phone": "appel et SMS", "link": "lien"}
 URGENT_LEVELS = {"high", "emergency"}
 # "OK", "ok merci", "OK GU-1234-5678", "Ok, bien reçu": an acknowledgement, nothing else.
 ACK_WORDS = {"ok", "okay", "oki", "merci", "bien", "recu", "pris", "je", "prends", "vu"}
 _TOKEN_SALT = "oncall-acknowledgement"
-
-
-@dataclass(frozen=True)
-class OnCallContact:
-    """One person or desk of an on-call list."""
-
-    name: str
-    channel: str  # sms, email, phone
-    address: str  # E.164 number, or e-mail address
-
-
-class OnCallTeams:
-    """The on-call list of each commune, and the default one."""
-
-    def __init__(self, communes: dict[str, tuple[OnCallContact, ...]], default: tuple[OnCallContact, ...] = ()):
-        self.communes, self.default = communes, default
-
-    @classmethod
-    def load(cls, config_dir: Path) -> OnCallTeams:
-        """Read oncall.yaml (none: nobody is alerted); ValueError naming the file and the problem."""
-        path = Path(config_dir) / ONCALL_FILE
-        if not path.exists():
-            return cls({})
-        data = read_yaml(path) or {}
-        if not isinstance(data, dict):
-            raise ValueError(f"{path} should hold `default:` and `communes:`; see config/README.md")
-        communes = {str(code): _contacts(path, str(code), entries)
-                    for code, entries in (data.get("communes") or {}).items()}
-        return cls(communes, _contacts(path, "default", data.get("default") or []))
-
-    def team(self, commune: str | None) -> tuple[OnCallContact, ...]:
-        """The ordered list alerted for a case of `commune` (unknown: the default list)."""
-        return self.communes.get(commune or "") or self.default
-
-    def addresses(self, channel: str) -> set[str]:
-        """Every on-call address reachable on an inbound `channel` (sms: the sms and phone contacts)."""
-        wanted = {"sms": ("sms", "phone"), "email": ("email",)}.get(channel, ())
-        teams = [*self.communes.values(), self.default]
-        return {contact.address for team in teams for contact in team if contact.channel in wanted}
-
-
-def _contacts(path: Path, where: str, entries) -> tuple[OnCallContact, ...]:
-    found = []
-    for number, entry in enumerate(entries or [], start=1):
-        try:
-            name, channel, address = str(entry["name"]), str(entry["channel"]), str(entry["address"]).strip()
-        except (KeyError, TypeError) as err:
-            raise ValueError(f"{path}: contact {number} of {where} needs a `name`, a `channel` and an `address`") from err
-        if channel not in CHANNELS:
-            raise ValueError(f"{path}: contact {name!r} of {where} has channel {channel!r}; write one of "
-                             f"{', '.join(CHANNELS)}")
-        if channel == "email":
-            if "@" not in address:
-                raise ValueError(f"{path}: contact {name!r} of {where} needs an e-mail address, not {address!r}")
-            address = address.lower()
-        else:
-            phone = contacts.normalise_phone(address)
-            if phone is None:
-                raise ValueError(f"{path}: contact {name!r} of {where} needs a phone number like +33612345678, "
-                                 f"not {address!r}")
-            address = phone
-        found.append(OnCallContact(name, channel, address))
-    return tuple(found)
 
 
 # -- alerting ------------------------------------------------------------------------------------
