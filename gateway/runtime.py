@@ -12,6 +12,7 @@ from channels.base import ChannelAdapter, ChannelSettings
 from gateway.engine.messages import Messages
 from gateway.errors import ConfigurationError
 from gateway.settings import REPO, Settings
+from gateway.web.identity import Identity, load_identity
 from nlu import Catalogue, load_catalogue
 from routing.services import Services
 from store.db import Database
@@ -35,6 +36,7 @@ class Runtime:
         self.db = Database(settings.database_url)
         try:  # a malformed config file (CatalogueError among them) or what an adapter refuses is a ValueError
             self.messages = Messages(settings.config_dir)
+            self.identity: Identity = load_identity(settings.config_dir)
             Services.load(settings.config_dir)  # read again by the router, which loads the places on first use
             self.catalogue: Catalogue = catalogue or load_catalogue(settings.config_dir)
             self.channel_settings: ChannelSettings = settings.for_channels(
