@@ -1,14 +1,16 @@
-"""The town's identity from config/town.yaml, checked at start-up (WCAG contrast, the logo)."""
+"""The town's identity from config/town.yaml: on every page, and checked at start-up (WCAG contrast, the logo)."""
 
 from __future__ import annotations
 
 import pytest
+import requests
 from click.testing import CliRunner
 
 from gateway.cli import main
 from gateway.errors import ConfigurationError
 from gateway.runtime import Runtime
 from gateway.web.identity import contrast, spaced_phone
+from tests.conftest import serve_app
 
 
 def _edit(config_dir, old: str, new: str) -> None:
@@ -16,6 +18,31 @@ def _edit(config_dir, old: str, new: str) -> None:
     text = town.read_text(encoding="utf-8")
     assert old in text
     town.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_every_page_shows_the_town_name_logo_colours_and_contact_of_its_config(rt, config_dir):
+    _edit(config_dir, "name: Mairie de Valmont", "name: Mairie de Brissac")
+    _edit(config_dir, 'primary: "#1f4e79"', 'primary: "#5a2d82"')
+    (config_dir / "identity" / "brissac.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"><rect width="8" height="8" fill="#5a2d82"/></svg>')
+    _edit(config_dir, "logo: identity/logo.svg", "logo: identity/brissac.svg")
+    brissac = Runtime(rt.settings.replace(config_dir=config_dir), catalogue=rt.catalogue)
+
+    with serve_app(brissac) as served:
+        home = requests.get(served.url + "/", timeout=5)
+        login = requests.get(served.url + "/agents/connexion", timeout=5)
+        logo = requests.get(served.url + "/static/town/logo", timeout=5)
+        colours = requests.get(served.url + "/static/town/colours.css", timeout=5)
+
+    for page in (home, login):
+        assert page.status_code == 200
+        assert "Mairie de Brissac" in page.text
+        assert 'src="/static/town/logo"' in page.text
+        assert "02 47 00 00 00" in page.text and "1 place de la Mairie, 37000 Valmont" in page.text
+    assert "<title>Accueil – Mairie de Brissac</title>" in home.text
+    assert (logo.status_code, logo.headers["Content-Type"].split(";")[0]) == (200, "image/svg+xml")
+    assert 'fill="#5a2d82"' in logo.text
+    assert "--town-primary: #5a2d82;" in colours.text
 
 
 @pytest.mark.parametrize(("field", "pale", "ratio"), [("primary", "#e4794a", "2.9"), ("secondary", "#ffcc00", "1.5")])
