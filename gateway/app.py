@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         backoffice,
         guard,
         identity,
+        legal,
         limits,
         metrics,
         open311,
@@ -37,7 +38,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         security,
     )
 
-    for module in (assets, twilio, telegram, voice, public, backoffice, api, open311):
+    for module in (assets, twilio, telegram, voice, public, legal, backoffice, api, open311):
         app.register_blueprint(module.bp)
     metrics.install(app)
     limits.install(app, rt.settings)

@@ -67,7 +67,8 @@ class _Linked(HTMLParser):
             self.urls.add(found.get("href") or found.get("src") or "")
 
 
-@pytest.mark.parametrize("path", ["/", "/carte", "/statistiques", "/suivi/GU-0000-0000", "/agents/connexion"])
+@pytest.mark.parametrize("path", ["/", "/carte", "/statistiques", "/suivi/GU-0000-0000", "/mentions-legales",
+                                  "/accessibilite", "/donnees-personnelles", "/agents/connexion"])
 def test_a_page_and_every_file_it_loads_show_nothing_of_the_state_design_system(gateway, path):
     page = requests.get(gateway.url + path, timeout=5)
     linked = _Linked()
