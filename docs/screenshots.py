@@ -66,6 +66,7 @@ def runtime(folder: Path):
         twilio_sms_from=NUMBER,
         twilio_whatsapp_from=NUMBER,
         telegram_bot_token="demo",
+        telegram_bot_name="ValmontGuichetBot",
         quiet_hours=None,
     )
     rt = Runtime(settings)

@@ -80,6 +80,7 @@ class Settings(BaseModel):
     office_hours: str = Field("mon-fri 09:00-12:00,13:30-17:00", validation_alias="GUICHET_OFFICE_HOURS")
     voice: str = Field("Polly.Lea", validation_alias="GUICHET_VOICE")
     telegram_bot_token: str = Field("", validation_alias="TELEGRAM_BOT_TOKEN")
+    telegram_bot_name: str = Field("", validation_alias="TELEGRAM_BOT_NAME")  # the home page names the bot
     telegram_webhook_secret: str = Field("", validation_alias="TELEGRAM_WEBHOOK_SECRET")
     telegram_api_url: str = Field("https://api.telegram.org", validation_alias="TELEGRAM_API_URL")
     media_hosts: tuple[str, ...] = Field(PROVIDER_MEDIA_HOSTS, validation_alias="GUICHET_MEDIA_HOSTS")

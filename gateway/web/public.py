@@ -24,6 +24,7 @@ from channels.twilio_whatsapp import TwilioWhatsApp
 from gateway.cases.photos import public_name
 from gateway.cases.privacy import mask_personal
 from gateway.runtime import Runtime, current_runtime
+from gateway.web.identity import spaced_phone
 from nlu.references import find_references
 from store import cases as case_store
 from store import public as queries
@@ -139,20 +140,22 @@ def channels_on_offer(rt: Runtime) -> list[dict[str, str]]:
     """How residents reach the town, channel by channel, for the home page."""
     settings = rt.settings
     channels = [
-        {"name": "SMS", "how": f"Envoyez un SMS au {settings.twilio_sms_from}."},
+        {"name": "SMS", "how": f"Envoyez un SMS au {spaced_phone(settings.twilio_sms_from)}."},
         {"name": "Téléphone",
-         "how": f"Appelez le {settings.twilio_voice_from or settings.twilio_sms_from}, 24 h sur 24."},
+         "how": f"Appelez le {spaced_phone(settings.twilio_voice_from or settings.twilio_sms_from)}, 24 h sur 24."},
         {"name": "E-mail",
          "how": f"Écrivez à {settings.inbox}, avec une photo si vous le pouvez."},
     ]
     whatsapp = rt.channels.get("whatsapp")
     if settings.twilio_whatsapp_from and isinstance(whatsapp, TwilioWhatsApp):
         channels.insert(1, {"name": "WhatsApp",
-                            "how": f"Écrivez au {whatsapp.sender} "
+                            "how": f"Écrivez au {spaced_phone(whatsapp.sender.removeprefix('whatsapp:'))} "
                                    "et partagez votre position."})
     if settings.telegram_bot_token:
-        channels.insert(2, {"name": "Telegram",
-                            "how": "Écrivez au robot de la mairie et partagez votre position."})
+        bot = settings.telegram_bot_name.removeprefix("@")
+        channels.insert(2, {"name": "Telegram", "bot": bot,
+                            "how": f"Écrivez à @{bot} et partagez votre position." if bot else
+                                   "Écrivez au robot de la mairie et partagez votre position."})
     return channels
 
 

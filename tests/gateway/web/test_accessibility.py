@@ -65,6 +65,11 @@ def test_every_page_a_resident_or_an_agent_opens_has_no_wcag_violation(gateway, 
             overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
             if overflow > 0:
                 found[label].append(f"the page is {overflow} px wider than the screen")
+            if path == "/":  # the latest cases' state and date stay on the screen, not scrolled out of it
+                for column in ("État", "Date"):
+                    box = page.locator(f'table.latest td[data-label="{column}"]').first.bounding_box()
+                    if box is None or box["x"] + box["width"] > width:
+                        found[label].append(f"the column {column} is cut off")
         page.evaluate("document.querySelector('main').appendChild(document.createElement('img'))")
         control = violations(page)  # the same check finds an image without a text alternative
         browser.close()
