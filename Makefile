@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml constraints.txt package.json package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade "pip>=24"
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
-	# DSFR's preinstall script refuses to run outside its own repository: scripts stay off.
+	# No package needs its install scripts (Leaflet, Chart.js, axe-core): they stay off.
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 

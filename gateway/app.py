@@ -23,10 +23,24 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.extensions[EXTENSION] = rt
 
     from gateway.inbound import telegram, twilio, voice
-    from gateway.web import api, assets, backoffice, guard, limits, metrics, open311, outage, public, security
+    from gateway.web import (
+        api,
+        assets,
+        backoffice,
+        guard,
+        identity,
+        legal,
+        limits,
+        metrics,
+        open311,
+        outage,
+        public,
+        security,
+    )
+
     from gateway.web import oncall as oncall_links
 
-    for module in (assets, twilio, telegram, voice, public, backoffice, api, open311, oncall_links):
+    for module in (assets, twilio, telegram, voice, public, legal, backoffice, api, open311, oncall_links):
         app.register_blueprint(module.bp)
     metrics.install(app)
     limits.install(app, rt.settings)
@@ -38,8 +52,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     @app.context_processor
     def town():
-        """What every page shows of the town."""
-        return {"town_name": rt.settings.town_name}
+        """What every page shows of the town (config/town.yaml)."""
+        return {"town_name": rt.identity.name, "town": rt.identity}
+
+    app.add_template_filter(identity.spaced_phone, "phone")
 
     @app.get("/healthz")
     def healthz():

@@ -13,6 +13,7 @@ from gateway.cases.directory import Directory, OnCallTeams
 from gateway.engine.messages import Messages
 from gateway.errors import ConfigurationError
 from gateway.settings import REPO, Settings
+from gateway.web.identity import Identity, load_identity
 from nlu import Catalogue, load_catalogue
 from routing.services import Services
 from store.db import Database
@@ -36,6 +37,7 @@ class Runtime:
         self.db = Database(settings.database_url)
         try:  # a malformed config file (CatalogueError among them) or what an adapter refuses is a ValueError
             self.messages = Messages(settings.config_dir)
+            self.identity: Identity = load_identity(settings.config_dir)
             Services.load(settings.config_dir)  # read again by the router, which loads the places on first use
             self.catalogue: Catalogue = catalogue or load_catalogue(settings.config_dir)
             self.oncall = OnCallTeams.load(settings.config_dir)

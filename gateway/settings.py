@@ -81,6 +81,7 @@ class Settings(BaseModel):
     voice: str = Field("Polly.Lea", validation_alias="GUICHET_VOICE")
     speech_confidence: Annotated[float, Field(ge=0, le=1)] = Field(0.6, validation_alias="GUICHET_SPEECH_CONFIDENCE")
     telegram_bot_token: str = Field("", validation_alias="TELEGRAM_BOT_TOKEN")
+    telegram_bot_name: str = Field("", validation_alias="TELEGRAM_BOT_NAME")  # the home page names the bot
     telegram_webhook_secret: str = Field("", validation_alias="TELEGRAM_WEBHOOK_SECRET")
     telegram_api_url: str = Field("https://api.telegram.org", validation_alias="TELEGRAM_API_URL")
     media_hosts: tuple[str, ...] = Field(PROVIDER_MEDIA_HOSTS, validation_alias="GUICHET_MEDIA_HOSTS")

@@ -65,8 +65,7 @@ login_manager.login_view = "backoffice.login"
 login_manager.login_message = "Connectez-vous pour accéder au guichet des agents."
 login_manager.login_message_category = "info"
 
-BADGES = {"red": "fr-badge--error", "orange": "fr-badge--warning", "green": "fr-badge--success",
-          "grey": "fr-badge--info"}
+BADGES = {"red": "badge--red", "orange": "badge--orange", "green": "badge--green", "grey": "badge--grey"}
 ROLE_LABELS = {"agent": "Agent", "supervisor": "Superviseur", "admin": "Administrateur"}
 ACTION_LABELS = {
     "login": "Connexion", "login_failed": "Échec de connexion", "logout": "Déconnexion", "status": "Statut",
@@ -120,7 +119,7 @@ def _check_csrf():
 
 
 def badge(status: str) -> str:
-    """The DSFR badge class of a status."""
+    """The badge class of a status (town.css), in the map's colours."""
     return BADGES[colour(status)]
 
 

@@ -1,6 +1,6 @@
 """The public pages: home, case tracking, the map of cases, statistics and the feed of resolved cases.
 
-French first, in the State design system (DSFR), nothing personal: every word a resident wrote goes
+French first, in the town's own identity (config/town.yaml, static/town/town.css), nothing personal: every word a resident wrote goes
 through `mask_personal` before it reaches a page, the GeoJSON, the statistics or the feed; residents'
 own photos are never shown, only the photos an agent published with a status change.
 The map and the charts read `/carte/cas.geojson` and `/statistiques.json`; the same data is also on
@@ -25,6 +25,7 @@ from gateway.cases.flows import format_cost
 from gateway.cases.photos import public_name
 from gateway.cases.privacy import mask_personal
 from gateway.runtime import Runtime, current_runtime
+from gateway.web.identity import spaced_phone
 from nlu.references import find_references
 from store import cases as case_store
 from store import public as queries
@@ -46,8 +47,8 @@ MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "ao�
 # Characters XML 1.0 cannot carry, whatever the escaping: a resident's SMS may hold them.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
-# Status → badge of the DSFR, in the map's colours (red received, orange under way, green resolved).
-BADGES = {"red": "fr-badge--error", "orange": "fr-badge--warning", "green": "fr-badge--success"}
+# Status → badge of town.css, in the map's colours (red received, orange under way, green resolved).
+BADGES = {"red": "badge--red", "orange": "badge--orange", "green": "badge--green"}
 COLOUR_NAMES = {"red": "rouge", "orange": "orange", "green": "vert"}
 
 
@@ -76,8 +77,8 @@ def colour_of(status: str) -> str | None:
 
 
 def badge_of(status: str) -> str:
-    """The DSFR badge class of a status."""
-    return BADGES.get(colour_of(status) or "", "fr-badge--info")
+    """The badge class of a status (town.css)."""
+    return BADGES.get(colour_of(status) or "", "badge--grey")
 
 
 @overload
@@ -140,20 +141,22 @@ def channels_on_offer(rt: Runtime) -> list[dict[str, str]]:
     """How residents reach the town, channel by channel, for the home page."""
     settings = rt.settings
     channels = [
-        {"name": "SMS", "icon": "fr-icon-message-2-line", "how": f"Envoyez un SMS au {settings.twilio_sms_from}."},
-        {"name": "Téléphone", "icon": "fr-icon-phone-line",
-         "how": f"Appelez le {settings.twilio_voice_from or settings.twilio_sms_from}, 24 h sur 24."},
-        {"name": "E-mail", "icon": "fr-icon-mail-line",
+        {"name": "SMS", "how": f"Envoyez un SMS au {spaced_phone(settings.twilio_sms_from)}."},
+        {"name": "Téléphone",
+         "how": f"Appelez le {spaced_phone(settings.twilio_voice_from or settings.twilio_sms_from)}, 24 h sur 24."},
+        {"name": "E-mail",
          "how": f"Écrivez à {settings.inbox}, avec une photo si vous le pouvez."},
     ]
     whatsapp = rt.channels.get("whatsapp")
     if settings.twilio_whatsapp_from and isinstance(whatsapp, TwilioWhatsApp):
-        channels.insert(1, {"name": "WhatsApp", "icon": "fr-icon-chat-3-line",
-                            "how": f"Écrivez au {whatsapp.sender} "
+        channels.insert(1, {"name": "WhatsApp",
+                            "how": f"Écrivez au {spaced_phone(whatsapp.sender.removeprefix('whatsapp:'))} "
                                    "et partagez votre position."})
     if settings.telegram_bot_token:
-        channels.insert(2, {"name": "Telegram", "icon": "fr-icon-send-plane-line",
-                            "how": "Écrivez au robot de la mairie et partagez votre position."})
+        bot = settings.telegram_bot_name.removeprefix("@")
+        channels.insert(2, {"name": "Telegram", "bot": bot,
+                            "how": f"Écrivez à @{bot} et partagez votre position." if bot else
+                                   "Écrivez au robot de la mairie et partagez votre position."})
     return channels
 
 

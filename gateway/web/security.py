@@ -16,8 +16,9 @@ from flask import Flask, Response
 
 from gateway.settings import Settings
 
-# What the back office and public pages need; styles inline because Leaflet and the DSFR write style attributes.
-PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+# What the back office and public pages need. Styles come from files only: Leaflet and Chart.js set styles
+# through the DOM's style properties, which a CSP does not govern; no template writes a style attribute.
+PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; "
                "img-src 'self' data: blob:{tiles}; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
                "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 FILE_POLICY = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox; frame-ancestors 'none'"

@@ -13,7 +13,7 @@
 
   function line(who, words) {
     const item = document.createElement("li");
-    item.className = who === "vous" ? "fr-mb-1w fr-text--bold" : "fr-mb-1w";
+    item.className = who === "vous" ? "thread__line bold" : "thread__line";
     item.dataset.who = who;
     item.textContent = (who === "vous" ? "Vous : " : "Mairie : ") + words;
     thread.appendChild(item);
@@ -38,7 +38,7 @@
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    error.style.display = "none";
+    error.hidden = true;
     try {
       if (channel() === "voice") {
         const move = call ? {call_sid: call.call_sid, gather: call.gather, redirect: call.redirect, record: call.record,
@@ -55,7 +55,7 @@
       }
       text.value = "";
     } catch (failure) {
-      error.textContent = failure.message; error.style.display = "";
+      error.textContent = failure.message; error.hidden = false;
     }
   });
 

@@ -22,6 +22,7 @@ def test_every_page_carries_the_security_headers(gateway, path):
     assert "frame-ancestors 'none'" in policy
     assert "script-src 'self';" in policy and "object-src 'none'" in policy
     assert "unsafe-eval" not in policy and "script-src 'self' 'unsafe-inline'" not in policy
+    assert "style-src 'self';" in policy  # styles from files only, no 'unsafe-inline'
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
     assert headers["X-Frame-Options"] == "DENY"

@@ -22,7 +22,7 @@
     box.appendChild(link);
     [item.status_label, item.category, item.address || ""].forEach(function (text) {
       var line = document.createElement("p");
-      line.className = "fr-text--sm fr-mb-0";
+      line.className = "small mb-0";
       line.textContent = text;
       box.appendChild(line);
     });

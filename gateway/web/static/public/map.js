@@ -25,9 +25,10 @@
     .addTo(map);
 
   var outlines = JSON.parse(document.getElementById("carte-communes").textContent);
+  var town = getComputedStyle(document.documentElement).getPropertyValue("--town-primary").trim() || "#1e1e1e";
   var communes = L.geoJSON(outlines, {
     interactive: false,
-    style: { color: "#000091", weight: 2, opacity: 0.7, fillColor: "#000091", fillOpacity: 0.04, dashArray: "6 4" }
+    style: { color: town, weight: 2, opacity: 0.7, fillColor: town, fillOpacity: 0.04, dashArray: "6 4" }
   }).addTo(map);
   if (communes.getBounds().isValid()) { map.fitBounds(communes.getBounds(), { padding: [16, 16] }); }
   else { map.setView([47.39, 0.69], 13); }

@@ -8,8 +8,9 @@
   /* Validated and in progress are both orange on the map; two shades tell them apart here. */
   var SHADES = { validated: "#f3a77a", in_progress: "#b34000" };
   var OTHERS = ["#6a6af4", "#929292", "#a558a0", "#009099"];
-  Chart.defaults.font.family = "Marianne, arial, sans-serif";
-  Chart.defaults.color = "#3a3a3a";
+  Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+  Chart.defaults.color = "#1e1e1e";
+  var TOWN = getComputedStyle(document.documentElement).getPropertyValue("--town-primary").trim() || "#1e1e1e";
 
   function draw(id, config) {
     var canvas = document.getElementById(id);
@@ -46,7 +47,7 @@
         type: "bar",
         data: {
           labels: services.map(function (row) { return row.name; }),
-          datasets: [{ label: "Délai médian de résolution (jours)", backgroundColor: "#000091",
+          datasets: [{ label: "Délai médian de résolution (jours)", backgroundColor: TOWN,
             data: services.map(function (row) { return row.median_days; }) }]
         },
         options: { scales: { y: { beginAtZero: true, title: { display: true, text: "Jours" } } },

@@ -60,7 +60,7 @@ def test_the_queue_lists_the_cases_of_the_agents_service_only(gateway, worker, a
 
     assert voirie.reference in listed.text
     assert parking.reference not in listed.text
-    assert "fr-badge--error" in listed.text  # received is red
+    assert "badge--red" in listed.text  # received is red
     assert [c["reference"] for c in mapped["cases"]] == [voirie.reference]
     assert mapped["cases"][0]["colour"] == "red"
     assert agent.get("/agents/carte").status_code == 200
@@ -131,7 +131,7 @@ def test_a_status_change_with_a_message_and_a_photo_reaches_the_reporter(gateway
 
     assert response.status_code == 200
     assert "Statut modifié" in response.text
-    assert "fr-badge--success" in response.text  # resolved is green
+    assert "badge--green" in response.text  # resolved is green
     [sent] = answers(twilio, RESIDENT)
     assert voirie.reference in sent and "Trou rebouché ce matin" in sent
     with gateway.rt.db.session() as session:

@@ -52,7 +52,7 @@ def test_the_public_copy_has_the_face_blurred_and_the_agent_sees_the_original(ga
     assert original_path.with_name(f"{original_path.stem}.public.jpg").is_file()
 
     tracking = requests.get(f"{gateway.url}/suivi/{voirie.reference}")
-    public_url = re.search(r'<img class="fr-responsive-img" src="([^"]+)"', tracking.text).group(1)
+    public_url = re.search(r'<img src="([^"]+)" alt="Photo publiée', tracking.text).group(1)
     public = requests.get(gateway.url + public_url)
     original = agent.get(f"/agents/photos/{kept.id}")
 
@@ -76,7 +76,7 @@ def test_photos_are_served_as_images_that_run_nothing(gateway, worker, agent, vo
     with gateway.rt.db.session() as session:
         [kept] = session.exec(select(Attachment).where(Attachment.case_id == voirie.id)).all()
     tracking = requests.get(f"{gateway.url}/suivi/{voirie.reference}")
-    public_url = re.search(r'<img class="fr-responsive-img" src="([^"]+)"', tracking.text).group(1)
+    public_url = re.search(r'<img src="([^"]+)" alt="Photo publiée', tracking.text).group(1)
 
     for served in (agent.get(f"/agents/photos/{kept.id}"), requests.get(gateway.url + public_url)):
         headers = served.headers
