@@ -37,7 +37,6 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         public,
         security,
     )
-
     from gateway.web import oncall as oncall_links
 
     for module in (assets, twilio, telegram, voice, public, legal, backoffice, api, open311, oncall_links):
