@@ -10,6 +10,7 @@ import logging
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -52,7 +53,7 @@ from store import agents as agent_store
 from store import attachments
 from store import cases as case_store
 from store import limits as limit_store
-from store.clock import utcnow
+from store.clock import aware, utcnow
 from store.db import key
 from store.models import Attachment, Case
 from store.statuses import OPEN, TRANSITIONS, ProblemStatus, colour
@@ -94,10 +95,71 @@ def _load_user(user_id: str) -> AgentUser | None:
         return AgentUser(agent)
 
 
+# What agents read instead of the codes stored (timeline kinds, channels, who acted).
+EVENT_LABELS = {
+    "created": "Signalement", "status": "Statut", "follower": "Nouvel abonné", "escalated": "Relance (délai dépassé)",
+    "note": "Note interne", "agent_message": "Message au déclarant", "resident_message": "Message d'un habitant",
+    "rerouted": "Réorientation", "planned": "Date d'intervention", "oncall": "Astreinte",
+    "satisfaction": "« C'est réglé ? »",
+}
+CHANNEL_LABELS = {"sms": "SMS", "whatsapp": "WhatsApp", "telegram": "Telegram", "email": "e-mail",
+                  "voice": "téléphone", "web": "site web", "open311": "Open311", "api": "API"}
+ACTOR_LABELS = {"resident": "un habitant", "scheduler": "le guichet (automatique)", "oncall": "l'astreinte",
+                "cli": "ligne de commande", "demo": "démo", "agent": "un agent", "system": "le guichet"}
+# The next step first: the order of a case's life, then the ways out of it.
+STATUS_ORDER = ["received", "validated", "under_study", "in_progress", "go", "resolved", "no_go", "rejected",
+                "duplicate"]
+
+
+def local_time(moment, fmt: str = "%d/%m/%Y %H:%M") -> str:
+    """A stored moment (UTC) as the town's clock reads it (GUICHET_TIMEZONE)."""
+    if moment is None:
+        return "—"
+    zone = ZoneInfo(current_runtime().settings.timezone)
+    return aware(moment).astimezone(zone).strftime(fmt)
+
+
+def territory_text(rt: Runtime, commune: str | None, district: str | None) -> str:
+    """ "Valmont – Les Tilleuls" for the codes stored on a case."""
+    if not commune:
+        return "—"
+    try:
+        found = rt.router.territories.commune(commune)
+    except KeyError:
+        return commune
+    names = dict((code, name) for code, name, _ in found.districts)
+    return f"{found.name} – {names.get(district, district)}" if district else found.name
+
+
+def service_text(rt: Runtime, code: str | None) -> str:
+    """A service with its commune when the install serves several ("Police municipale (Valmont)")."""
+    if not code:
+        return "—"
+    try:
+        service = rt.router.services.get(code)
+    except KeyError:
+        return code
+    communes = rt.router.territories.communes()
+    if len(communes) < 2:
+        return service.name
+    names = {commune.code: commune.name for commune in communes}
+    return f"{service.name} ({', '.join(names.get(c, c) for c in service.communes)})"
+
+
+def next_statuses(kind: str, status: str) -> list[str]:
+    """The statuses an agent may choose, the next step of the case's life first."""
+    allowed = [s for s in TRANSITIONS[kind][status] if s != ProblemStatus.DUPLICATE]
+    return sorted(allowed, key=lambda s: STATUS_ORDER.index(s) if s in STATUS_ORDER else len(STATUS_ORDER))
+
+
 @bp.context_processor
 def _globals() -> dict[str, Any]:
+    rt = current_runtime()
     return {"csrf_token": generate_csrf, "badge": badge, "status_text": status_text, "ROLE_LABELS": ROLE_LABELS,
-            "ACTION_LABELS": ACTION_LABELS}
+            "ACTION_LABELS": ACTION_LABELS, "EVENT_LABELS": EVENT_LABELS, "CHANNEL_LABELS": CHANNEL_LABELS,
+            "ACTOR_LABELS": ACTOR_LABELS, "local_time": local_time,
+            "territory_text": lambda commune, district=None: territory_text(rt, commune, district),
+            "service_text": lambda code: service_text(rt, code)}
 
 
 @bp.before_request
@@ -144,7 +206,7 @@ def filter_choices(rt: Runtime) -> dict[str, list[tuple[str, str]]]:
         "categories": [(code, rt.category_label(code)) for code in rt.catalogue.categories],
         "territories": territories,
         "urgencies": [(u, rt.messages.text(f"urgency.{u}")) for u in URGENCIES],
-        "services": [(s.code, s.name) for s in rt.router.services.all()],
+        "services": [(s.code, service_text(rt, s.code)) for s in rt.router.services.all()],
     }
 
 
@@ -154,7 +216,7 @@ def _row(rt: Runtime, case: Case, followers: dict[int, int]) -> dict[str, Any]:
         "reference": case.reference, "status": case.status, "status_label": rt.messages.text(f"status.{case.status}"),
         "colour": colour(case.status), "category": rt.category_label(case.category),
         "urgency": case.urgency, "urgency_label": rt.messages.text(f"urgency.{case.urgency}"),
-        "service": rt.service_name(case.service), "address": case.address,
+        "service": service_text(rt, case.service), "address": case.address,
         "territory": case.district or case.territory, "lat": case.lat, "lon": case.lon,
         "created_at": case.created_at, "due_at": case.due_at, "followers": followers.get(key(case), 0),
         "overdue": case.due_at is not None and case.due_at < now and case.status in OPEN,
@@ -328,7 +390,7 @@ def case_page(reference: str):
             "photos": attachments.of_case(session, case),
             "missing_reasons": MISSING_REASONS,
             "audit": agent_store.audit_log(session, case=case, limit=50),
-            "next_statuses": sorted(s for s in TRANSITIONS[case.kind][case.status] if s != ProblemStatus.DUPLICATE),
+            "next_statuses": next_statuses(case.kind, case.status),
             "can_merge": ProblemStatus.DUPLICATE in TRANSITIONS[case.kind][case.status],
             "merged_into": merged_into.reference if merged_into else None,
             "can_plan": case.status in case_service.VALIDATION or case.status == ProblemStatus.IN_PROGRESS,

@@ -31,6 +31,6 @@ def test_the_supervisors_queue_shows_the_emergency_then_the_fallen_tree_then_the
 
     assert REFERENCE_LINK.findall(page) == [gas.reference, tree.reference, old_pothole.reference,
                                             new_pothole.reference]
-    badges = re.findall(r'<td>(?:<p class="fr-badge[^"]*">)?(Urgence|Prioritaire|Normale)', page)
+    badges = re.findall(r'<td>(?:<span class="badge[^"]*">)?(Urgence|Prioritaire|Normale)', page)
     assert badges == ["Urgence", "Prioritaire", "Normale", "Normale"]
     assert "<dt>Urgence</dt><dd>Urgence</dd>" in chief.get(f"/agents/dossiers/{gas.reference}").text
