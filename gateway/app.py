@@ -22,13 +22,13 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024  # webhooks are small; a huge body gets 413
     app.extensions[EXTENSION] = rt
 
+    from gateway import identity
     from gateway.inbound import telegram, twilio, voice
     from gateway.web import (
         api,
         assets,
         backoffice,
         guard,
-        identity,
         legal,
         limits,
         metrics,

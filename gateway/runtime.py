@@ -12,8 +12,8 @@ from channels.base import ChannelAdapter, ChannelSettings
 from gateway.cases.directory import Directory, OnCallTeams
 from gateway.engine.messages import Messages
 from gateway.errors import ConfigurationError
+from gateway.identity import Identity, load_identity
 from gateway.settings import REPO, Settings
-from gateway.web.identity import Identity, load_identity
 from nlu import Catalogue, load_catalogue
 from routing.services import Services
 from store.db import Database

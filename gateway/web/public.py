@@ -24,8 +24,8 @@ from channels.twilio_whatsapp import TwilioWhatsApp
 from gateway.cases.flows import format_cost
 from gateway.cases.photos import public_name
 from gateway.cases.privacy import mask_personal
+from gateway.identity import spaced_phone
 from gateway.runtime import Runtime, current_runtime
-from gateway.web.identity import spaced_phone
 from nlu.references import find_references
 from store import cases as case_store
 from store import public as queries
@@ -150,7 +150,7 @@ def channels_on_offer(rt: Runtime) -> list[dict[str, str]]:
     whatsapp = rt.channels.get("whatsapp")
     if settings.twilio_whatsapp_from and isinstance(whatsapp, TwilioWhatsApp):
         channels.insert(1, {"name": "WhatsApp",
-                            "how": f"Écrivez au {spaced_phone(whatsapp.sender.removeprefix('whatsapp:'))} "
+                            "how": f"Écrivez au {spaced_phone(whatsapp.sender)} "
                                    "et partagez votre position."})
     if settings.telegram_bot_token:
         bot = settings.telegram_bot_name.removeprefix("@")

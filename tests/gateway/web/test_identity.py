@@ -8,8 +8,8 @@ from click.testing import CliRunner
 
 from gateway.cli import main
 from gateway.errors import ConfigurationError
+from gateway.identity import contrast, spaced_phone
 from gateway.runtime import Runtime
-from gateway.web.identity import contrast, spaced_phone
 from tests.conftest import serve_app
 
 
