@@ -292,7 +292,7 @@ def test_a_resolution_photo_reaches_whatsapp_telegram_email_and_sms_and_shows_on
     assert link in sms
 
     tracking = requests.get(link, timeout=10)
-    src = re.search(r'<img class="fr-responsive-img" src="([^"]+)"', tracking.text).group(1)
+    src = re.search(r'<img src="([^"]+)" alt="Photo publiée', tracking.text).group(1)
     shown = requests.get(town.url + src, timeout=10)
     assert (shown.status_code, shown.headers["Content-Type"]) == (200, "image/jpeg")
     assert shown.content[:3] == b"\xff\xd8\xff"
@@ -364,7 +364,7 @@ def test_an_agents_photo_shows_on_the_tracking_page_when_the_media_folder_is_wri
                       files={"photo": ("apres.jpg", io.BytesIO(photo), "image/jpeg")}).status_code == 200
 
     tracking = requests.get(f"{town.url}/suivi/{case.reference}", timeout=10)
-    src = re.search(r'<img class="fr-responsive-img" src="([^"]+)"', tracking.text).group(1)
+    src = re.search(r'<img src="([^"]+)" alt="Photo publiée', tracking.text).group(1)
     assert src.startswith("/open311/v2/media/agent/")
     shown = requests.get(town.url + src, timeout=10)
     assert (shown.status_code, shown.headers["Content-Type"]) == (200, "image/jpeg")
