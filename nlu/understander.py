@@ -76,6 +76,16 @@ def load_model() -> Language:
     return spacy.load(MODEL, exclude=["tokenizer", "parser", "senter"], disable=["ner"])
 
 
+# A report is a few lines: what is past this is kept for the agents, not read (spaCy refuses a million characters,
+# and a pasted document would only slow every message behind it).
+UNDERSTOOD_CHARS = 5000
+
+
+def _normalised(text: str) -> str:
+    """One space between words, the first UNDERSTOOD_CHARS characters."""
+    return " ".join(text[:UNDERSTOOD_CHARS * 2].split())[:UNDERSTOOD_CHARS]
+
+
 def _prepare(text: str) -> str:
     """Text for spaCy, of the same length as the resident's so that offsets stay valid."""
     text = _HYPHEN_IN_WORD.sub(" ", text.translate(str.maketrans("’‘`´", "''''")))
@@ -300,8 +310,8 @@ class Understander:
     # analysing ---------------------------------------------------------------------------------
 
     def analyze(self, text: str) -> Analysis:
-        """Understand one message."""
-        text = " ".join(text.split())
+        """Understand one message (its first UNDERSTOOD_CHARS characters)."""
+        text = _normalised(text)
         known = self._cache.get(text)
         if known is None:
             known = self._remember(text, self._analysis(text, self._nlp(_prepare(text))))
@@ -309,7 +319,7 @@ class Understander:
 
     def analyze_many(self, texts: list[str]) -> list[Analysis]:
         """Understand a batch of messages; the same answers as `analyze`, faster."""
-        normalised = [" ".join(t.split()) for t in texts]
+        normalised = [_normalised(t) for t in texts]
         results = {t: self._cache[t] for t in normalised if t in self._cache}
         todo = sorted(set(normalised) - set(results))
         docs = self._nlp.pipe((_prepare(t) for t in todo), batch_size=_BATCH_SIZE)

@@ -47,9 +47,11 @@ def send_as_resident(state: dict, channel: str, sender: str, text: str, *,
         response = sign_and_post(f"{state['gateway']}/webhooks/twilio/messages", params, DEMO_AUTH_TOKEN)
         response.raise_for_status()
     elif channel == "telegram":
-        update = (location_update(int(sender), *location) if location and not text
-                  else text_update(int(sender), text))
-        post_update(f"{state['gateway']}/webhooks/telegram", update, DEMO_TELEGRAM_SECRET).raise_for_status()
+        # Telegram sends words and a shared position as two messages: the words first, then the pin.
+        updates = ([text_update(int(sender), text)] if text else []) + (
+            [location_update(int(sender), *location)] if location else [])
+        for update in updates:
+            post_update(f"{state['gateway']}/webhooks/telegram", update, DEMO_TELEGRAM_SECRET).raise_for_status()
     elif channel == "email":
         mail = EmailMessage()
         mail["From"], mail["To"] = sender, state["inbox"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -52,7 +53,10 @@ def demo_settings(*, port: int, smtp_port: int, twilio_url: str, relay_url: str,
         telegram_webhook_secret=DEMO_TELEGRAM_SECRET,
         media_hosts=(urlsplit(twilio_url).netloc, urlsplit(telegram_url).netloc),  # photos from the stand-ins only
         quiet_hours=None,
-        update_merge_seconds=0.0,  # the simulator shows each update as the agent makes it
+        # Short, so the simulator shows an update soon after the agent's change, and still shows merging:
+        # changes made within it reach a resident as one message. GUICHET_UPDATE_MERGE_SECONDS overrides it.
+        update_merge_seconds=(settings.update_merge_seconds if "GUICHET_UPDATE_MERGE_SECONDS" in os.environ
+                              else 15.0),
     )
 
 

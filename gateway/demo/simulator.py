@@ -34,6 +34,12 @@ def _object(body: object) -> dict:
     return body if isinstance(body, dict) else {}
 
 
+def _plain_body(mail) -> str:
+    """The text of an answer by e-mail, a photo attached or not."""
+    body = mail.get_body(preferencelist=("plain",))
+    return body.get_content().strip() if body is not None else ""
+
+
 def simulator_blueprint(state: dict, *, twilio: TwilioStandin, telegram: TelegramStandin,
                         relay: SmtpRelayStandin) -> Blueprint:
     """The simulator's pages and JSON, reading what each stand-in received."""
@@ -97,9 +103,10 @@ def simulator_blueprint(state: dict, *, twilio: TwilioStandin, telegram: Telegra
         if channel in ("sms", "whatsapp"):
             return twilio.texts_to(sender, channel)
         if channel == "telegram":
-            return [m["text"] for m in telegram.sent if str(m.get("chat_id")) == sender]
+            return [str(m.get("text") or m.get("caption") or "(photo)") for m in telegram.sent
+                    if str(m.get("chat_id")) == sender]
         if channel == "email":
-            return [f"{mail['Subject']}\n{mail.get_content().strip()}" for mail in relay.to(sender)]
+            return [f"{mail['Subject']}\n{_plain_body(mail)}" for mail in relay.to(sender)]
         if channel == "voice":
             return [f"(appel) {call['twiml']}" for call in twilio.calls if call["to"] == sender]
         return []

@@ -61,3 +61,11 @@ def test_a_tree_in_a_place_name_is_no_keyword(understander):
     analysis = understander.analyze("ça sent le gaz près de l'école maternelle les Tilleuls")
 
     assert (analysis.category, analysis.urgency) == ("autre", "emergency")
+
+
+def test_a_million_characters_are_understood_from_their_start(understander):
+    pasted = "nid de poule devant le 14 rue victor hugo " + "bla " * 260_000  # spaCy refuses over 1,000,000
+
+    analysis = understander.analyze(pasted)
+
+    assert analysis.category == "chaussee" and analysis.address
