@@ -213,6 +213,16 @@ class Email:
             }),
         )
 
+    def answered_ids(self, raw: dict) -> list[str]:
+        """The Message-IDs a received mail answers (its stored In-Reply-To, then References newest first).
+
+        A resident may answer their own mail ("Re: Fuite") rather than ours: the engine then finds the case
+        that mail opened by its Message-ID, kept as the follower's thread.
+        """
+        answered = MESSAGE_ID.findall(str(raw.get("in_reply_to") or ""))
+        answered += reversed(MESSAGE_ID.findall(str(raw.get("references") or "")))
+        return list(dict.fromkeys(answered))
+
     def _thread_reference(self, message: Message, subject: str) -> str | None:
         """The case a mail is about: our own Message-ID it answers first, else a reference in the subject."""
         answered = MESSAGE_ID.findall(_header(message, "In-Reply-To"))

@@ -21,8 +21,8 @@ COMMUNES_FILE = "communes.yaml"
 TERRITORIES_FILE = "territories.geojson"
 _POSTCODE = re.compile(r"^\d{5}$")
 _CODE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-# Words that put a report in a town: "à Tours", "sur Saumur", "dans Paris", "au Mans".
-_IN = frozenset({"a", "sur", "dans", "en", "au", "aux"})
+# Words that put a report in a town: "à Tours", "sur Saumur", "dans Paris", "au Mans", an English "in Paris".
+_IN = frozenset({"a", "sur", "dans", "en", "au", "aux", "in"})
 # "de Tours" is the town after a landmark ("la mairie de Tours") or one of these ("près de Tours", "le centre-ville
 # de Tours"), a street's name after a street type, and nothing after a verb ("je suis de Tours").
 _OF = frozenset({"de", "d'", "du", "d"})

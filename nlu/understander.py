@@ -103,6 +103,7 @@ class _Scores:
     high: bool
     kinds: frozenset[str]  # every tag kind found ("status", "idea", "problem"...)
     language: str
+    idea_first: bool = False  # an idea said before any strong thanks ("j'ai une idée : … Merci de votre attention")
 
 
 class Understander:
@@ -430,11 +431,13 @@ class Understander:
     def _score(self, text: str, slots: list[Slot], kept: list[Match], everything: list[Match], place: range) -> _Scores:
         by_span: dict[tuple[str, int, int], float] = {}  # several spellings of one word count once
         kinds: set[str] = set()
+        first: dict[str, int] = {}  # where each kind is first said
         high = False
         voters: set[tuple[str, int, int]] = set()
         for match in kept:
             for tag in match.phrase.tags:
                 kinds.add(tag.kind)
+                first[tag.kind] = min(first.get(tag.kind, match.start), match.start)
                 if tag.kind in ("category", "context"):
                     weight = _CONTEXT_WEIGHT if tag.kind == "context" else match.weight
                     key = (tag.key, match.start, match.end)
@@ -469,7 +472,9 @@ class Understander:
         votes = {"fr": 0.0, "en": 0.0}
         for language, _, _ in voters:
             votes[language] = votes.get(language, 0.0) + 1.0
-        return _Scores(category, confidence, ordered, high, frozenset(kinds), self._language(text, votes, place))
+        idea_first = "idea" in first and first["idea"] < first.get("thanks_strong", len(slots))
+        return _Scores(category, confidence, ordered, high, frozenset(kinds), self._language(text, votes, place),
+                       idea_first)
 
     def _emergencies(self, slots: list[Slot], kept: list[Match], everything: list[Match], *, named: bool) -> set[str]:
         """The emergencies said now: a phrase, or words close together, with no sign the danger is over.
@@ -580,8 +585,8 @@ class Understander:
         if has_reference:
             thanking = ("thanks" in kinds or "thanks_strong" in kinds) and not question
             return "thanks" if thanking else "status"
-        if "thanks_strong" in kinds:
-            return "thanks"
+        if "thanks_strong" in kinds and not scores.idea_first:
+            return "thanks"  # "j'ai une idée : … Merci de votre attention": that thanks only closes the letter
         if "help" in kinds and not scores.category and not scores.emergencies:
             return "help"
         if "idea" in kinds or ("idea_weak" in kinds and "problem" not in kinds):

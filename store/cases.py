@@ -37,6 +37,19 @@ def by_reference(session: Session, reference: str, *, lock: bool = False) -> Cas
     return session.exec(query).first()
 
 
+def followed_in_thread(session: Session, identity: Identity, threads: list[str]) -> Case | None:
+    """The case this identity follows from one of these messages of theirs (e-mail Message-IDs), the first listed."""
+    if not threads:
+        return None
+    rows = session.exec(
+        select(Follower.thread, Case)
+        .join(Case, col(Case.id) == col(Follower.case_id))
+        .where(col(Follower.identity_id) == key(identity), col(Follower.thread).in_(threads))
+    ).all()
+    by_thread = {thread: case for thread, case in rows}
+    return next((by_thread[t] for t in threads if t in by_thread), None)
+
+
 def open_in_box(
     session: Session, *, kind: str, category: str, box: tuple[float, float, float, float], since: datetime
 ) -> list[Case]:

@@ -364,10 +364,16 @@ class ConversationEngine:
 
     def _thread_case(self, turn: Turn) -> Case | None:
         """The case a threaded message answers (an e-mail reply in a case's thread), if any."""
-        reference = turn.inbound.thread_reference
-        if not reference or turn.analysis.intent in ("idea",):
+        if turn.analysis.intent in ("idea",):
             return None
-        return case_store.by_reference(turn.session, reference)
+        reference = turn.inbound.thread_reference
+        if reference:
+            return case_store.by_reference(turn.session, reference)
+        # An answer to the resident's own mail that opened a case ("Re: Fuite"): the thread is still that case's.
+        answered_ids = getattr(self.rt.channels.get(turn.identity.channel), "answered_ids", None)
+        if answered_ids is None:
+            return None
+        return case_store.followed_in_thread(turn.session, turn.identity, answered_ids(turn.inbound.raw or {}))
 
     def _comment(self, turn: Turn, case: Case, *, forwarded: bool = False) -> None:
         """A resident writing again about their case: kept on its timeline, unread for the agents until one opens

@@ -35,6 +35,8 @@ def test_the_category_is_the_problem_not_the_place(understander, text, category)
         ("someone stole my bike outside the library", "autre", "normal"),
         ("le platane devant l'école est malade, plein de champignons sur le tronc", "espaces_verts", "normal"),
         ("incendie dans un local à vélos 3 allée des Acacias", "velo", "emergency"),
+        ("Un cable electrique pend jusqu'au sol devant le 3 allee des tilleuls", "obstacle", "high"),
+        ("a dangling wire outside the school", "obstacle", "high"),
     ],
 )
 def test_the_thing_wrong_names_the_category(understander, text, category, urgency):
@@ -49,6 +51,8 @@ def test_the_thing_wrong_names_the_category(understander, text, category, urgenc
         ("Je propose une zone bleue dans la Grande Rue", "stationnement"),
         ("Je propose une boite a livres devant la poste", "autre"),
         ("idee: un marché de producteurs le vendredi soir sur la place de l'europe", "autre"),
+        # the thanks that closes the letter does not make it a thank-you
+        ("j'ai une idee : installer des bancs le long du Quai de Loire.\nMerci de votre attention,\nPaul", "espaces_verts"),
     ],
 )
 def test_an_idea_has_the_category_of_its_theme(understander, text, category):

@@ -74,6 +74,11 @@ def test_praise_for_a_repair_is_thanks(understander, text):
     assert understander.analyze(text).intent == "thanks"
 
 
+@pytest.mark.parametrize("text", ["Merci pour la proposition, bonne journée", "merci pour votre idée du banc"])
+def test_thanks_for_an_idea_is_still_thanks(understander, text):
+    assert understander.analyze(text).intent == "thanks"
+
+
 @pytest.mark.parametrize(
     "text, intent",
     [

@@ -15,6 +15,7 @@ from .conftest import CONFIG_DIR
         ("nid de poule énorme rue nationale à Tours devant la FNAC", "tours"),
         ("à Saumur rue d'Orléans", "saumur"),
         ("place de la Bastille à Paris", "paris"),
+        ("Broken street light on place de la Bastille in Paris", "paris"),
         ("tag sur un mur a paris", "paris"),
         ("A PARIS LAMPADAIRE ETEINT", "paris"),
         ("lampadaire en panne Tours 37000", "tours"),

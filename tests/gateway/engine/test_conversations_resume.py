@@ -74,10 +74,11 @@ def mails(front, n: int) -> list[EmailMessage]:
     return front.relay.to(MAIL)
 
 
-def mail_to_us(front, text: str, *, subject: str, in_reply_to: str | None = None) -> None:
+def mail_to_us(front, text: str, *, subject: str, in_reply_to: str | None = None,
+               message_id: str | None = None) -> None:
     mail = EmailMessage()
     mail["From"], mail["To"], mail["Subject"] = f"Camille <{MAIL}>", INBOX, subject
-    mail["Message-ID"] = make_msgid(domain="resident.example")
+    mail["Message-ID"] = message_id or make_msgid(domain="resident.example")
     if in_reply_to:
         mail["In-Reply-To"] = mail["References"] = in_reply_to
     mail.set_content(text)
@@ -354,6 +355,22 @@ def test_an_email_yes_answering_in_the_thread_confirms_the_guess_instead_of_rest
     [case] = cases(front.rt)
     assert case.category == "chaussee"
     assert case.reference in mails(front, 2)[-1].get_content()
+
+
+def test_a_thanks_answering_ones_own_mail_lands_on_its_case_and_asks_nothing(front):
+    mail_to_us(front, "Bonjour, fuite d'eau au pied de la borne fontaine devant le 3 place du 14 juillet.",
+               subject="Fuite", message_id="<first.report@resident.example>")
+    [case] = cases(front.rt)
+    assert case.reference in mails(front, 1)[0].get_content()
+
+    # The resident's client answers their own sent mail: "Re: Fuite", In-Reply-To their first mail, no reference.
+    mail_to_us(front, "Merci pour votre reponse rapide !", subject="Re: Fuite",
+               in_reply_to="<first.report@resident.example>")
+
+    answer = mails(front, 2)[-1].get_content()
+    assert case.reference in answer and "Où se trouve" not in answer
+    assert [c.reference for c in cases(front.rt)] == [case.reference]
+    assert ("resident_message", None, "Fuite\nMerci pour votre reponse rapide !") in timeline(front.rt, case)
 
 
 def test_an_email_no_under_our_subject_with_a_bare_reference_answers_already_reported(front):
