@@ -338,7 +338,8 @@ class PhoneLine:
         if not digits:
             return self._missed(ring)
         if len(digits) != REFERENCE_DIGITS:
-            return self._missed(ring, "reference_length", count=len(digits))
+            return self._missed(ring, "reference_length_one" if len(digits) == 1 else "reference_length",
+                                count=len(digits))
         reference = format_reference(digits, self.rt.reference_prefix)
         if not is_valid(reference, self.rt.reference_prefix):
             # A mistyped digit or two swapped: the check digit (the last one) tells, before any lookup.
@@ -572,7 +573,10 @@ class PhoneLine:
         if analysis.urgency == "emergency":
             # The emergency numbers come first, before any question.
             numbers = " ou le ".join(analysis.emergency_numbers or ("112",))
-            ring.say.insert(0, self._words("emergency", numbers=numbers))
+            bodies = self.rt.directory.for_report(emergencies=analysis.emergencies, category=analysis.category)
+            directory = "".join(self.rt.messages.render("directory_line", LANGUAGE, name=body.name,
+                                                        number=body.number) for body in bodies).strip()
+            ring.say.insert(0, self._words("emergency", numbers=numbers, directory=directory).strip())
 
     # -- plumbing --------------------------------------------------------------------------------
 
