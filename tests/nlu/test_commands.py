@@ -129,3 +129,9 @@ def test_a_stop_or_help_word_in_a_report_is_no_command(understander, text, inten
 )
 def test_thanks_and_ideas_said_in_many_ways(understander, text, intent):
     assert understander.analyze(text).intent == intent
+
+
+@pytest.mark.parametrize("text", ["non c pas le meme", "nn c pas le meme", "nn", "non finalement c bon",
+                                  "c pas pareil"])
+def test_a_no_in_sms_spelling_is_a_no(understander, text):
+    assert understander.analyze(text).answer == "no"
