@@ -76,7 +76,7 @@ _NOT_PLATE_LETTERS = {
 # What announces a name: a civility or a title ("M. Dupont", "Dr Bernard"), an introduction ("je m'appelle
 # paul"), "chez", or a relation ("mon voisin Pierre Durand", "la famille Girard").
 _CIVILITY = (
-    r"(?<!\w)(?:M\.|MM\.|Mr\.?|Mrs\.?|Ms\.?|[Mm]mes?\.?|MMES?\.?|[Mm]lles?\.?|MLLES?\.?|Dr\.?|DR\.?|Pr\.?)(?!\w)"
+    r"(?<!\w)(?:M\.|MM\.|[Mm][Rr]\.?|Mrs\.?|Ms\.?|[Mm]mes?\.?|MMES?\.?|[Mm]lles?\.?|MLLES?\.?|Dr\.?|DR\.?|Pr\.?)(?!\w)"
     r"|\b(?:[Mm]onsieur|[Mm]adame|[Mm]ademoiselle|MONSIEUR|MADAME|MADEMOISELLE|[Dd]octeur|DOCTEUR|[Pp]rofesseur|"
     r"[Mm]a[iî]tre)\b"
 )

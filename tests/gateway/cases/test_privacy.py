@@ -90,3 +90,9 @@ def test_a_public_text_is_cut_so_a_huge_word_mailed_in_costs_no_more_than_a_repo
     shown = mask_personal("a" * 70_000 + " appelez le 06 12 34 56 78")
 
     assert len(shown) < 2100 and shown.endswith(" […]") and "06 12" not in shown
+
+
+def test_a_civility_typed_in_lower_case_still_hides_the_name():
+    from gateway.cases.privacy import mask_personal
+
+    assert mask_personal("la voiture c celle de mr Dupont") == "la voiture c celle de mr [nom masqué]"
