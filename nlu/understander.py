@@ -275,6 +275,17 @@ class Understander:
                 return ("answer", answer)
         return None
 
+    def leading_answer(self, text: str) -> str | None:
+        """The yes or no that opens a longer message ("NON c'est un autre trou, plus loin"), if its first words
+        are one of the answers' forms; None when the message is no more than the answer, or opens otherwise."""
+        words = whole_message_key(text).split()
+        for end in range(min(len(words) - 1, _MAX_ANSWER_WORDS), 0, -1):
+            start = " ".join(words[:end])
+            for answer, forms in self._answer_forms.items():
+                if start in forms:
+                    return answer
+        return None
+
     def _phrase_forms(self, text: str, *, lemmas: bool) -> Forms:
         lower = text.lower()
         exact = {lower, *(self._lookup.get(lower) or ())} if lemmas else {lower}

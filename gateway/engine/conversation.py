@@ -231,7 +231,12 @@ class ConversationEngine:
     def _not_duplicate_answer(self, turn: Turn) -> None:
         """After "déjà signalé": NON (« pas le même ») opens the resident's own case with what they said."""
         a, draft = turn.analysis, dict(turn.conversation.draft)
-        if a.answer != "no":
+        text = turn.inbound.body.strip()
+        # « NON c'est un autre trou, plus loin »: a no that goes on says why; those words join the description.
+        leading = self.rt.understander.leading_answer(text) if a.answer is None else None
+        if leading == "no":
+            draft["description"] = f"{draft.get('description', '')} {text}".strip()
+        elif a.answer != "no":
             return self._next_message(turn, thanked=a.answer == "yes")
         joined = case_store.by_reference(turn.session, draft.get("joined", ""))
         if joined is not None:
