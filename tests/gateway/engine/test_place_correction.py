@@ -9,7 +9,14 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import paris_at
-from tests.gateway.engine.test_conversations_resume import NEIGHBOUR, RESIDENT, cases, followers, sms, timeline
+from tests.gateway.engine.test_conversations_resume import (
+    NEIGHBOUR,
+    RESIDENT,
+    cases,
+    followers,
+    sms,
+    timeline,
+)
 
 
 @pytest.fixture(autouse=True)
