@@ -24,6 +24,7 @@ class Analysis:
     emergency_numbers: tuple[str, ...] = field(default_factory=tuple)  # ("112", "18") for a gas smell
     emergencies: tuple[str, ...] = field(default_factory=tuple)  # their kinds, catalogue names: ("gas",)
     answer: str | None = None  # "yes" / "no" when the message is a bare yes or no, else None
+    corrects: bool = False  # the message corrects the one before ("pardon je voulais dire impasse des Lilas")
 
     def to_json(self) -> dict:
         """The JSON object printed by `guichet analyze`."""

@@ -75,6 +75,7 @@ class Intents:
     courtesy: tuple[str, ...] = ()  # words around a whole-message command ("desabonnement svp")
     erase: tuple[str, ...] = ()  # whole message: the resident asks for their data to be erased
     erase_phrases: tuple[str, ...] = ()  # anywhere ("je veux que vous effaciez mes données")
+    correction: tuple[str, ...] = ()  # anywhere: the resident corrects what they just wrote ("je voulais dire")
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,7 @@ def _intents(raw: dict) -> Intents:
         courtesy=_strings(raw.get("courtesy"), "intents.courtesy"),
         erase=_strings(section("erase").get("exact"), "intents.erase.exact"),
         erase_phrases=_strings(section("erase").get("phrases"), "intents.erase.phrases"),
+        correction=_strings(section("correction").get("phrases"), "intents.correction.phrases"),
     )
 
 

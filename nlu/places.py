@@ -59,6 +59,20 @@ class _PhraseSet:
         return any(n <= i and tuple(w.folded for w in ws[i - n : i]) in self._phrases for n in self._lengths)
 
 
+_NUMBER_AFTER = re.compile(r"(?:^|[\s,])(?:au|au n°|au no|au numero|au numéro|n°|numero|numéro)\s*(\d{1,4})\b",
+                           re.IGNORECASE)
+
+
+def with_number_after(address: str, text: str) -> str:
+    """The address with the house number the text gives after it ("impasse des Lilas, au 4" -> "4 impasse des
+    Lilas"); unchanged when it has a number already or the text gives none after it."""
+    if any(c.isdigit() for c in address):
+        return address
+    at = text.lower().find(address.lower())
+    found = _NUMBER_AFTER.search(text, at + len(address)) if at >= 0 else None
+    return f"{found.group(1)} {address}" if found else address
+
+
 def load_gazetteer_names(config_dir: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Landmark names and aliases, and street names, from `gazetteer.csv` (empty when it is absent)."""
     path = Path(config_dir) / "gazetteer.csv"

@@ -51,7 +51,7 @@ _MAX_ANSWER_WORDS = 8
 # Intent cues, and the words that say a danger is over or goes on ("il y a eu" is no "il y a"), are matched on
 # their exact words, not on lemmas.
 _SURFACE_KINDS = {
-    "stop", "start", "erase", "help", "status", "idea", "idea_weak", "thanks", "thanks_strong", "greeting", "over",
+    "stop", "start", "erase", "help", "status", "idea", "idea_weak", "thanks", "thanks_strong", "greeting", "correction", "over",
     "still",
 }
 # Punctuation that ends a sentence, and that ends a clause within one.
@@ -204,6 +204,7 @@ class Understander:
             ("thanks", intents.thanks),
             ("thanks_strong", intents.thanks_strong),
             ("greeting", intents.greeting),
+            ("correction", intents.correction),
         ):
             for phrase in phrases:
                 yield phrase, Tag(kind)
@@ -284,6 +285,17 @@ class Understander:
                 )
             if covered[-1]:
                 return ("answer", answer)
+        return None
+
+    def leading_answer(self, text: str) -> str | None:
+        """The yes or no that opens a longer message ("NON c'est un autre trou, plus loin"), if its first words
+        are one of the answers' forms; None when the message is no more than the answer, or opens otherwise."""
+        words = whole_message_key(text).split()
+        for end in range(min(len(words) - 1, _MAX_ANSWER_WORDS), 0, -1):
+            start = " ".join(words[:end])
+            for answer, forms in self._answer_forms.items():
+                if start in forms:
+                    return answer
         return None
 
     def _phrase_forms(self, text: str, *, lemmas: bool) -> Forms:
@@ -385,6 +397,7 @@ class Understander:
             confidence=scores.confidence if category else 0.0,
             emergency_numbers=emergency_numbers,
             emergencies=tuple(scores.emergencies) if emergency_numbers else (),
+            corrects="correction" in scores.kinds,
         )
 
     def _slots(self, doc: Doc, hidden: tuple[range, ...]) -> list[Slot]:
@@ -593,6 +606,7 @@ class Understander:
             return "idea"
         if scores.category or scores.emergencies or "problem" in kinds:
             return "report"
+
         if "thanks" in kinds or "thanks_strong" in kinds:
             return "thanks"
         if "greeting" in kinds:

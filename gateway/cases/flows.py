@@ -527,6 +527,27 @@ def reroute(rt: Runtime, session: Session, *, reference: str, service: str, acto
     return case
 
 
+def relocate(rt: Runtime, session: Session, case: Case, located, *, words: str, actor: str = "resident",
+             now: datetime | None = None) -> Case:
+    """Move a case to the place its reporter corrected (« je voulais dire impasse des Lilas »): its address,
+    position, territory and service follow; the timeline keeps the old place for the agents."""
+    now = now or utcnow()
+    territory = located.territory
+    service = rt.router.service_for(case.category, territory) if territory else None
+    previous = case.address
+    case.address = located.place.label or case.address
+    case.lat, case.lon = located.place.lat, located.place.lon
+    case.territory = territory.commune_code if territory else None
+    case.district = territory.district_code if territory else None
+    case.service = service.code if service else case.service
+    case.updated_at = now
+    session.add(case)
+    case_store.add_event(session, case, "relocated", public=False, actor=actor, created_at=now,
+                         message=f"Lieu corrigé par le déclarant ({previous or 'sans lieu'}) : {words}")
+    log.info("case relocated", extra={"case": case.reference, "service": case.service})
+    return case
+
+
 def add_note(rt: Runtime, session: Session, *, reference: str, text: str, actor: str = "agent",
              now: datetime | None = None) -> Case:
     """An internal note on the case's timeline, never shown or sent to residents."""

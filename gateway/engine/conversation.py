@@ -14,19 +14,20 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from gateway.cases import erasure, satisfaction
-from gateway.cases.flows import Intake, delay_text, message_meta, open_or_join, status_label
+from gateway.cases.flows import Intake, delay_text, message_meta, open_or_join, relocate, status_label
 from gateway.cases.privacy import public_place
 from gateway.engine import limits
 from gateway.engine.photos import keep_photos
 from gateway.runtime import Runtime
 from nlu.analysis import Analysis
+from nlu.places import with_number_after
 from nlu.resolution import says_not_fixed
 from store import cases as case_store
 from store import contacts, outbox
 from store import inbound as inbound_store
-from store.clock import utcnow
+from store.clock import aware, utcnow
 from store.models import Case, Contact, Conversation, Identity, ReceivedMessage
-from store.statuses import SOLVED
+from store.statuses import SOLVED, Kind, ProblemStatus
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,8 @@ YES_NO_QUESTIONS = (AWAITING_CONFIRMATION, AWAITING_NOT_DUPLICATE, AWAITING_REOP
 CONFIRM_BELOW = 0.5
 # After this many unanswerable "where?", the case is opened anyway and an agent calls back.
 MAX_WHERE_QUESTIONS = 2
+# A correction of the place (« pardon je voulais dire impasse des Lilas ») moves a case opened this recently.
+CORRECTION_MINUTES = 30
 URGENCY_ORDER = {"normal": 0, "high": 1, "emergency": 2}
 
 
@@ -168,6 +171,8 @@ class ConversationEngine:
         awaited = self._awaited_reply(turn)
         if awaited is not None and not self._another_report(turn, awaited):
             return self._comment(turn, awaited, forwarded=True)
+        if a.corrects and a.category is None and has_place and self._correct_place(turn):
+            return None
         if turn.inbound.place_unreadable and a.category is None and not has_place:
             # A shared location that is no place, and nothing else: the resident meant to say where.
             draft = {"kind": "problem", "description": "", "category": None, "urgency": a.urgency,
@@ -231,7 +236,12 @@ class ConversationEngine:
     def _not_duplicate_answer(self, turn: Turn) -> None:
         """After "déjà signalé": NON (« pas le même ») opens the resident's own case with what they said."""
         a, draft = turn.analysis, dict(turn.conversation.draft)
-        if a.answer != "no":
+        text = turn.inbound.body.strip()
+        # « NON c'est un autre trou, plus loin »: a no that goes on says why; those words join the description.
+        leading = self.rt.understander.leading_answer(text) if a.answer is None else None
+        if leading == "no":
+            draft["description"] = f"{draft.get('description', '')} {text}".strip()
+        elif a.answer != "no":
             return self._next_message(turn, thanked=a.answer == "yes")
         joined = case_store.by_reference(turn.session, draft.get("joined", ""))
         if joined is not None:
@@ -351,6 +361,32 @@ class ConversationEngine:
                     delay=delay_text(self.rt, case.category, turn.language),
                     place=case.address or self.rt.messages.text("unknown_place", turn.language),
                     service=self.rt.service_name(case.service))
+
+    def _correct_place(self, turn: Turn) -> bool:
+        """« Pardon je voulais dire impasse des Lilas, au 4 »: the place of the case the resident opened minutes ago
+        is corrected, when it is still only received and the new place is found in a territory; else False."""
+        a = turn.analysis
+        newest = case_store.of_contact(turn.session, turn.identity.contact_id, limit=1)
+        since = utcnow() - timedelta(minutes=CORRECTION_MINUTES)
+        if not newest or newest[0].reporter_id != turn.identity.contact_id or aware(newest[0].created_at) < since:
+            return False
+        case = newest[0]
+        if case.status != ProblemStatus.RECEIVED or case.kind != Kind.PROBLEM:
+            return False
+        text = turn.inbound.body.strip()
+        if turn.point is not None:
+            located = self.rt.router.locate_point(*turn.point, label=a.address)
+        else:
+            # "impasse des Lilas, au 4": the number said after the street.
+            address = with_number_after(a.address, text) if a.address else text
+            located = self.rt.router.locate_text(address, commune=a.commune)
+        if located is None or located.territory is None:
+            return False
+        relocate(self.rt, turn.session, case, located, words=text)
+        case_store.attach(turn.session, case, turn.conversation.draft.get("attachments", []))
+        self._reset(turn)
+        self._reply(turn, "place_corrected", case=case, reference=case.reference, place=case.address)
+        return True
 
     def _outside(self, turn: Turn, located) -> None:
         """No case for a place outside every territory: the resident is told who is in charge, when known."""

@@ -360,7 +360,9 @@ def check_case(front: Front, me: Resident, conversation: dict[str, Any], before:
     name = conversation["id"]
     if expected.get("resident_message"):
         agent = agent or Agent(front)
-        reference = refs[expected["on"]] if expected.get("on") else next(c.reference for c, _ in mine)
+        # YAML 1.1 reads a bare `on:` key as the boolean True: `{on: first}` arrives as {True: "first"}.
+        on = expected.get("on", expected.get(True))
+        reference = refs[on] if on else next(c.reference for c, _ in mine)
         shown = agent.case(reference)
         words = " ".join(str(m.get("message") or "") for m in shown.get("resident_messages", []))
         assert fold(expected["resident_message"]) in fold(words), \
