@@ -57,7 +57,19 @@ def _logging(verbose: bool = False) -> None:
     configure(verbose)
 
 
-@click.group()
+class _Guichet(click.Group):
+    """The command group; a database that cannot be reached ends any command with one sentence."""
+
+    def invoke(self, ctx: click.Context):
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            return super().invoke(ctx)
+        except OperationalError as err:
+            raise click.ClickException(f"cannot reach the database at DATABASE_URL: {str(err.orig).strip()}") from err
+
+
+@click.group(cls=_Guichet)
 def main() -> None:
     """Guichet: the town's single window for residents' reports and ideas."""
 
@@ -395,7 +407,8 @@ def territory_import(communes_file, insee_codes, ban_file, districts_file, out, 
         raise click.ClickException(str(err)) from err
     click.echo(f"{done.communes} commune(s), {done.districts} district(s), {done.streets} streets from "
                f"{done.addresses} addresses written to {out}; {done.landmarks_kept} landmark(s) kept"
-               + (f"; {done.outside} address(es) lie outside their commune's boundary" if done.outside else ""))
+               + (f"; {done.outside} address(es) lie outside their commune's boundary" if done.outside else "")
+               + (f"; {done.skipped} line(s) without a number or a position left out" if done.skipped else ""))
     click.echo(f"Next: give each commune its services in {out}/services.yaml (one takes `autre`), then run "
                f"GUICHET_CONFIG_DIR={out} guichet config check")
 
@@ -428,14 +441,20 @@ def config_check() -> None:
     except ValueError as err:
         found.errors.append(str(err))
     _check_people_to_call(config_dir, found)
+    try:
+        from gateway.identity import load_identity
+
+        load_identity(config_dir)
+    except ValueError as err:
+        found.errors.append(str(err))
     for note in found.notes:
         click.echo(f"note: {note}")
     for error in found.errors:
         click.echo(f"error: {error}")
     if found.errors:
         raise click.ClickException(f"{len(found.errors)} problem(s) in {config_dir}")
-    click.echo(f"{config_dir}: catalogue, services, territories, gazetteer, templates, on-call lists, directory and "
-               "communes agree")
+    click.echo(f"{config_dir}: catalogue, services, territories, gazetteer, templates, on-call lists, directory, "
+               "communes and the town's identity agree")
 
 
 def _check_people_to_call(config_dir: Path, found) -> None:

@@ -21,7 +21,7 @@ _HEX = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 class _Part(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, str_min_length=1)
 
 
 class Colours(_Part):
@@ -105,6 +105,8 @@ def load_identity(config_dir: Path) -> Identity:
         message = first["msg"].removeprefix("Value error, ")
         if first["type"] == "missing":
             message = "is missing"
+        elif first["type"] == "string_too_short":
+            message = "is empty: write it"
         raise ValueError(f"{path}: {field} {message}") from err
     logo = identity.logo if identity.logo.is_absolute() else config_dir / identity.logo
     if logo.suffix.lower() not in LOGO_TYPES or not logo.is_file():

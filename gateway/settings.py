@@ -308,7 +308,9 @@ class Settings(BaseModel):
 
     def is_published(self, name: str) -> bool:
         """Whether the secret field `name` still holds a value published in this repository."""
-        return getattr(self, name) in PUBLISHED_SECRETS[name][0]
+        value = getattr(self, name)
+        # deploy/guichet.env.example's placeholders are published too: CHANGE-ME is nobody's secret.
+        return value in PUBLISHED_SECRETS[name][0] or PLACEHOLDER in value.upper()
 
     def published_secrets(self) -> list[str]:
         """One sentence per secret still at a value published in this repository (empty when none is)."""
@@ -400,6 +402,7 @@ EXPECTED = {
 # Secrets whose defaults are published in this repository (settings, demo): a server or worker refuses
 # them at start-up; `guichet demo` and the tests set their own. Field -> (published values, variable, what it opens).
 MIN_SECRET_KEY_CHARS = 16
+PLACEHOLDER = "CHANGE-ME"
 PUBLISHED_SECRETS = {
     "secret_key": (("dev-only-secret",), "GUICHET_SECRET_KEY", "forge a back-office session"),
     "twilio_auth_token": (("local-demo-token", "demo-auth-token"), "TWILIO_AUTH_TOKEN",

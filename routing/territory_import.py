@@ -24,6 +24,7 @@ import io
 import json
 import re
 import unicodedata
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -72,6 +73,7 @@ class ImportSummary:
     addresses: int
     landmarks_kept: int
     outside: int  # addresses of the asked communes lying outside their boundary (kept, counted)
+    skipped: int = 0  # lines of those communes without a number or a position (left out, counted)
 
 
 def slug(name: str) -> str:
@@ -122,35 +124,21 @@ def assign_districts(path: Path, communes: list[ImportedCommune]) -> int:
     return given
 
 
-def read_streets(path: Path, communes: list[ImportedCommune]) -> tuple[list[dict[str, str]], int, int]:
-    """The gazetteer's street rows from a BAN CSV, the addresses read, and those outside their commune."""
+def read_streets(path: Path, communes: list[ImportedCommune]) -> tuple[list[dict[str, str]], int, int, int]:
+    """The gazetteer's street rows from a BAN CSV, the addresses read, those outside their commune, and the
+    lines left out (no number or position)."""
     by_insee = {commune.insee: commune for commune in communes}
     numbers: dict[tuple[str, str], list[tuple[int, float, float]]] = defaultdict(list)
     postcodes: dict[str, Counter[str]] = defaultdict(Counter)
-    addresses = outside = 0
-    with _open_text(path) as file:
-        reader = csv.DictReader(file, delimiter=";")
-        absent = [column for column in BAN_COLUMNS if column not in (reader.fieldnames or ())]
-        if absent:
-            raise TerritoryFileError(f"{path} is not a Base Adresse Nationale CSV: no column {', '.join(absent)} "
-                               "(expected `numero;rep;nom_voie;code_postal;code_insee;nom_commune;…;lon;lat`, "
-                               "separated by semicolons)")
-        for line, row in enumerate(reader, start=2):
-            commune = by_insee.get(row["code_insee"])
-            if commune is None:
-                continue
-            try:
-                number, lon, lat = int(row["numero"]), float(row["lon"]), float(row["lat"])
-            except ValueError as err:
-                raise TerritoryFileError(f"{path}, line {line}: numero, lon and lat must be numbers ({err})") from err
-            if number >= LIEU_DIT_NUMBER or not row["nom_voie"].strip():
-                continue
-            addresses += 1
-            if not shapely.intersects_xy(commune.area, lon, lat):
-                outside += 1
-            numbers[(commune.insee, row["nom_voie"].strip())].append((number, lat, lon))
-            if row["code_postal"]:
-                postcodes[commune.insee][row["code_postal"]] += 1
+    try:
+        file = _open_text(path)
+        with file:
+            addresses, outside, skipped = _read_ban(path, file, by_insee, numbers, postcodes)
+    except UnicodeDecodeError as err:
+        raise TerritoryFileError(f"{path} is not UTF-8 text (byte {err.start}): the BAN publishes UTF-8; "
+                                 "convert the file (iconv -f latin1 -t utf-8) or download it again") from err
+    except (EOFError, gzip.BadGzipFile, zlib.error) as err:
+        raise TerritoryFileError(f"{path} is cut short or not gzip ({type(err).__name__}): download it again") from err
     for commune in communes:
         if commune.postcode is None and postcodes[commune.insee]:
             commune.postcode = postcodes[commune.insee].most_common(1)[0][0]
@@ -168,7 +156,38 @@ def read_streets(path: Path, communes: list[ImportedCommune]) -> tuple[list[dict
             "lat_end": f"{last[1]:.6f}", "lon_end": f"{last[2]:.6f}",
             "first_number": str(first[0]), "last_number": str(last[0]), "aliases": "",
         })
-    return rows, addresses, outside
+    return rows, addresses, outside, skipped
+
+
+def _read_ban(path: Path, file, by_insee: dict[str, ImportedCommune],
+              numbers: dict[tuple[str, str], list[tuple[int, float, float]]],
+              postcodes: dict[str, Counter[str]]) -> tuple[int, int, int]:
+    """Read the BAN rows of the communes asked for into `numbers` and `postcodes`: (addresses, outside, skipped)."""
+    addresses = outside = skipped = 0
+    reader = csv.DictReader(file, delimiter=";")
+    absent = [column for column in BAN_COLUMNS if column not in (reader.fieldnames or ())]
+    if absent:
+        raise TerritoryFileError(f"{path} is not a Base Adresse Nationale CSV: no column {', '.join(absent)} "
+                                 "(expected `numero;rep;nom_voie;code_postal;code_insee;nom_commune;…;lon;lat`, "
+                                 "separated by semicolons)")
+    for row in reader:
+        commune = by_insee.get(row["code_insee"])
+        if commune is None:
+            continue
+        try:
+            number, lon, lat = int(row["numero"]), float(row["lon"]), float(row["lat"])
+        except (TypeError, ValueError):
+            skipped += 1  # a line without a number or a position: the others of the street still place it
+            continue
+        if number >= LIEU_DIT_NUMBER or not row["nom_voie"].strip():
+            continue
+        addresses += 1
+        if not shapely.intersects_xy(commune.area, lon, lat):
+            outside += 1
+        numbers[(commune.insee, row["nom_voie"].strip())].append((number, lat, lon))
+        if row["code_postal"]:
+            postcodes[commune.insee][row["code_postal"]] += 1
+    return addresses, outside, skipped
 
 
 def territory_features(communes: list[ImportedCommune]) -> dict[str, Any]:
@@ -194,7 +213,7 @@ def import_territory(*, communes_file: Path, ban_file: Path, insee_codes: list[s
         raise TerritoryFileError(f"{territories_path} exists: pass --force to replace it (its landmarks are kept)")
     communes = read_communes(communes_file, insee_codes)
     districts = assign_districts(districts_file, communes) if districts_file else 0
-    streets, addresses, outside = read_streets(ban_file, communes)
+    streets, addresses, outside, skipped = read_streets(ban_file, communes)
     if not streets:
         raise TerritoryFileError(f"{ban_file} holds no address of INSEE {', '.join(insee_codes)}: is it the right "
                            "département's file?")
@@ -209,7 +228,7 @@ def import_territory(*, communes_file: Path, ban_file: Path, insee_codes: list[s
         writer.writerows(streets)
         writer.writerows(landmarks)
     return ImportSummary(communes=len(communes), districts=districts, streets=len(streets), addresses=addresses,
-                         landmarks_kept=len(landmarks), outside=outside)
+                         landmarks_kept=len(landmarks), outside=outside, skipped=skipped)
 
 
 def _features(path: Path) -> list[dict[str, Any]]:
@@ -229,7 +248,8 @@ def _area(path: Path, number: int, feature: dict[str, Any]) -> BaseGeometry:
     try:
         area = shape(feature["geometry"])
     except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.GEOSException) as err:
-        raise TerritoryFileError(f"{path}: feature {number} has no polygon geometry ({err})") from err
+        raise TerritoryFileError(f"{path}: feature {number} has no polygon geometry (its `geometry` is missing or "
+                                 "not GeoJSON)") from err
     if area.geom_type not in ("Polygon", "MultiPolygon") or area.is_empty:
         raise TerritoryFileError(f"{path}: feature {number} is a {area.geom_type}, not a polygon")
     shapely.prepare(area)

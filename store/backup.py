@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import json
 import tarfile
+import zlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -50,16 +51,27 @@ class BackupSummary:
 
 def backup(db: Database, media_dir: Path, archive: Path) -> BackupSummary:
     """Write every table and every media file to `archive`."""
-    tables = SQLModel.metadata.sorted_tables
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    # Written beside the archive, then renamed over it: a backup that fails leaves the last good one in place.
+    partial = archive.with_name(f".{archive.name}.partial")
+    try:
+        summary = _write(db, media_dir, partial)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.replace(archive)
+    return summary
+
+
+def _write(db: Database, media_dir: Path, archive: Path) -> BackupSummary:
     counts: dict[str, int] = {}
     media_root = str(media_dir.resolve())
-    archive.parent.mkdir(parents=True, exist_ok=True)
     with tarfile.open(archive, "w:gz") as tar:
         with db.engine.connect() as connection:
             if db.is_postgres:
                 connection.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
             revision = db.revision()
-            for table in tables:
+            for table in SQLModel.metadata.sorted_tables:
                 lines = []
                 for row in connection.execute(select(table).order_by(*table.primary_key.columns)).mappings():
                     lines.append(json.dumps({key: _portable(value, media_root) for key, value in row.items()},
@@ -77,13 +89,22 @@ def backup(db: Database, media_dir: Path, archive: Path) -> BackupSummary:
 
 
 def restore(db: Database, media_dir: Path, archive: Path) -> BackupSummary:
-    """Load `archive` into an empty database and `media_dir`."""
+    """Load `archive` into an empty database and `media_dir`; BackupError (nothing loaded) when it is damaged."""
+    try:
+        return _restore(db, media_dir, archive)
+    except (EOFError, zlib.error, tarfile.TarError, json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise BackupError(f"{archive} is damaged (cut short or altered: {type(err).__name__}); nothing was restored "
+                          "into the database: use another archive") from err
+
+
+def _restore(db: Database, media_dir: Path, archive: Path) -> BackupSummary:
     try:
         tar = tarfile.open(archive, "r:gz")
     except (OSError, tarfile.TarError) as err:
         raise BackupError(f"cannot read {archive} as a Guichet backup (.tar.gz): {err}") from err
     with tar:
         manifest = _manifest(tar, archive)
+        members = tar.getmembers()  # reads the archive to its end: one cut short is found before anything is written
         db.upgrade()  # to the code's head: an archive of the same or an older migration loads into it
         current = db.revision()
         if manifest["revision"] and current and manifest["revision"] > current:
@@ -116,7 +137,7 @@ def restore(db: Database, media_dir: Path, archive: Path) -> BackupSummary:
                         f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
                         f"(SELECT MAX(id) FROM \"{table.name}\"))"))
         files = 0
-        for member in tar.getmembers():
+        for member in members:
             if not member.isfile() or not member.name.startswith("media/"):
                 continue
             relative = Path(member.name).relative_to("media")

@@ -137,5 +137,7 @@ def _seed_agents(rt: Runtime) -> None:
     known = {service.code for service in rt.router.services.all()}
     with rt.db.session() as session:
         for email, role, services, password in DEMO_AGENTS:
+            if not set(services) <= known:
+                continue  # a town's own config (GUICHET_CONFIG_DIR) without the demo's services: the supervisor only
             add_agent(session, email=email, name=email.split("@")[0].capitalize(), password=password, role=role,
                       services=services, known_services=known)

@@ -168,6 +168,16 @@ def home():
     return render_template("home.html", cases=shown, channels=channels_on_offer(rt))
 
 
+
+@bp.app_errorhandler(404)
+def page_not_found(error):
+    """An address that leads nowhere: the town's page in French (JSON for the API and Open311, text for webhooks)."""
+    if request.path.startswith(("/api/", "/open311/")):
+        return jsonify(error="not found", description="no such resource"), 404
+    if request.path.startswith("/webhooks/"):
+        return "not found\n", 404, {"Content-Type": "text/plain; charset=utf-8"}
+    return render_template("public/page_not_found.html"), 404
+
 @bp.record_once
 def _home_at_root(state) -> None:
     # The home page keeps the app-level endpoint `home` that the layout (base.html) links to.

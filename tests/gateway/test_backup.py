@@ -111,3 +111,27 @@ def test_restore_refuses_what_is_not_a_backup(tmp_path, fresh_database):
                                                                    "GUICHET_MEDIA_DIR": str(tmp_path / "m")})
 
     assert result.exit_code == 1 and "cannot read" in result.output and "Traceback" not in result.output
+
+
+def test_a_failed_backup_leaves_the_last_good_archive_and_a_damaged_one_restores_nothing(
+        rt, gateway, worker, fresh_database, tmp_path):
+    gateway.sms("+33612345678", "Nid de poule devant le 14 rue Victor Hugo")
+    worker.run_once()
+    archive = tmp_path / "guichet.tar.gz"
+    env = gateway_env(rt) | {"GUICHET_MEDIA_DIR": str(rt.settings.media_dir)}
+    assert CliRunner().invoke(main, ["backup", str(archive)], env=env).exit_code == 0
+    good = archive.read_bytes()
+
+    failed = CliRunner().invoke(main, ["backup", str(archive)],
+                                env=env | {"DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/none"})
+    cut = tmp_path / "cut.tar.gz"
+    cut.write_bytes(good[: len(good) // 2])
+    damaged = CliRunner().invoke(main, ["restore", str(cut)], env=env | {
+        "DATABASE_URL": fresh_database, "GUICHET_MEDIA_DIR": str(tmp_path / "m")})
+
+    assert failed.exit_code == 1 and "cannot" in failed.output and "Traceback" not in failed.output
+    assert archive.read_bytes() == good and not list(tmp_path.glob(".*.partial"))
+    assert damaged.exit_code == 1 and "is damaged" in damaged.output and "nothing was restored" in damaged.output
+    untouched = Database(fresh_database)
+    assert untouched.revision() is None  # not even migrated: the archive was read to its end first
+    untouched.dispose()

@@ -90,3 +90,13 @@ def test_a_session_key_short_enough_to_guess_is_refused(rt, monkeypatch):
     assert result.output.splitlines() == [
         f"Error: GUICHET_SECRET_KEY is 1 characters long, which can be guessed: use 16 or more, "
         f"e.g. GUICHET_SECRET_KEY{HOW}"]
+
+
+def test_the_example_environments_change_me_placeholders_are_refused():
+    settings = Settings.from_env({"GUICHET_SECRET_KEY": "CHANGE-ME-python3-c-import-secrets-print-secrets.token_urlsafe-32",
+                                  "TWILIO_AUTH_TOKEN": "CHANGE-ME", "TELEGRAM_WEBHOOK_SECRET": "change-me-too"})
+
+    said = settings.published_secrets()
+
+    assert [sentence.split()[0] for sentence in said] == ["GUICHET_SECRET_KEY", "TWILIO_AUTH_TOKEN",
+                                                          "TELEGRAM_WEBHOOK_SECRET"]

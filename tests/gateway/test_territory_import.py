@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 
 import yaml
@@ -113,7 +114,7 @@ def test_config_check_names_each_problem_then_agrees(tmp_path):
     assert "note: beaumont-en-veron: category chaussee has no service of its own and goes to beaumont-accueil" \
            in after.output
     assert "error" not in after.output
-    assert "templates, on-call lists, directory and communes agree" in after.output
+    assert "on-call lists, directory, communes and the town's identity agree" in after.output
 
 
 def test_a_report_at_an_imported_address_is_routed_and_answered(shared_runtime, twilio, tmp_path):
@@ -132,3 +133,32 @@ def test_a_report_at_an_imported_address_is_routed_and_answered(shared_runtime, 
     replies = [m["body"] for m in twilio.messages if m["to"] == "+33611223344" and m["from"] == GATEWAY_NUMBER]
     assert len(replies) == 1, replies
     assert "12 Rue Voltaire, Chinon" in replies[0] and "Service : Voirie" in replies[0], replies[0]
+
+
+def test_a_latin1_or_cut_short_ban_file_gets_one_sentence(tmp_path):
+    latin = tmp_path / "adresses-37.csv"
+    latin.write_bytes((OPEN_DATA / "adresses-37.csv").read_text(encoding="utf-8").encode("latin-1"))
+    cut = tmp_path / "adresses-37.csv.gz"
+    import gzip
+
+    cut.write_bytes(gzip.compress((OPEN_DATA / "adresses-37.csv").read_bytes())[:600])
+
+    said = [CliRunner().invoke(main, [
+        "territory", "import", "--communes", str(OPEN_DATA / "communes-37.geojson"), "--insee", CHINON,
+        "--ban", str(ban), "--out", str(tmp_path / "out")]) for ban in (latin, cut)]
+
+    assert [result.exit_code for result in said] == [1, 1]
+    assert "is not UTF-8 text" in said[0].output and "is cut short or not gzip" in said[1].output
+    assert "Traceback" not in said[0].output + said[1].output and "Aborted" not in said[1].output
+
+
+def test_config_check_reads_the_towns_identity_too(tmp_path):
+    config = tmp_path / "config"
+    shutil.copytree(REPO / "config", config)
+    town = (config / "town.yaml").read_text(encoding="utf-8")
+    (config / "town.yaml").write_text(re.sub(r"^name: .*$", 'name: ""', town, count=1, flags=re.M), encoding="utf-8")
+
+    result = CliRunner().invoke(main, ["config", "check"], env={"GUICHET_CONFIG_DIR": str(config)})
+
+    assert result.exit_code == 1
+    assert f"error: {config / 'town.yaml'}: name is empty: write it" in result.output

@@ -54,3 +54,14 @@ def test_the_statistics_say_1_resolu_in_the_singular(gateway, worker):
 
     assert 'data-figure="cases">1</span> signalement</p>' in page.text
     assert 'data-figure="resolved">1</span> résolu</p>' in page.text
+
+
+def test_an_address_that_leads_nowhere_gets_the_towns_page_in_french(gateway):
+    import requests
+
+    page = requests.get(gateway.url + "/nope", timeout=10)
+    api = requests.get(gateway.url + "/api/v1/nope", timeout=10)
+
+    assert page.status_code == 404 and "Page introuvable" in page.text and "Not Found" not in page.text
+    assert "mentions-legales" in page.text  # the footer of every page
+    assert api.status_code == 404 and api.headers["Content-Type"].startswith("application/json")
