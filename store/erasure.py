@@ -15,12 +15,17 @@ from store.models import (
     Call,
     Case,
     CaseEvent,
+    ConfirmationCode,
     Contact,
+    Contribution,
     Conversation,
     Follower,
     Identity,
+    Interest,
     OutboxEntry,
     ReceivedMessage,
+    Registration,
+    Support,
 )
 
 ERASED = "erased"  # the stop reason of an erased identity
@@ -86,6 +91,21 @@ def anonymise_contact(session: Session, contact_id: int, *, removed: str, mask: 
         session.add(message)
         erased.messages += 1
     session.exec(delete(Follower).where(col(Follower.identity_id).in_(identity_ids)))
+    # Ideas: a support stays counted (the contact row is anonymous now) but names nobody; their contributions
+    # lose their words; their seats at events are freed (the waiting list is promoted by the next worker pass);
+    # their interests and codes go.
+    for support in session.exec(select(Support).where(col(Support.contact_id) == contact_id)).all():
+        support.public_name = None
+        session.add(support)
+    for contribution in session.exec(select(Contribution).where(col(Contribution.contact_id) == contact_id)).all():
+        contribution.text = removed
+        session.add(contribution)
+    for registration in session.exec(select(Registration).where(col(Registration.contact_id) == contact_id)).all():
+        if registration.status != "cancelled":
+            registration.status, registration.updated_at = "cancelled", utcnow()
+            session.add(registration)
+    session.exec(delete(Interest).where(col(Interest.contact_id) == contact_id))
+    session.exec(delete(ConfirmationCode).where(col(ConfirmationCode.address).in_(addresses)))
     session.exec(delete(Conversation).where(col(Conversation.identity_id).in_(identity_ids)))
     for call in session.exec(select(Call).where(col(Call.caller).in_(addresses))).all():
         call.caller, call.data, call.last_twiml = "[supprimé]", {}, ""

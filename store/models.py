@@ -128,6 +128,16 @@ class Case(SQLModel, table=True):
     # category's delay in the messages, and the estimated cost in euro cents.
     expected_on: date | None = None
     cost_cents: int | None = None
+    # Ideas (gateway/ideas/): the référent in charge, named on the idea's page; the day a decision is expected
+    # (under study); the official answer, final once published (its reasons, and for a go the execution
+    # period); the progress of the last published step of the timeline, in per cent.
+    referent_id: int | None = Field(default=None, foreign_key="agent.id")
+    decision_due_on: date | None = None
+    decision_reasons: str | None = Field(default=None, sa_column=Column(Text))
+    decided_at: datetime | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    progress: int | None = None
 
 
 class CaseEvent(SQLModel, table=True):
@@ -137,7 +147,9 @@ class CaseEvent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
-    kind: str  # created, status, follower, escalated, note
+    kind: str  # created, status, follower, escalated, note; for ideas also step, contribution, event, broadcast
+    title: str | None = None  # an idea's timeline step has a title
+    progress: int | None = None  # and may say how far the work is, in per cent
     status_from: str | None = None
     status_to: str | None = None
     message: str | None = Field(default=None, sa_column=Column(Text))
@@ -245,8 +257,12 @@ class Agent(SQLModel, table=True):
     email: str = Field(unique=True)  # lower case; the login
     name: str = ""
     password_hash: str = ""  # argon2id
-    role: str = "agent"  # agent, supervisor, admin
+    role: str = "agent"  # agent, referent, supervisor, admin
     services: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # service codes
+    # A référent answers the ideas of these themes (catalogue category codes) and territories (commune codes);
+    # an empty list means every one.
+    themes: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    territories: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     active: bool = True
     failed_logins: int = 0  # wrong passwords since the last login, from any address (counted atomically)
     locked_until: datetime | None = None  # no longer set: logins are throttled per address (LoginThrottle)
@@ -326,3 +342,119 @@ class OverdueDigest(SQLModel, table=True):
     day: str = Field(primary_key=True)  # YYYY-MM-DD in the town's time zone
     cases: int = 0
     sent_at: datetime = Field(default_factory=utcnow)
+
+
+class Support(SQLModel, table=True):
+    """One person's support of an idea: once per contact, whatever the channel; the identity is where it came from.
+
+    A supporter also follows the idea (a Follower row), informé or impliqué as Follower.mode says.
+    """
+
+    __table_args__ = (UniqueConstraint("case_id", "contact_id", name="uq_support_case_contact"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    identity_id: int | None = Field(default=None, foreign_key="identity.id")
+    channel: str = "sms"  # sms, whatsapp, telegram, email, voice, web
+    # The name they agreed, by one word, to show among the idea's participants once it is done; none: not named.
+    public_name: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Contribution(SQLModel, table=True):
+    """What a supporter added to an idea ("rebondir"): shown on its page once the référent has published it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
+    identity_id: int | None = Field(default=None, foreign_key="identity.id")
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    status: str = "pending"  # pending, published, refused
+    moderated_by: str | None = None  # the référent's e-mail
+    moderated_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Event(SQLModel, table=True):
+    """A meeting residents may attend: café citoyen, conseil de quartier, atelier, réunion publique with élus."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(unique=True)  # public, in links and in replies ("EV-1234")
+    title: str
+    kind: str = "cafe_citoyen"  # cafe_citoyen, conseil_quartier, atelier, reunion_publique
+    description: str = Field(default="", sa_column=Column(Text, nullable=False))
+    starts_at: datetime = Field(index=True)
+    ends_at: datetime | None = None
+    place: str = ""  # "Salle des fêtes, 2 place de la Mairie"
+    lat: float | None = None
+    lon: float | None = None
+    capacity: int | None = None  # none: as many as come
+    theme: str | None = None  # a catalogue category code, for invitations by theme
+    territory: str | None = None
+    district: str | None = None
+    status: str = "scheduled"  # scheduled, cancelled, held
+    created_by: str | None = None  # the référent's e-mail
+    invited_at: datetime | None = None
+    reminded_at: datetime | None = None  # the reminders of the day before were queued
+    attendance: int | None = None  # recorded after the event
+    minutes: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class EventIdea(SQLModel, table=True):
+    """An idea an event is about: its supporters are invited, the event shows on its page and timeline."""
+
+    __tablename__ = "event_idea"
+
+    event_id: int = Field(foreign_key="event.id", primary_key=True)
+    case_id: int = Field(foreign_key="case.id", primary_key=True, index=True)
+
+
+class Registration(SQLModel, table=True):
+    """One person registered to an event, or waiting for a seat; once per contact."""
+
+    __table_args__ = (UniqueConstraint("event_id", "contact_id", name="uq_registration_event_contact"),
+                      Index("ix_registration_queue", "event_id", "status", "created_at"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id")
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    identity_id: int | None = Field(default=None, foreign_key="identity.id")
+    channel: str = "sms"  # sms, whatsapp, telegram, email, voice, web
+    status: str = "registered"  # registered, waiting, cancelled
+    reminded_at: datetime | None = None
+    attended: bool | None = None
+    created_at: datetime = Field(default_factory=utcnow)  # the waiting list's order
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Interest(SQLModel, table=True):
+    """A resident who asked to be invited to the events of a theme or a district."""
+
+    __table_args__ = (UniqueConstraint("identity_id", "theme", "district", name="uq_interest"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    identity_id: int = Field(foreign_key="identity.id")
+    theme: str | None = None
+    district: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ConfirmationCode(SQLModel, table=True):
+    """A code sent to a phone number or an e-mail address typed on a public page, to prove it before a support or
+    a registration counts; only its hash is kept."""
+
+    __tablename__ = "confirmation_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    purpose: str  # support, register
+    target: str  # the idea's or the event's reference
+    channel: str  # sms, email
+    address: str  # E.164 or e-mail, as it will be confirmed
+    code_hash: str
+    attempts: int = 0
+    expires_at: datetime
+    used_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
