@@ -1,0 +1,1 @@
+"""Ideas and participation: supports, référents, decisions, the timeline, events (SPEC "Ideas and participation")."""

@@ -1,0 +1,74 @@
+"""The ideas' rows: supports (one per person), référents, and the codes that prove an address typed on a page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from store.db import key
+from store.models import Agent, Case, ConfirmationCode, Identity, Support
+
+
+def support_of(session: Session, *, case_id: int, contact_id: int) -> Support | None:
+    """This person's support of the idea, if they gave it (from any channel)."""
+    return session.exec(select(Support).where(col(Support.case_id) == case_id,
+                                              col(Support.contact_id) == contact_id)).first()
+
+
+def add_support(session: Session, case: Case, identity: Identity, *, channel: str,
+                now: datetime) -> tuple[Support, bool]:
+    """Record the person's support of the idea; (the support, True) when it is new, (theirs, False) when they had
+    already supported it, from this channel or another (two workers racing count once, by the unique key)."""
+    existing = support_of(session, case_id=key(case), contact_id=identity.contact_id)
+    if existing is not None:
+        return existing, False
+    support = Support(case_id=key(case), contact_id=identity.contact_id, identity_id=identity.id, channel=channel,
+                      created_at=now)
+    try:
+        with session.begin_nested():
+            session.add(support)
+            session.flush()
+    except IntegrityError:
+        already = support_of(session, case_id=key(case), contact_id=identity.contact_id)
+        assert already is not None
+        return already, False
+    return support, True
+
+
+def support_counts(session: Session, case_ids: list[int]) -> dict[int, int]:
+    """How many people support each idea (ideas without a support are absent)."""
+    if not case_ids:
+        return {}
+    rows = session.exec(select(Support.case_id, func.count()).where(col(Support.case_id).in_(case_ids))
+                        .group_by(col(Support.case_id))).all()
+    return {case_id: count for case_id, count in rows}
+
+
+def referents(session: Session) -> list[Agent]:
+    """The active référents, in a stable order."""
+    return list(session.exec(select(Agent).where(col(Agent.role) == "referent", col(Agent.active).is_(True))
+                             .order_by(col(Agent.id))).all())
+
+
+def add_code(session: Session, code: ConfirmationCode) -> ConfirmationCode:
+    """Keep a new confirmation code (its hash)."""
+    session.add(code)
+    session.flush()
+    return code
+
+
+def live_code(session: Session, *, purpose: str, target: str, address: str, now: datetime) -> ConfirmationCode | None:
+    """The newest unused, unexpired code for this purpose, target and address."""
+    return session.exec(select(ConfirmationCode).where(
+        col(ConfirmationCode.purpose) == purpose, col(ConfirmationCode.target) == target,
+        col(ConfirmationCode.address) == address, col(ConfirmationCode.used_at).is_(None),
+        col(ConfirmationCode.expires_at) > now).order_by(col(ConfirmationCode.id).desc())).first()
+
+
+def codes_sent_since(session: Session, *, address: str, since: datetime) -> int:
+    """How many codes went to this address since then (a page cannot be used to flood someone)."""
+    return session.exec(select(func.count()).select_from(ConfirmationCode).where(
+        col(ConfirmationCode.address) == address, col(ConfirmationCode.created_at) >= since)).one()
