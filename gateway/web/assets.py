@@ -1,4 +1,4 @@
-"""Front-end files: the npm packages (Leaflet, Chart.js) served as they are under /static/vendor/, and the
+"""Front-end files: the npm packages (Leaflet and leaflet.markercluster, Chart.js) served as they are under /static/vendor/, and the
 town's identity from config/town.yaml (its logo, and its colours as CSS custom properties).
 
 `make install` runs `npm ci --ignore-scripts`; without node_modules the pages still render, without map or charts.
@@ -17,6 +17,7 @@ bp = Blueprint("assets", __name__)
 VENDORED = {
     "leaflet": REPO / "node_modules" / "leaflet" / "dist",
     "chartjs": REPO / "node_modules" / "chart.js" / "dist",
+    "markercluster": REPO / "node_modules" / "leaflet.markercluster" / "dist",
 }
 
 

@@ -1,5 +1,7 @@
 /* The public map: cases from /carte/cas.geojson as coloured markers, commune outlines, and tiles when
-   they load. Without tiles (no tile server reachable) the markers, outlines and legend still show. */
+   they load. Without tiles (no tile server reachable) the markers, outlines and legend still show.
+   Markers that would overlap are gathered by leaflet.markercluster into one numbered button (its name
+   says how many reports it holds); a click zooms in, or spreads them at the closest zoom. */
 (function () {
   "use strict";
   var element = document.getElementById("carte");
@@ -72,6 +74,18 @@
       return response.json();
     })
     .then(function (collection) {
+      var clusters = window.L.markerClusterGroup ? L.markerClusterGroup({
+        maxClusterRadius: 40, showCoverageOnHover: false, spiderfyOnMaxZoom: true, removeOutsideVisibleBounds: false,
+        iconCreateFunction: function (cluster) {
+          var count = cluster.getChildCount();
+          return L.divIcon({
+            className: "guichet-cluster",
+            html: '<span aria-hidden="true">' + count + '</span><span class="sr-only">' + count +
+              " signalements proches : zoomer</span>",
+            iconSize: [36, 36]
+          });
+        }
+      }) : L.layerGroup();
       var markers = L.geoJSON(collection, {
         pointToLayer: function (feature, latlng) {
           var p = feature.properties;
@@ -94,7 +108,8 @@
           });
           return marker.bindPopup(popup(p));
         }
-      }).addTo(map);
+      });
+      clusters.addLayer(markers).addTo(map);
       if (collection.features.length) {
         map.fitBounds(markers.getBounds(), { padding: [40, 40], maxZoom: 16 });
       }

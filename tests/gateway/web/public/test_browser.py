@@ -34,11 +34,23 @@ def page(gateway):
         assert errors == []
 
 
+def open_clusters(page, markers: int) -> None:
+    """Click clusters (each click zooms in, or spreads them at the closest zoom) until the markers all show."""
+    shown = page.locator(".leaflet-marker-icon[data-reference]")
+    for _ in range(12):
+        if shown.count() == markers:
+            return
+        page.locator(".guichet-cluster").first.click()
+        page.wait_for_timeout(700)  # the zoom and spreading animations
+    raise AssertionError(f"{shown.count()} markers of {markers} after twelve clicks on clusters")
+
+
 def test_the_map_shows_a_marker_per_case_in_its_colour_without_tiles(gateway, town: Town, page):
     page.goto(gateway.url + "/carte", wait_until="domcontentloaded")
     page.wait_for_selector("#carte[data-markers]", timeout=10_000)
 
-    markers = page.locator(".leaflet-marker-icon")
+    open_clusters(page, 6)  # markers a cluster gathered (two lamps on the same street) show once it is opened
+    markers = page.locator(".leaflet-marker-icon[data-reference]")
     colours = {m.get_attribute("data-reference"): m.get_attribute("data-colour") for m in markers.all()}
     assert markers.count() == 6
     assert colours == {town.parked_car: "green", town.pothole: "orange", town.street_light: "orange",
@@ -70,3 +82,25 @@ def test_the_statistics_page_draws_its_charts(gateway, town: Town, page):
         return chart.data.datasets.reduce((sum, set) => sum + set.data.filter(v => v !== null).length, 0);
     })""")
     assert bars[0] > 0 and bars[1] == 2 and bars[2] == 2
+
+
+def test_reports_at_one_spot_gather_into_one_numbered_cluster_that_opens_on_a_click(gateway, page):
+    from store import cases as case_store
+
+    with gateway.rt.db.session() as session:
+        for n in range(15):  # fifteen reports on the same few steps of pavement
+            case_store.create(session, prefix="GU", category="chaussee", description="trou", territory="valmont",
+                              address="Rue Victor Hugo, Valmont", lat=47.3900 + n * 0.000001, lon=0.6890)
+        session.commit()
+    page.goto(gateway.url + "/carte", wait_until="domcontentloaded")
+    page.wait_for_selector("#carte[data-markers]", timeout=10_000)
+
+    cluster = page.locator(".guichet-cluster")
+    for _ in range(50):  # the cluster's zoom animation shows it twice for a moment
+        if cluster.count() == 1:
+            break
+        page.wait_for_timeout(100)
+    assert page.locator("#carte").get_attribute("data-markers") == "15"
+    assert cluster.locator("[aria-hidden=true]").inner_text() == "15"
+    assert "15 signalements proches" in cluster.text_content()  # its name, for a screen reader
+    open_clusters(page, 15)
