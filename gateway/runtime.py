@@ -44,9 +44,12 @@ class Runtime:
             self.directory = Directory.load(settings.config_dir,
                                             emergencies={e.name for e in self.catalogue.emergencies},
                                             categories=set(self.catalogue.categories))
+            # One name for the town: config/town.yaml's, unless GUICHET_TOWN_NAME says another for the sender
+            # of e-mails and the phone line's greeting.
+            self.town_name = settings.town_name or self.identity.name
             self.channel_settings: ChannelSettings = settings.for_channels(
-                reference_prefix=self.reference_prefix,
-                update_call=tuple(self.messages.render(f"voice.update_call.{part}", town=settings.town_name)
+                reference_prefix=self.reference_prefix, town=self.town_name,
+                update_call=tuple(self.messages.render(f"voice.update_call.{part}", town=self.town_name)
                                   for part in ("greeting", "repeat", "goodbye")))
             self.channels: dict[str, ChannelAdapter] = build_channels(self.channel_settings)
         except ValueError as err:

@@ -66,7 +66,7 @@ class Settings(BaseModel):
     public_url: str = Field("http://127.0.0.1:8000", validation_alias="GUICHET_PUBLIC_URL")
     port: Port = Field(8000, validation_alias="PORT")
     config_dir: Path = Field(REPO / "config", validation_alias="GUICHET_CONFIG_DIR")
-    town_name: str = Field("Mairie de Valmont", validation_alias="GUICHET_TOWN_NAME")
+    town_name: str = Field("", validation_alias="GUICHET_TOWN_NAME")  # empty: config/town.yaml's name
     tile_url: str = Field("https://tile.openstreetmap.org/{z}/{x}/{y}.png", validation_alias="GUICHET_TILE_URL")
     map_resolved_days: int = Field(30, validation_alias="GUICHET_MAP_RESOLVED_DAYS")  # below 0: none shown
     media_dir: Path = Field(REPO / "var" / "media", validation_alias="GUICHET_MEDIA_DIR")
@@ -165,7 +165,8 @@ class Settings(BaseModel):
         except ValidationError as err:
             raise ConfigurationError("\n".join(_sentences(err))) from err
 
-    def for_channels(self, *, reference_prefix: str, update_call: tuple[str, ...]) -> ChannelSettings:
+    def for_channels(self, *, reference_prefix: str, update_call: tuple[str, ...],
+                     town: str = "") -> ChannelSettings:
         """What the channel adapters are built from, with the case reference prefix of the town's catalogue
         and the words around an update read on the phone (from the templates)."""
         from channels.base import ChannelSettings
@@ -192,7 +193,7 @@ class Settings(BaseModel):
             media_timeout=self.media_timeout,
             inbox=self.inbox,
             smtp_relay_url=self.smtp_relay_url,
-            email_display_name=f"{self.town_name} – Guichet",
+            email_display_name=f"{self.town_name or town or 'Guichet'} – Guichet",
             reference_prefix=reference_prefix,
             find_references=find_references,
             update_call=update_call,

@@ -416,14 +416,14 @@ def resolved_feed():
 
     feed = ElementTree.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": "fr"})
     child(feed, "id", f"{site}{url_for('public.resolved_feed')}")
-    child(feed, "title", f"{rt.settings.town_name} – signalements résolus")
+    child(feed, "title", f"{rt.town_name} – signalements résolus")
     child(feed, "subtitle", "Les derniers problèmes résolus par les services de la ville.")
     newest = entries[0][0].resolved_at if entries else None
     child(feed, "updated", _atom_date(rt, newest or utcnow()))
     child(feed, "link", rel="self", type="application/atom+xml", href=f"{site}{url_for('public.resolved_feed')}")
     child(feed, "link", rel="alternate", type="text/html", href=f"{site}{url_for('public.map_page')}")
     author = child(feed, "author")
-    child(author, "name", rt.settings.town_name)
+    child(author, "name", rt.town_name)
     child(feed, "generator", "Guichet")
     for case, event in entries:
         entry = child(feed, "entry")

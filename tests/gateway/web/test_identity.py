@@ -45,6 +45,18 @@ def test_every_page_shows_the_town_name_logo_colours_and_contact_of_its_config(r
     assert "--town-primary: #5a2d82;" in colours.text
 
 
+def test_the_town_yaml_name_also_signs_the_mail_and_greets_callers_unless_guichet_town_name_says_another(
+        rt, config_dir):
+    _edit(config_dir, "name: Mairie de Valmont", "name: Mairie de Brissac")
+    brissac = Runtime(rt.settings.replace(config_dir=config_dir, town_name=""), catalogue=rt.catalogue)
+    renamed = Runtime(rt.settings.replace(config_dir=config_dir, town_name="Ville de Brissac-Loire"),
+                      catalogue=rt.catalogue)
+
+    assert brissac.channel_settings.email_display_name == "Mairie de Brissac – Guichet"
+    assert brissac.channel_settings.update_call[0] == "Bonjour, ici Mairie de Brissac, au sujet de votre signalement."
+    assert renamed.channel_settings.email_display_name == "Ville de Brissac-Loire – Guichet"
+
+
 @pytest.mark.parametrize(("field", "pale", "ratio"), [("primary", "#e4794a", "2.9"), ("secondary", "#ffcc00", "1.5")])
 def test_a_colour_white_text_cannot_be_read_on_stops_the_start_with_one_sentence(rt, config_dir, field, pale, ratio):
     old = {"primary": 'primary: "#1f4e79"', "secondary": 'secondary: "#6b3d0f"'}[field]
