@@ -300,9 +300,11 @@ def case_show(reference: str, as_json_flag: bool) -> None:
 @click.option("--cost", default=None, help="With a validation: the estimated cost in euros (1200 or 1200,50).")
 def case_update(reference, status, message, photo, target, agent, expected_on, cost) -> None:
     """Change a case's status; every follower is told on their own channel."""
-    from gateway.cases.actions import parse_cost, parse_day
+    from gateway.cases.actions import parse_cost, parse_day, plan_detail
     from gateway.cases.agents import ActionError
     from gateway.cases.flows import CaseError, change_status
+    from gateway.cases.privacy import mask_personal
+    from store import agents as agent_store
 
     rt = _runtime()
     try:
@@ -315,6 +317,10 @@ def case_update(reference, status, message, photo, target, agent, expected_on, c
         with rt.db.session() as session:
             updated = change_status(rt, session, reference=reference, status=status, message=message,
                                     photo=photo, actor=agent, target=target, expected_on=day, cost_cents=cents)
+            # In the audit log like the back office's changes: who (the --agent given), via the command line.
+            agent_store.audit(session, agent=None, actor=agent, action="status", via="cli", case=updated,
+                              status=status, message=mask_personal(message) if message else None,
+                              photo=photo is not None, **plan_detail(day, cents))
     except CaseError as err:
         raise click.ClickException(str(err)) from err
     click.echo(f"{updated.reference} is now {updated.status}")
@@ -616,6 +622,9 @@ def play(channel, sender, text, location, subject, wait, state) -> None:
     from gateway.demo import DEMO_STATE
     from gateway.demo.players import play as play_resident
 
+    if not text.strip() and not location:
+        raise click.ClickException('TEXT is empty: write what the resident says, e.g. "lampadaire éteint 12 rue '
+                                   'Balzac" (or share a place with --location LAT LON)')
     try:
         answers = play_resident(channel, sender, text, wait=wait, location=tuple(location) if location else None,
                                 subject=subject, state_file=state or DEMO_STATE)

@@ -123,11 +123,11 @@ def act_status(rt: Runtime, session: Session, who: AgentUser, reference: str, *,
         attachments.keep(session, path=path, content_type=photo.content_type, case_id=case.id, source="agent")
     agent_store.audit(session, agent=agent_row(session, who), action="status", via=via, case=case,
                       status=status, message=mask_personal(message) if message else None, photo=path is not None,
-                      **_plan_detail(day, cents))
+                      **plan_detail(day, cents))
     return case
 
 
-def _plan_detail(day: date | None, cents: int | None) -> dict[str, Any]:
+def plan_detail(day: date | None, cents: int | None) -> dict[str, Any]:
     """The audit log's record of a date and a cost."""
     detail: dict[str, Any] = {}
     if day is not None:
@@ -147,7 +147,7 @@ def act_plan(rt: Runtime, session: Session, who: AgentUser, reference: str, *, e
     case_service.reschedule(rt, session, reference=case.reference, expected_on=day, cost_cents=cents,
                             actor=who.label)
     agent_store.audit(session, agent=agent_row(session, who), action="plan", via=via, case=case,
-                      **_plan_detail(day, cents))
+                      **plan_detail(day, cents))
     return case
 
 

@@ -6,10 +6,12 @@ import json
 import re
 
 from click.testing import CliRunner
+from sqlmodel import select
 
 from gateway.cli import TEMPLATE_SAMPLES, main
 from gateway.engine.messages import Messages
 from gateway.settings import REPO
+from store.models import AuditEntry, Case
 from tests.conftest import gateway_env
 
 
@@ -58,3 +60,29 @@ def test_case_commands_without_a_demo_or_database_url_say_how_to_start_one(tmp_p
 
     assert result.exit_code == 1
     assert f"no demo has run here ({missing} is missing): start it with `make run`" in result.output
+
+
+def test_a_status_changed_from_the_command_line_is_in_the_audit_log_with_who_asked(rt, gateway, worker):
+    gateway.sms("+33612345678", "Nid de poule devant le 14 rue Victor Hugo")
+    worker.run_once()
+    with rt.db.session() as session:
+        reference = session.exec(select(Case)).one().reference
+
+    done = CliRunner().invoke(main, ["case", "update", reference, "--status", "validated", "--message",
+                                     "Rebouchage jeudi, appelez le 06 12 34 56 78", "--cost", "120",
+                                     "--agent", "claire@valmont.example"], env=gateway_env(rt))
+
+    assert done.exit_code == 0, done.output
+    with rt.db.session() as session:
+        [line] = session.exec(select(AuditEntry).where(AuditEntry.action == "status")).all()
+    assert (line.actor, line.via, line.reference) == ("claire@valmont.example", "cli", reference)
+    assert line.detail["status"] == "validated" and line.detail["cost_cents"] == 12000
+    assert "06 12 34 56 78" not in line.detail["message"]
+
+
+def test_playing_an_empty_message_says_what_to_write():
+    done = CliRunner().invoke(main, ["play", "sms", "+33612345678", "  "])
+
+    assert (done.exit_code, done.output.strip()) == (
+        1, 'Error: TEXT is empty: write what the resident says, e.g. "lampadaire éteint 12 rue Balzac" '
+           '(or share a place with --location LAT LON)')
