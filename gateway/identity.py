@@ -83,6 +83,8 @@ class Identity(_Part):
     contact: Contact
     legal: Legal
     dpo: Dpo
+    # The report the home page gives as an example: one of the town's own streets.
+    example: str = "lampadaire éteint 12 rue Balzac"
 
     @property
     def logo_type(self) -> str:

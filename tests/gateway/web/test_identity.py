@@ -26,6 +26,7 @@ def test_every_page_shows_the_town_name_logo_colours_and_contact_of_its_config(r
     (config_dir / "identity" / "brissac.svg").write_text(
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"><rect width="8" height="8" fill="#5a2d82"/></svg>')
     _edit(config_dir, "logo: identity/logo.svg", "logo: identity/brissac.svg")
+    _edit(config_dir, 'example: "lampadaire éteint 12 rue Balzac"', 'example: "trou devant le 3 rue des Mariniers"')
     brissac = Runtime(rt.settings.replace(config_dir=config_dir), catalogue=rt.catalogue)
 
     with serve_app(brissac) as served:
@@ -40,6 +41,7 @@ def test_every_page_shows_the_town_name_logo_colours_and_contact_of_its_config(r
         assert 'src="/static/town/logo"' in page.text
         assert "02 47 00 00 00" in page.text and "1 place de la Mairie, 37000 Valmont" in page.text
     assert "<title>Accueil – Mairie de Brissac</title>" in home.text
+    assert "par exemple « trou devant le 3 rue des Mariniers »" in home.text and "Balzac" not in home.text
     assert (logo.status_code, logo.headers["Content-Type"].split(";")[0]) == (200, "image/svg+xml")
     assert 'fill="#5a2d82"' in logo.text
     assert "--town-primary: #5a2d82;" in colours.text
