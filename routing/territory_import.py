@@ -119,8 +119,14 @@ def assign_districts(path: Path, communes: list[ImportedCommune]) -> int:
         owner = next((commune for commune in communes if commune.area.intersects(inner)), None)
         if owner is None:
             continue  # a district of a commune not imported
+        if area.intersection(owner.area).area >= 0.95 * owner.area.area:
+            raise TerritoryFileError(f"{path}: feature {number} ({name}) covers the whole commune of {owner.name}: "
+                                     "--districts takes the districts (quartiers) inside a commune, not communes")
         owner.districts.append((f"{owner.code}-{slug(str(name))}", str(name), area))
         given += 1
+    if not given:
+        raise TerritoryFileError(f"{path} has no district inside the communes asked: check that it is their "
+                                 "districts (quartiers) file, in longitude/latitude (EPSG:4326)")
     return given
 
 

@@ -76,9 +76,18 @@ def test_files_that_are_not_what_the_import_reads_get_one_sentence(tmp_path):
         "territory", "import", "--communes", str(OPEN_DATA / "communes-37.geojson"), "--insee", CHINON,
         "--ban", str(OPEN_DATA / "communes-37.geojson"), "--out", str(tmp_path)])
 
+    communes_as_districts = CliRunner().invoke(main, [
+        "territory", "import", "--communes", str(OPEN_DATA / "communes-37.geojson"), "--insee", CHINON,
+        "--ban", str(OPEN_DATA / "adresses-37.csv"), "--districts", str(OPEN_DATA / "communes-37.geojson"),
+        "--out", str(tmp_path / "third")])
+
     assert wrong_code.exit_code == 1 and "has no commune with INSEE code 37999" in wrong_code.output
     assert not_ban.exit_code == 1 and "is not a Base Adresse Nationale CSV" in not_ban.output
-    assert "Traceback" not in wrong_code.output + not_ban.output
+    assert communes_as_districts.exit_code == 1 and communes_as_districts.output.strip().endswith(
+        "covers the whole commune of Chinon: --districts takes the districts (quartiers) inside a commune, "
+        "not communes")
+    assert not (tmp_path / "third").exists()
+    assert "Traceback" not in wrong_code.output + not_ban.output + communes_as_districts.output
 
 
 def write_services(config) -> None:
