@@ -60,3 +60,23 @@ def test_one_idea_by_its_id_in_xml_and_the_updates_of_ideas_when_asked(gateway, 
     assert ideas.benches not in {u["service_request_id"] for u in default_updates}
     assert [(u["service_request_id"], u["status"]) for u in idea_updates] == [(ideas.benches, "planned")]
     assert refused.status_code == 400 and refused.json()[0]["description"] == "kind must be problem, idea or all."
+
+
+def test_the_agents_api_lists_ideas_apart_with_supports_referent_answer_and_steps(gateway, ideas: Ideas):  # noqa: F811
+    from tests.gateway.web.backoffice.conftest import make_agent
+
+    token = make_agent(gateway.rt, "superviseur@valmont.localhost", role="supervisor", token=True)
+    headers = {"Authorization": f"Bearer {token}"}
+    listed = requests.get(f"{gateway.url}/api/v1/ideas", params={"theme": "espaces_verts"}, headers=headers,
+                          timeout=10).json()
+    one = requests.get(f"{gateway.url}/api/v1/ideas/{ideas.benches}", headers=headers, timeout=10).json()
+    problem = requests.get(f"{gateway.url}/api/v1/ideas/{ideas.pothole}", headers=headers, timeout=10)
+    anonymous = requests.get(f"{gateway.url}/api/v1/ideas", timeout=10)
+
+    assert [(i["reference"], i["kind"]) for i in listed["ideas"]] == [(ideas.benches, "idea"), (ideas.garden, "idea")]
+    assert (one["status"], one["referent"], one["cost_eur"], one["period_end"], one["progress"]) == (
+        "go", "Paul Durand", 4500.0, "2027-06-30", 60)
+    assert one["events"] == ["EV-1234"]
+    assert [(s["title"], s["progress"]) for s in one["timeline"] if s["kind"] == "step"] == [
+        ("Commande des bancs", 40), ("Pose des premiers bancs", 60)]
+    assert problem.status_code == 404 and anonymous.status_code == 401
