@@ -65,7 +65,7 @@ def seed(gateway, worker) -> Ideas:
     worker.run_once()
     now = utcnow()
     with gateway.rt.db.session() as session:
-        pothole = session.exec(select(Case).where(Case.kind == "problem")).one()
+        pothole = session.exec(select(Case).where(Case.kind == "problem").order_by(Case.id.desc())).first()
         referent = Agent(email="verts@valmont.example", name="Paul Durand", role="referent",
                          themes=["espaces_verts"])
         session.add(referent)
