@@ -243,3 +243,17 @@ def test_ideas_leave_the_homes_problem_list_map_and_statistics_and_get_their_own
     assert '<a href="/idees">Idées</a>' in home.text and '<a href="/evenements">Événements</a>' in home.text
     assert "Grâce à vous" in shown
     assert (tracking.status_code, tracking.headers["Location"].endswith(f"/idees/{ideas.benches}")) == (302, True)
+
+
+def test_the_support_form_answers_a_french_page_past_its_rate(rt, make_runtime):
+    from tests.conftest import serve_app
+
+    with rt.db.session() as session:
+        reference = _idea(session, "Des bacs à compost rue Balzac", "dechets", "received").reference
+    with serve_app(make_runtime(form_rate_limit="3/minute")) as served:
+        answers = [requests.post(f"{served.url}/idees/{reference}/soutenir", data={"adresse": "0612345670"},
+                                 timeout=10) for _ in range(4)]
+        page = requests.get(f"{served.url}/idees/{reference}", timeout=10)
+
+    assert [a.status_code for a in answers] == [400, 400, 400, 429]
+    assert "Trop de demandes" in answers[3].text and page.status_code == 200
