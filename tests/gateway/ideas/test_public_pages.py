@@ -19,6 +19,7 @@ from store import contacts
 from store.clock import utcnow
 from store.models import Agent, Case, Contribution, Event, EventIdea, Support
 from tests.gateway.web.backoffice.conftest import BehindTheProxy
+from tests.images import image_bytes, size_of
 
 RESIDENT = "+33612345670"
 # What must never show on a public page, in any form.
@@ -79,8 +80,11 @@ def seed(gateway, worker) -> Ideas:
                              message="Idée retenue.", created_at=now - timedelta(days=20))
         case_store.add_event(session, benches, "step", title="Commande des bancs", progress=40,
                              message="Six bancs en chêne commandés.", created_at=now - timedelta(days=10))
+        photo = gateway.rt.settings.media_dir / f"{benches.reference}-bancs.jpg"
+        photo.parent.mkdir(parents=True, exist_ok=True)
+        photo.write_bytes(image_bytes("JPEG", (48, 32), "saddlebrown"))
         case_store.add_event(session, benches, "step", title="Pose des premiers bancs", progress=60,
-                             message="Trois bancs posés.", created_at=now - timedelta(days=2))
+                             message="Trois bancs posés.", photo=str(photo), created_at=now - timedelta(days=2))
         case_store.add_event(session, benches, "note", message="Note interne : relancer le fournisseur",
                              public=False, created_at=now - timedelta(days=1))
         session.add(Contribution(case_id=benches.id, text="Pensez à un banc à l'ombre, appelez-moi au 06 98 76 54 32",
@@ -136,6 +140,9 @@ def test_the_idea_page_shows_the_decision_reasons_cost_period_steps_progress_eve
     assert "Des bancs au parc du château, M. [nom masqué] peut aider : [téléphone masqué]" in shown
     assert [datum for datum in PERSONAL if datum in page.text] == []
     assert 'name="csrf_token"' in page.text and "Soutenir cette idée" in shown
+    [photo] = re.findall(r'<img src="(/open311/v2/media/[^"]+)" alt="Photo publiée par la mairie', page.text)
+    served = get(gateway, photo)
+    assert (served.status_code, size_of(served.content)) == (200, ("JPEG", (48, 32)))
 
 
 def test_an_idea_under_study_shows_its_expected_decision_and_a_done_one_names_only_who_agreed(gateway, ideas: Ideas):
