@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from store import statuses
-from store.models import Case, CaseEvent
+from store.models import Agent, Case, CaseEvent
 
 # Timeline events the public may read, and the statuses a resolution photo comes with.
 PUBLIC_KINDS = ("created", "status")
@@ -21,14 +21,18 @@ def requests_page(
     statuses: list[str] | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
+    kinds: list[str] | None = None,
     offset: int = 0,
     limit: int = 50,
 ) -> list[Case]:
-    """Cases newest first; `references` (when given) overrides every other filter, as GeoReport says."""
+    """Cases newest first, of `kinds` (None: problems and ideas); `references` (when given) overrides every other
+    filter, as GeoReport says."""
     query = select(Case).order_by(col(Case.created_at).desc(), col(Case.id).desc())
     if references is not None:
         query = query.where(col(Case.reference).in_([r.upper() for r in references]))
     else:
+        if kinds:
+            query = query.where(col(Case.kind).in_(kinds))
         if categories:
             query = query.where(col(Case.category).in_(categories))
         if statuses:
@@ -70,14 +74,17 @@ def resolution_photos(session: Session, case_ids: list[int]) -> dict[int, str]:
 
 
 def public_updates(session: Session, *, start: datetime | None, end: datetime | None, offset: int = 0,
-                   limit: int = 1000) -> list[tuple[CaseEvent, str]]:
-    """Public status events across all cases in a window, oldest first, with their case's reference."""
+                   limit: int = 1000, kinds: list[str] | None = None) -> list[tuple[CaseEvent, str]]:
+    """Public status events across the cases of `kinds` (None: all) in a window, oldest first, with their case's
+    reference."""
     query = (
         select(CaseEvent, col(Case.reference))
         .join(Case, col(Case.id) == col(CaseEvent.case_id))
         .where(col(CaseEvent.public).is_(True), col(CaseEvent.kind).in_(PUBLIC_KINDS), col(CaseEvent.status_to).is_not(None))
         .order_by(col(CaseEvent.created_at), col(CaseEvent.id))
     )
+    if kinds:
+        query = query.where(col(Case.kind).in_(kinds))
     if start is not None:
         query = query.where(col(CaseEvent.created_at) >= start)
     if end is not None:
@@ -91,3 +98,11 @@ def is_public_photo(session: Session, paths: list[str]) -> bool:
     return session.exec(
         select(col(CaseEvent.id)).where(col(CaseEvent.photo).in_(paths), col(CaseEvent.public).is_(True)).limit(1)
     ).first() is not None
+
+
+def names_of_agents(session: Session, agent_ids: list[int]) -> dict[int, str]:
+    """The names of some agents (an idea's référent is named publicly), by id; agents without a name are absent."""
+    if not agent_ids:
+        return {}
+    rows = session.exec(select(col(Agent.id), col(Agent.name)).where(col(Agent.id).in_(agent_ids))).all()
+    return {agent_id: name for agent_id, name in rows if agent_id is not None and name}

@@ -1,4 +1,6 @@
-"""The queries behind the public pages: the map's cases, the statistics, the feed of resolved cases, tracking.
+"""The queries behind the public pages: the map's cases, the statistics, the feed of resolved cases, tracking,
+and the ideas' pages (their list, timeline, events, published contributions, the "grâce à vous" counts).
+Problems and ideas are kept apart: the map, the statistics, the feed and the latest cases hold problems only.
 
 Plain SQL through SQLAlchemy that runs the same on SQLite and PostgreSQL. Medians are taken in Python
 over a bounded query (neither backend shares a median aggregate with the other). Nothing here masks
@@ -17,9 +19,12 @@ from sqlmodel import Session, col, select
 from store import statuses
 from store.clock import aware
 from store.db import key
-from store.models import Case, CaseEvent, Follower
+from store.models import Agent, Case, CaseEvent, Contribution, Event, EventIdea, Follower, Support
 
 PUBLIC_KINDS = ("created", "status")  # timeline events the public may read (never notes, never followers)
+IDEA_PUBLIC_KINDS = ("created", "status", "step")  # and on an idea's page, the référent's dated steps
+PROBLEM = statuses.Kind.PROBLEM
+ADOPTED = (statuses.IdeaStatus.GO, statuses.IdeaStatus.IN_PROGRESS, statuses.IdeaStatus.DONE)
 RESOLUTION_SAMPLE = 20_000  # the latest resolutions the medians are taken over
 
 
@@ -65,6 +70,7 @@ def map_cases(session: Session, *, resolved_since: datetime, category: str | Non
         select(Case, func.coalesce(people.c.people, 0))
         .outerjoin(people, people.c.case_id == col(Case.id))
         .where(
+            col(Case.kind) == PROBLEM,
             col(Case.lat).is_not(None),
             col(Case.lon).is_not(None),
             or_(
@@ -94,7 +100,7 @@ def counts_by_category_and_status(session: Session) -> list[tuple[str, str, int]
     """(category, status, number of cases) for every pair that has cases; merged duplicates left out."""
     rows = session.exec(
         select(col(Case.category), col(Case.status), func.count())
-        .where(col(Case.status) != statuses.ProblemStatus.DUPLICATE)
+        .where(col(Case.kind) == PROBLEM, col(Case.status) != statuses.ProblemStatus.DUPLICATE)
         .group_by(col(Case.category), col(Case.status))
         .order_by(col(Case.category), col(Case.status))
     ).all()
@@ -107,13 +113,13 @@ def delays_by_service(session: Session) -> list[ServiceDelays]:
     with_delay = func.sum(case((col(Case.due_at).is_not(None), 1), else_=0))
     totals = session.exec(
         select(col(Case.service), func.count(), with_delay, within)
-        .where(col(Case.status).in_(statuses.SOLVED), col(Case.resolved_at).is_not(None))
+        .where(col(Case.kind) == PROBLEM, col(Case.status).in_(statuses.SOLVED), col(Case.resolved_at).is_not(None))
         .group_by(col(Case.service))
     ).all()
     durations: dict[str | None, list[float]] = {}
     sample = session.exec(
         select(col(Case.service), col(Case.created_at), col(Case.resolved_at))
-        .where(col(Case.status).in_(statuses.SOLVED), col(Case.resolved_at).is_not(None))
+        .where(col(Case.kind) == PROBLEM, col(Case.status).in_(statuses.SOLVED), col(Case.resolved_at).is_not(None))
         .order_by(col(Case.resolved_at).desc())
         .limit(RESOLUTION_SAMPLE)
     ).all()
@@ -133,7 +139,7 @@ def resolved_feed(session: Session, *, limit: int = 50) -> list[tuple[Case, Case
     """The latest resolved cases, newest resolution first, each with its public resolution event."""
     cases = list(session.exec(
         select(Case)
-        .where(col(Case.status).in_(statuses.SOLVED), col(Case.resolved_at).is_not(None))
+        .where(col(Case.kind) == PROBLEM, col(Case.status).in_(statuses.SOLVED), col(Case.resolved_at).is_not(None))
         .order_by(col(Case.resolved_at).desc(), col(Case.id).desc())
         .limit(limit)
     ).all())
@@ -171,7 +177,105 @@ def reference_of(session: Session, case_id: int | None) -> str | None:
 
 
 def latest(session: Session, *, limit: int = 10) -> list[Case]:
-    """The latest cases the public may see (merged duplicates left out), newest first."""
+    """The latest problems the public may see (merged duplicates and ideas left out), newest first."""
     return list(session.exec(
-        select(Case).where(col(Case.status) != statuses.ProblemStatus.DUPLICATE).order_by(col(Case.created_at).desc(), col(Case.id).desc()).limit(limit)
+        select(Case).where(col(Case.kind) == PROBLEM, col(Case.status) != statuses.ProblemStatus.DUPLICATE)
+        .order_by(col(Case.created_at).desc(), col(Case.id).desc()).limit(limit)
     ).all())
+
+
+# ---- ideas ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicIdea:
+    """An idea as its list shows it (resident text still unmasked): its supports and its référent's name."""
+
+    case: Case
+    supports: int
+    referent: str | None
+
+
+def ideas(session: Session, *, theme: str | None = None, status: str | None = None,
+          limit: int = 500) -> list[PublicIdea]:
+    """The ideas the public may see (merged duplicates left out), newest first, optionally of a theme or status."""
+    supports = (select(col(Support.case_id), func.count().label("supports"))
+                .group_by(col(Support.case_id)).subquery())
+    query = (
+        select(Case, func.coalesce(supports.c.supports, 0), col(Agent.name))
+        .outerjoin(supports, supports.c.case_id == col(Case.id))
+        .outerjoin(Agent, col(Agent.id) == col(Case.referent_id))
+        .where(col(Case.kind) == statuses.Kind.IDEA, col(Case.status) != statuses.IdeaStatus.DUPLICATE)
+        .order_by(col(Case.created_at).desc(), col(Case.id).desc())
+        .limit(limit)
+    )
+    if theme:
+        query = query.where(col(Case.category) == theme)
+    if status:
+        query = query.where(col(Case.status) == status)
+    return [PublicIdea(case=c, supports=count, referent=name or None) for c, count, name in session.exec(query).all()]
+
+
+def referent_name(session: Session, agent_id: int | None) -> str | None:
+    """The name of an idea's référent, as the back office gives it (référents are named publicly)."""
+    if agent_id is None:
+        return None
+    return session.exec(select(col(Agent.name)).where(col(Agent.id) == agent_id)).first() or None
+
+
+def idea_timeline(session: Session, case_id: int) -> list[CaseEvent]:
+    """The public events of an idea, its référent's steps included, oldest first."""
+    return list(session.exec(
+        select(CaseEvent)
+        .where(col(CaseEvent.case_id) == case_id, col(CaseEvent.public).is_(True),
+               col(CaseEvent.kind).in_(IDEA_PUBLIC_KINDS))
+        .order_by(col(CaseEvent.created_at), col(CaseEvent.id))
+    ).all())
+
+
+def idea_events(session: Session, case_id: int) -> list[Event]:
+    """The events about an idea, soonest first (cancelled ones left out)."""
+    return list(session.exec(
+        select(Event).join(EventIdea, col(EventIdea.event_id) == col(Event.id))
+        .where(col(EventIdea.case_id) == case_id, col(Event.status) != "cancelled")
+        .order_by(col(Event.starts_at), col(Event.id))
+    ).all())
+
+
+def published_contributions(session: Session, case_id: int) -> list[Contribution]:
+    """What supporters added to an idea and the référent published, oldest first."""
+    return list(session.exec(
+        select(Contribution).where(col(Contribution.case_id) == case_id, col(Contribution.status) == "published")
+        .order_by(col(Contribution.created_at), col(Contribution.id))
+    ).all())
+
+
+def participant_names(session: Session, case_id: int) -> list[str]:
+    """The names the idea's supporters agreed to show, in the order they supported it."""
+    return [name for name in session.exec(
+        select(col(Support.public_name)).where(col(Support.case_id) == case_id, col(Support.public_name).is_not(None))
+        .order_by(col(Support.created_at), col(Support.id))
+    ).all() if name]
+
+
+def support_count(session: Session, case_id: int) -> int:
+    """How many people support an idea."""
+    return session.exec(select(func.count()).select_from(Support).where(col(Support.case_id) == case_id)).one()
+
+
+@dataclass(frozen=True)
+class Participation:
+    """What residents made happen: ideas adopted, people who supported one, events held."""
+
+    adopted: int
+    supporters: int
+    events_held: int
+
+
+def participation(session: Session) -> Participation:
+    """The home page's "grâce à vous" counts."""
+    adopted = session.exec(select(func.count()).select_from(Case).where(
+        col(Case.kind) == statuses.Kind.IDEA, col(Case.status).in_(ADOPTED))).one()
+    supporters = session.exec(select(func.count(func.distinct(col(Support.contact_id))))).one()
+    held = session.exec(select(func.count()).select_from(Event).where(col(Event.status) == "held")).one()
+    return Participation(adopted=adopted, supporters=supporters or 0, events_held=held)

@@ -2,6 +2,8 @@
 
 Same permissions and audit log as the web back office (the `act_*` functions of gateway/actions.py).
 Tokens come from `guichet user add --token` or the admins' page; only their digest is stored.
+`/cases` is the queue of the agent's services; ideas have their own resources, `/ideas` and `/ideas/<ref>`,
+with what only ideas have (supports, référent, the official answer, the execution period, progress).
 """
 
 from __future__ import annotations
@@ -18,9 +20,14 @@ from gateway.cases import actions
 from gateway.cases.actions import Photo
 from gateway.cases.agents import AgentUser
 from gateway.cases.flows import as_json
-from gateway.errors import GuichetError, Invalid, Unauthorized
+from gateway.errors import GuichetError, Invalid, NotFound, Unauthorized
 from gateway.runtime import current_runtime
 from store import agents as agent_store
+from store import cases as case_store
+from store import public as public_store
+from store.db import key
+from store.models import Case
+from store.statuses import Kind
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +156,59 @@ def case(reference: str):
     with current_runtime().db.session() as session:
         found = actions.visible_case(session, g.agent, reference)
         return jsonify(_case_json(session, found))
+
+
+def _sees_ideas_of(agent: AgentUser, case: Case) -> bool:
+    """Référents, supervisors and admins see every idea; an agent those of their services."""
+    return agent.role == "referent" or agent.can_see(case)
+
+
+def _idea_json(session, case: Case, *, supports: int, referent: str | None, with_timeline: bool = False) -> dict:
+    data = as_json(current_runtime(), session, case, with_timeline=with_timeline)
+    data.update({
+        "supports": supports,
+        "referent": referent,
+        "decision_due_on": case.decision_due_on.isoformat() if case.decision_due_on else None,
+        "decision_reasons": case.decision_reasons,
+        "decided_at": case.decided_at.isoformat() if case.decided_at else None,
+        "period_start": case.period_start.isoformat() if case.period_start else None,
+        "period_end": case.period_end.isoformat() if case.period_end else None,
+        "progress": case.progress,
+        "events": [event.reference for event in public_store.idea_events(session, key(case))],
+    })
+    if with_timeline:  # as_json lists the same timeline, in the same order: add the steps' title and progress
+        for entry, event in zip(data["timeline"], case_store.timeline(session, case), strict=True):
+            entry.update(title=event.title, progress=event.progress)
+    return data
+
+
+@bp.get("/ideas")
+@token_required
+def ideas():
+    """The ideas the agent may see, newest first: `theme` (a catalogue category), `status`, `limit`."""
+    try:
+        limit = min(max(int(request.args.get("limit", 200)), 1), 1000)
+    except ValueError as err:
+        raise Invalid("'limit' must be a number") from err
+    with current_runtime().db.session() as session:
+        rows = public_store.ideas(session, theme=request.args.get("theme") or None,
+                                  status=request.args.get("status") or None, limit=limit)
+        data = [_idea_json(session, row.case, supports=row.supports, referent=row.referent)
+                for row in rows if _sees_ideas_of(g.agent, row.case)]
+    return jsonify(ideas=data, count=len(data))
+
+
+@bp.get("/ideas/<reference>")
+@token_required
+def idea(reference: str):
+    """One idea with its supports, référent, official answer and whole timeline (steps with title and progress)."""
+    with current_runtime().db.session() as session:
+        found = case_store.by_reference(session, reference.strip())
+        if found is None or found.kind != Kind.IDEA or not _sees_ideas_of(g.agent, found):
+            raise NotFound(f"aucune idée {reference.strip().upper()} parmi celles que vous voyez")
+        return jsonify(_idea_json(session, found, supports=public_store.support_count(session, key(found)),
+                                  referent=public_store.referent_name(session, found.referent_id),
+                                  with_timeline=True))
 
 
 def _act(reference: str, action, code: int = 200, **fields):

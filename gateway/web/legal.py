@@ -18,6 +18,8 @@ CHECKED_PAGES = (
     ("Statistiques", "/statistiques"),
     ("Suivi d'un signalement", "/suivi/{case}"),
     ("Signalement introuvable", "/suivi/GU-0000-0000"),
+    ("Idées", "/idees"),
+    ("Une idée, sa réponse et ses étapes", "/idees/{idea}"),
     ("Mentions légales", "/mentions-legales"),
     ("Déclaration d'accessibilité", "/accessibilite"),
     ("Données personnelles", "/donnees-personnelles"),

@@ -37,6 +37,8 @@ def install(app: Flask, settings: Settings) -> Limiter:
         ("backoffice.login", settings.login_rate_limit, ["POST"]),
         ("public.tracking_form", settings.form_rate_limit, None),
         ("public.tracking", settings.form_rate_limit, None),
+        ("ideas.support_request", settings.form_rate_limit, None),  # an idea's support forms (gateway/web/ideas.py)
+        ("ideas.support_confirm", settings.form_rate_limit, None),
         ("open311.request_create", settings.open311_rate_limit, None),
     )
     for endpoint, rate, methods in routes:

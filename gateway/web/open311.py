@@ -9,6 +9,14 @@ array. Identifiers are strings, dates carry the town's UTC offset, errors are `<
 Services are the catalogue's categories; requests are cases (`service_request_id` is the reference).
 Services are `realtime`: POST answers the reference at once, and a reference is also its own token.
 The mySociety `servicerequestupdates` extension (GET) lists the public timeline events.
+
+Ideas (SPEC "Ideas and participation") are requests too, kept apart by an extension argument and field:
+GET `requests` and `servicerequestupdates` list problems only unless `kind=idea` (ideas only) or `kind=all`
+is asked; a request asked by its `service_request_id` is given whatever its kind. Every request carries
+`kind` (`problem` or `idea`); an idea's `service_code` is its theme (a catalogue category), its Open311
+`status` is `open` until it is decided against (`no_go`) or realised (`done`), and it adds `idea_status`
+(received, under_study, go, no_go, in_progress, done), `supports`, `referent` (the référent's name, public)
+and `progress` (per cent); `status_notes` holds the official answer: reasons, cost and execution period.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, request, send_file
 from werkzeug.exceptions import HTTPException
 
-from gateway.cases.flows import Intake, delay_text, open_or_join
+from gateway.cases.flows import Intake, delay_text, format_cost, open_or_join
 from gateway.cases.photos import public_name, public_photo, published_path, written_paths
 from gateway.cases.privacy import mask_personal
 from gateway.errors import Forbidden, GuichetError, Invalid, NotFound
@@ -34,12 +42,13 @@ from gateway.runtime import Runtime, current_runtime
 from gateway.web.security import as_file
 from store import cases as case_store
 from store import contacts
+from store import ideas as idea_store
 from store import open311 as queries
 from store.clock import utcnow
 from store.db import key
 from store.files import NotAPhoto
 from store.models import Case, CaseEvent
-from store.statuses import OPEN, TRANSITIONS, IdeaStatus, ProblemStatus
+from store.statuses import OPEN, TRANSITIONS, IdeaStatus, Kind, ProblemStatus
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +88,9 @@ EXTENDED_STATUS: dict[str, str] = {
     IdeaStatus.NO_GO: "no_further_action",
     IdeaStatus.DONE: "fixed",
 }
+
+# The `kind` extension argument: which cases a listing holds (problems only when it is not given).
+KINDS: dict[str, list[str] | None] = {"problem": [Kind.PROBLEM], "idea": [Kind.IDEA], "all": None}
 
 _HTML = re.compile(r"<\s*/?\s*[A-Za-z!][^>]*>")
 # Characters XML 1.0 cannot carry, whatever escaping: a resident's SMS may hold them.
@@ -273,10 +285,57 @@ def _status_notes(rt: Runtime, case: Case, event: CaseEvent | None) -> str:
     return notes[:MAX_DESCRIPTION]
 
 
+def _idea_notes(rt: Runtime, case: Case, event: CaseEvent | None) -> str:
+    """An idea's status in idea words, then its official answer: reasons, cost, execution period."""
+    label = rt.messages.text(f"ideas.web.status.{case.status}", "fr")
+    if label.startswith("ideas."):
+        label = rt.messages.text(f"status.{case.status}", "fr")
+    notes = [label[:1].upper() + label[1:] + "."]
+    if case.decision_reasons and case.status in (IdeaStatus.GO, IdeaStatus.NO_GO, IdeaStatus.IN_PROGRESS,
+                                                 IdeaStatus.DONE):
+        notes.append(_public_text(case.decision_reasons))
+        if case.cost_cents is not None:
+            notes.append(f"Coût prévu : {format_cost(case.cost_cents)}.")
+        if case.period_start and case.period_end:
+            notes.append(f"Réalisation du {case.period_start:%d/%m/%Y} au {case.period_end:%d/%m/%Y}.")
+        elif case.period_start or case.period_end:
+            notes.append(f"Réalisation {'à partir du' if case.period_start else 'avant le'} "
+                         f"{(case.period_start or case.period_end):%d/%m/%Y}.")
+    elif event is not None and event.message and event.status_to == case.status:
+        notes.append(_public_text(event.message))
+    return " ".join(notes)[:MAX_DESCRIPTION]
+
+
+def _day(rt: Runtime, day) -> str | None:
+    """A day as a W3C date-time at midnight in the town's time zone."""
+    if day is None:
+        return None
+    return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(rt.settings.timezone)).isoformat(timespec="seconds")
+
+
+def idea_entry(rt: Runtime, case: Case, event: CaseEvent | None, photo: str | None, *, supports: int,
+               referent: str | None) -> dict[str, Any]:
+    """An idea as a request, with the extension fields (module docstring)."""
+    entry = request_entry(rt, case, event, photo)
+    under_study = case.status in (IdeaStatus.RECEIVED, IdeaStatus.UNDER_STUDY)
+    entry.update({
+        "status_notes": _idea_notes(rt, case, event),
+        "service_notice": (f"Décision attendue le {case.decision_due_on:%d/%m/%Y}." if case.decision_due_on
+                           else "Idée étudiée par un référent de la mairie.") if under_study else None,
+        "expected_datetime": _day(rt, case.decision_due_on) if under_study else _day(rt, case.period_end),
+        "idea_status": case.status,
+        "supports": supports,
+        "referent": referent,
+        "progress": case.progress,
+    })
+    return entry
+
+
 def request_entry(rt: Runtime, case: Case, event: CaseEvent | None, photo: str | None) -> dict[str, Any]:
     closed = case.status not in OPEN
     return {
         "service_request_id": case.reference,
+        "kind": case.kind,
         "status": "closed" if closed else "open",
         "status_notes": _status_notes(rt, case, event),
         "service_name": rt.category_label(case.category),
@@ -300,7 +359,23 @@ def _request_entries(rt: Runtime, session, cases: list[Case]) -> list[dict[str, 
     ids = [key(case) for case in cases]
     events = queries.last_public_events(session, ids)
     photos = queries.resolution_photos(session, ids)
-    return [request_entry(rt, case, events.get(key(case)), photos.get(key(case))) for case in cases]
+    ideas = [case for case in cases if case.kind == Kind.IDEA]
+    supports = idea_store.support_counts(session, [key(case) for case in ideas])
+    referents = queries.names_of_agents(session, sorted({c.referent_id for c in ideas if c.referent_id is not None}))
+    return [
+        idea_entry(rt, case, events.get(key(case)), photos.get(key(case)), supports=supports.get(key(case), 0),
+                   referent=referents.get(case.referent_id or 0))
+        if case.kind == Kind.IDEA else request_entry(rt, case, events.get(key(case)), photos.get(key(case)))
+        for case in cases
+    ]
+
+
+def _kinds() -> list[str] | None:
+    """The kinds of case a listing holds: the `kind` extension argument, problems only by default."""
+    asked = _argument("kind") or "problem"
+    if asked not in KINDS:
+        raise Invalid("kind must be problem, idea or all.")
+    return KINDS[asked]
 
 
 # ---- resources -----------------------------------------------------------------------------------------------
@@ -345,7 +420,7 @@ def service_definition(code: str, fmt: str) -> Response:
 
 @bp.get("/requests.<fmt>")
 def requests_list(fmt: str) -> Response:
-    """Cases, filtered as GeoReport says, newest first, paged."""
+    """Cases, filtered as GeoReport says, newest first, paged; problems only unless `kind` asks for ideas."""
     fmt, rt = _format(fmt), current_runtime()
     zone = ZoneInfo(rt.settings.timezone)
     offset, limit = _paging()
@@ -358,7 +433,7 @@ def requests_list(fmt: str) -> Response:
             raise Invalid("status must be open, closed, or both separated by a comma.")
         start, end = _window(zone)
         filters = {"categories": _list_argument("service_code"), "statuses": _internal_statuses(statuses),
-                   "start": start, "end": end}
+                   "start": start, "end": end, "kinds": _kinds()}
     with rt.db.session() as session:
         cases = queries.requests_page(session, references=references, offset=offset, limit=limit, **filters)
         entries = _request_entries(rt, session, cases)
@@ -476,12 +551,13 @@ def _reporter_name(form) -> str | None:
 
 @bp.get("/servicerequestupdates.<fmt>")
 def request_updates(fmt: str) -> Response:
-    """mySociety's extension: public status changes across all cases between `start_date` and `end_date`."""
+    """mySociety's extension: public status changes between `start_date` and `end_date` (problems unless `kind`)."""
     fmt, rt = _format(fmt), current_runtime()
     start, end = _window(ZoneInfo(rt.settings.timezone))
     offset, limit = _paging()
+    kinds = _kinds()
     with rt.db.session() as session:
-        updates = queries.public_updates(session, start=start, end=end, offset=offset, limit=limit)
+        updates = queries.public_updates(session, start=start, end=end, offset=offset, limit=limit, kinds=kinds)
     return render(fmt, "service_request_updates", [
         {
             "update_id": str(event.id),

@@ -32,7 +32,7 @@ from store import public as queries
 from store.clock import aware, utcnow
 from store.db import key
 from store.models import Case
-from store.statuses import ON_MAP, OPEN, SOLVED, ProblemStatus
+from store.statuses import ON_MAP, OPEN, SOLVED, Kind, ProblemStatus
 
 log = logging.getLogger(__name__)
 
@@ -161,11 +161,13 @@ def channels_on_offer(rt: Runtime) -> list[dict[str, str]]:
 
 
 def home():
-    """The public home page: how to reach the town on each channel, tracking, the latest cases."""
+    """The public home page: how to reach the town on each channel, tracking, the latest problems, and what
+    residents' ideas made happen ("grâce à vous")."""
     rt = current_runtime()
     with rt.db.session() as session:
         shown = [_summary(rt, c) for c in queries.latest(session, limit=10)]
-    return render_template("home.html", cases=shown, channels=channels_on_offer(rt))
+        thanks = queries.participation(session)
+    return render_template("home.html", cases=shown, channels=channels_on_offer(rt), thanks=thanks)
 
 
 
@@ -224,6 +226,8 @@ def tracking(reference: str):
         case = case_store.by_reference(session, match.reference)
         if case is None:
             return render_template("public/not_found.html", written=reference, mistyped=False), 404
+        if case.kind == Kind.IDEA:  # an idea has its own page, in idea words (gateway/web/ideas.py)
+            return redirect(url_for("ideas.idea_page", reference=case.reference))
         events = queries.public_timeline(session, key(case))
         people = queries.people_on(session, key(case))
         merged_into = queries.reference_of(session, case.merged_into_id)
@@ -308,7 +312,7 @@ def map_page():
             for commune in rt.router.territories.communes()
         ],
     }
-    statuses = [(status, status_text(rt, status)) for status in ON_MAP]
+    statuses = [(status, status_text(rt, status)) for status in ON_MAP if status in set(ProblemStatus)]  # no idea
     categories = sorted(((code, rt.category_label(code)) for code in rt.catalogue.categories),
                         key=lambda item: item[1])
     return render_template(

@@ -10,6 +10,7 @@ import pytest
 
 from gateway.settings import REPO
 from gateway.web.legal import CHECKED_PAGES, CHECKED_WIDTHS
+from tests.gateway.ideas.test_public_pages import seed as seed_ideas
 from tests.gateway.web.backoffice.conftest import PASSWORD, make_agent
 from tests.gateway.web.public.conftest import Town, town  # noqa: F401 (the fixture)
 
@@ -40,10 +41,12 @@ def violations(page) -> list[str]:
 
 
 @pytest.mark.parametrize("width", CHECKED_WIDTHS)
-def test_every_page_a_resident_or_an_agent_opens_has_no_wcag_violation(gateway, town: Town, width):  # noqa: F811
+def test_every_page_a_resident_or_an_agent_opens_has_no_wcag_violation(gateway, worker, town: Town,  # noqa: F811
+                                                                        width):
     from playwright.sync_api import sync_playwright
 
     make_agent(gateway.rt, SUPERVISOR, role="supervisor")
+    idea = seed_ideas(gateway, worker).benches  # decided, with steps, progress, an event and a contribution
     found: dict[str, list[str]] = {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
@@ -59,7 +62,7 @@ def test_every_page_a_resident_or_an_agent_opens_has_no_wcag_violation(gateway, 
                 page.click("button[type=submit]")
                 page.wait_for_url("**/agents/")
                 found["logged_in"] = []
-            page.goto(gateway.url + path.format(case=town.pothole), wait_until="networkidle")
+            page.goto(gateway.url + path.format(case=town.pothole, idea=idea), wait_until="networkidle")
             assert page.locator("h1").count() == 1, label
             found[label] = violations(page)
             overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
