@@ -22,8 +22,7 @@ WEBHOOKS = "/webhooks/"
 class UnreadableInput(BadRequest):
     """A request holding characters no text may keep."""
 
-    description = ("La requête contient des caractères de contrôle ou invalides ; retirez-les et réessayez. "
-                   "The request holds control or invalid characters.")
+    description = "La requête contient des caractères de contrôle ou invalides ; retirez-les et réessayez."
 
 
 def refuse_unreadable_input() -> None:

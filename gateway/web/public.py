@@ -17,8 +17,9 @@ from typing import Any, overload
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, jsonify, make_response, redirect, render_template, request, url_for
 from shapely.geometry import mapping
+from werkzeug.exceptions import HTTPException
 
 from channels.twilio_whatsapp import TwilioWhatsApp
 from gateway.cases.flows import format_cost
@@ -179,6 +180,42 @@ def page_not_found(error):
     if request.path.startswith("/webhooks/"):
         return "not found\n", 404, {"Content-Type": "text/plain; charset=utf-8"}
     return render_template("public/page_not_found.html"), 404
+
+# What a person reads for the other errors a browser can meet, in the town's layout and in French.
+HTTP_ERRORS = {
+    400: ("Demande illisible", "La page n'a pas pu lire ce qui a été envoyé (des caractères de contrôle ou invalides, "
+                               "ou un formulaire incomplet). Retirez-les, puis réessayez."),
+    405: ("Action impossible ici", "Cette adresse ne reçoit pas ce type de demande. Revenez à la page précédente."),
+    413: ("Envoi trop volumineux", "Ce qui a été envoyé dépasse la taille acceptée. Réduisez-le, puis réessayez."),
+}
+
+
+@bp.app_errorhandler(400)
+@bp.app_errorhandler(405)
+@bp.app_errorhandler(413)
+def http_error(error: HTTPException):
+    """A request the site cannot take: the town's page in French (JSON for the API and Open311, text for webhooks)."""
+    code = error.code or 400
+    # An app's handler for a code comes before a blueprint's for every HTTP error: the API and Open311 answer in
+    # their own format through theirs (as for 429, gateway/web/limits.py).
+    from gateway.web import api, open311
+
+    own_format = {"api": api._http_error, "open311": open311._http_error}
+    if request.blueprint in own_format:
+        return own_format[request.blueprint](error)
+    if request.path.startswith(("/api/", "/open311/")):
+        return jsonify(error=error.name.lower(), description=error.description), code
+    if request.path.startswith("/webhooks/"):
+        return f"{error.name.lower()}\n", code, {"Content-Type": "text/plain; charset=utf-8"}
+    title, text = HTTP_ERRORS[code]
+    if code == 400 and error.description and error.description.startswith("La "):
+        text = error.description  # a sentence of ours (gateway/web/guard.py), already French
+    response = make_response(render_template("public/http_error.html", title=title, text=text), code)
+    allowed = getattr(error, "valid_methods", None)  # a MethodNotAllowed says which methods the address takes
+    if code == 405 and allowed:
+        response.headers["Allow"] = ", ".join(allowed)
+    return response
+
 
 @bp.record_once
 def _home_at_root(state) -> None:
