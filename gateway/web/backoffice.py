@@ -73,7 +73,16 @@ ACTION_LABELS = {
     "message": "Message au déclarant", "reroute": "Réorientation", "merge": "Fusion", "note": "Note interne",
     "user_add": "Utilisateur créé", "user_disable": "Utilisateur désactivé", "user_enable": "Utilisateur réactivé",
     "token_add": "Jeton créé", "token_revoke": "Jeton révoqué", "limits_lift": "Limite de messages levée",
-    "user_password": "Mot de passe changé",
+    "user_password": "Mot de passe changé", "contact_erase": "Effacement d'un habitant",
+    "plan": "Date ou coût prévu modifié",
+}
+# The audit log's details, by their key: the French word, and how a value reads.
+DETAIL_LABELS = {
+    "status": "statut", "message": "message", "photo": "photo", "target": "dossier cible", "reason": "motif",
+    "service_from": "de", "service_to": "vers", "user": "compte", "role": "rôle", "services": "services",
+    "label": "libellé", "token": "jeton", "identities": "identités", "messages": "messages", "cases": "dossiers",
+    "photos": "photos", "people": "personnes", "channel": "canal", "contact": "habitant", "choices": "choix",
+    "expected_on": "date prévue", "cost_cents": "coût estimé",
 }
 
 
@@ -103,7 +112,7 @@ EVENT_LABELS = {
     "satisfaction": "« C'est réglé ? »",
 }
 CHANNEL_LABELS = {"sms": "SMS", "whatsapp": "WhatsApp", "telegram": "Telegram", "email": "e-mail",
-                  "voice": "téléphone", "web": "site web", "open311": "Open311", "api": "API"}
+                  "voice": "téléphone", "web": "site web", "open311": "Open311", "api": "API", "cli": "ligne de commande"}
 ACTOR_LABELS = {"resident": "un habitant", "scheduler": "le guichet (automatique)", "oncall": "l'astreinte",
                 "cli": "ligne de commande", "demo": "démo", "agent": "un agent", "system": "le guichet"}
 # The next step first: the order of a case's life, then the ways out of it.
@@ -157,7 +166,7 @@ def _globals() -> dict[str, Any]:
     rt = current_runtime()
     return {"csrf_token": generate_csrf, "badge": badge, "status_text": status_text, "ROLE_LABELS": ROLE_LABELS,
             "ACTION_LABELS": ACTION_LABELS, "EVENT_LABELS": EVENT_LABELS, "CHANNEL_LABELS": CHANNEL_LABELS,
-            "ACTOR_LABELS": ACTOR_LABELS, "local_time": local_time,
+            "ACTOR_LABELS": ACTOR_LABELS, "local_time": local_time, "audit_detail": audit_detail,
             "territory_text": lambda commune, district=None: territory_text(rt, commune, district),
             "service_text": lambda code: service_text(rt, code)}
 
@@ -188,6 +197,34 @@ def badge(status: str) -> str:
 def status_text(status: str) -> str:
     """A status in plain French."""
     return current_runtime().messages.text(f"status.{status}")
+
+
+def audit_detail(detail: dict[str, Any]) -> str:
+    """An audit line's details in French: « statut : validé ; photo : non ; coût estimé : 120,00 € »."""
+    parts = []
+    for name, value in detail.items():
+        if value in (None, "", []):
+            continue
+        if isinstance(value, bool):
+            shown = "oui" if value else "non"
+        elif name == "status":
+            shown = status_text(str(value))
+        elif name == "role":
+            shown = ROLE_LABELS.get(str(value), str(value))
+        elif name == "channel":
+            shown = CHANNEL_LABELS.get(str(value), str(value))
+        elif name in ("service_from", "service_to"):
+            shown = service_text(current_runtime(), str(value))
+        elif name == "cost_cents" and isinstance(value, int):
+            shown = case_service.format_cost(value)
+        elif name == "expected_on":
+            shown = "/".join(reversed(str(value).split("-")))
+        elif isinstance(value, list):
+            shown = ", ".join(map(str, value))
+        else:
+            shown = str(value)
+        parts.append(f"{DETAIL_LABELS.get(name, name)} : {shown}")
+    return " ; ".join(parts)
 
 
 def filter_choices(rt: Runtime) -> dict[str, list[tuple[str, str]]]:

@@ -259,3 +259,26 @@ def test_only_admins_manage_users_and_tokens(gateway, agent):
                                                   "services": ["valmont-eclairage"]}, form="/agents/utilisateurs")
     assert "Compte créé pour neuf@mairie.example" in created.text
     assert Browser(gateway.url).login("neuf@mairie.example", "un mot de passe long").status_code == 200
+
+
+def test_the_journal_reads_in_french_for_a_change_and_an_erasure_made_from_the_command_line(gateway, voirie):
+    from click.testing import CliRunner
+
+    from gateway.cli import main
+    from tests.conftest import gateway_env
+
+    env = gateway_env(gateway.rt)
+    for words in (["case", "update", voirie.reference, "--status", "validated", "--message", "Intervention jeudi",
+                   "--cost", "120"], ["contact", "erase", RESIDENT, "--yes"]):
+        assert CliRunner().invoke(main, words, env=env).exit_code == 0
+    make_agent(gateway.rt, "chef@mairie.example", role="supervisor")
+    chief = Browser(gateway.url)
+    assert chief.login("chef@mairie.example").status_code == 200
+
+    journal = chief.get("/agents/journal").text
+
+    assert "Effacement d&#39;un habitant" in journal and "identités : 1 ; messages : 1 ; dossiers : 1" in journal
+    assert "statut : validé par le service" in journal and "photo : non" in journal and "coût estimé : 120 €" in journal
+    assert "ligne de commande" in journal
+    for raw in ("contact_erase", "identities :", "status :", "False", ">cli<"):
+        assert raw not in journal
