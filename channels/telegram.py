@@ -25,8 +25,15 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from flask import Request
-from telegram import (Bot, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup,
-                      ReplyKeyboardRemove, Update)
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram import Message as TelegramMessage
 from telegram.error import (
     BadRequest,

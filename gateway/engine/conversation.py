@@ -148,8 +148,9 @@ class ConversationEngine:
             directory = "".join(self.rt.messages.render("directory_line", language, name=body.name, number=body.number)
                                 for body in bodies)
             self._reply(turn, "emergency", purpose="emergency", urgent=True, numbers=numbers, directory=directory)
-        if conversation.state in (AWAITING_SIMILAR_IDEA, AWAITING_PUBLIC_NAME):
-            return self.handlers[conversation.state](turn)
+        if conversation.state == AWAITING_SIMILAR_IDEA and (
+                idea_command(text) or choice_number(text) or analysis.answer or analysis.reference):
+            return self._similar_answer(turn)  # SOUTIEN, 1, OUI, NOUVELLE, the reference: the offer's answer
         command = idea_command(text)
         if command is not None:
             return self._idea_command(turn, command)
@@ -161,6 +162,8 @@ class ConversationEngine:
             return self._status(turn)
         if analysis.intent == "help":
             return self._reply(turn, "help")
+        if conversation.state == AWAITING_PUBLIC_NAME:
+            return self._public_name_answer(turn)  # even in the e-mail thread of the question
         if conversation.state in YES_NO_QUESTIONS and (analysis.answer is not None or says_not_fixed(text)):
             # The answer to the question asked, though it came in a case's e-mail thread.
             return self.handlers[conversation.state](turn)
