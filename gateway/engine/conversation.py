@@ -149,7 +149,7 @@ class ConversationEngine:
                                 for body in bodies)
             self._reply(turn, "emergency", purpose="emergency", urgent=True, numbers=numbers, directory=directory)
         if conversation.state == AWAITING_SIMILAR_IDEA and (
-                idea_command(text) or choice_number(text) or analysis.answer or analysis.reference):
+                any(_offer_answer(text)) or analysis.answer or analysis.reference):
             return self._similar_answer(turn)  # SOUTIEN, 1, OUI, NOUVELLE, the reference: the offer's answer
         command = idea_command(text)
         if command is not None:
@@ -439,11 +439,7 @@ class ConversationEngine:
         text = turn.inbound.body.strip()
         offered = [case_store.by_reference(turn.session, ref) for ref in draft.get("offered", [])]
         offered_ideas = [case for case in offered if case is not None]
-        command, number = idea_command(text), choice_number(text)
-        if command is None and number is None and a.answer is None and "\n" in text:
-            # "2" above a signature or the quoted offer: the reply's own first line answers.
-            first = text.split("\n", 1)[0]
-            command, number = idea_command(first), choice_number(first)
+        command, number = _offer_answer(text)
         chosen: Case | None = None
         if a.reference and a.reference in draft.get("offered", []):
             chosen = case_store.by_reference(turn.session, a.reference)
@@ -767,6 +763,16 @@ def _language(session: Session, identity: Identity, conversation: Conversation, 
         return analysis.language
     contact = session.get(Contact, identity.contact_id)
     return conversation.draft.get("language") or (contact.language if contact else "fr")
+
+
+def _offer_answer(text: str) -> tuple[str | None, int | None]:
+    """The idea command or option number a reply to an offer gives: the whole text, else its first line ("2"
+    above a signature or the quoted offer, in an e-mail)."""
+    for said in (text, text.split("\n", 1)[0]):
+        command, number = idea_command(said), choice_number(said)
+        if command is not None or number is not None:
+            return command, number
+    return None, None
 
 
 def _max_urgency(first: str, second: str) -> str:

@@ -91,9 +91,8 @@ def test_a_similar_idea_is_offered_and_supported_by_one_word_by_sms(front):
     assert offer.startswith(f"Une idée proche existe : {reference}")
     assert "0 soutien, à l'étude" in offer and "SOUTIEN" in offer and "NOUVELLE" in offer
     answer = sms(front, "SOUTIEN")
-    # By SMS the "ê" the GSM-7 alphabet lacks is sent as "e" (channels/sms.py).
     assert answer == (f"Merci, votre soutien à {reference} est compté (1 soutien). Vous recevrez ses nouvelles. "
-                      "Pour etre invité aux réunions et ateliers, répondez IMPLIQUÉ.")
+                      "Pour participer aux réunions et ateliers, répondez IMPLIQUÉ.")
     with front.rt.db.session() as session:
         assert session.exec(select(Case).where(Case.kind == "idea")).all().__len__() == 1
     assert [s.channel for s in supports_of(front, reference)] == ["sms"]
