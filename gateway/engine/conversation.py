@@ -465,7 +465,15 @@ class ConversationEngine:
             return self._ask(turn, self._with_turn_media(turn, draft), AWAITING_WHAT, "ideas.intake.ask")
         if command == "name_me":
             return self._name_me(turn)
+        a = turn.analysis
+        if a.mistyped_reference and not a.reference:
+            # « je soutiens GU-1234-5679 »: never the idea last told instead of the one meant.
+            self._reset(turn)
+            return self._reply(turn, "reference_mistyped", written=a.mistyped_reference)
         case = self._idea_meant(turn)
+        if case is None and a.reference:
+            self._reset(turn)
+            return self._reply(turn, "reference_unknown", reference=a.reference)
         if case is None:
             self._reset(turn)
             return self._reply(turn, "ideas.intake.which_idea")

@@ -154,6 +154,13 @@ def test_english_support_words_answer_in_english(front, word):
     assert sms(front, f"{word} {reference}").startswith(f"Thank you, your support for {reference} is counted")
 
 
+def test_a_mistyped_reference_supports_nothing(front):
+    reference = on_file(front)
+    mistyped = reference[:-1] + str((int(reference[-1]) + 1) % 10)
+    assert "semble mal recopiée" in sms(front, f"je soutiens {mistyped}")
+    assert supports_of(front, reference) == []
+
+
 def test_supporting_a_problem_is_not_a_support(front):
     with front.rt.db.session() as session:
         case = case_store.create(session, prefix="GU", kind="problem", category="voirie",
