@@ -67,8 +67,9 @@ def supports_of(front, reference: str) -> list[Support]:
         return list(session.exec(select(Support).where(Support.case_id == case.id)).all())
 
 
-def test_j_ai_une_idee_alone_gets_the_idea_prompt(front):
-    assert sms(front, "J'ai une idée") == front.rt.messages.render("ideas.intake.ask", "fr")
+@pytest.mark.parametrize(("said", "language"), [("J'ai une idée", "fr"), ("I have an idea", "en")])
+def test_j_ai_une_idee_alone_gets_the_idea_prompt(front, said, language):
+    assert sms(front, said) == front.rt.messages.render("ideas.intake.ask", language)
 
 
 def test_a_filed_idea_is_thanked_in_idea_words_with_its_theme_and_referent(front):
