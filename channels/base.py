@@ -117,6 +117,8 @@ class OutboundMessage:
     reference: str | None = None  # the case it is about
     case_status: str | None = None  # the status an update announces (WhatsApp picks its template by it)
     ask_location: bool = False  # the question is "where?": offer a share-location button where there is one
+    # The words a reply may be ("SOUTIEN", "NOUVELLE"): inline buttons on Telegram; elsewhere the text lists them.
+    options: tuple[str, ...] = ()
     in_reply_to: str | None = None  # e-mail: the resident's Message-ID this answers (threading)
     last_inbound_at: datetime | None = None  # WhatsApp: free text only within 24 h of this
     # A photo to send with it (a resolution photo, its public copy): `url` where the public fetches it

@@ -25,7 +25,15 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from flask import Request
-from telegram import Bot, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram import Message as TelegramMessage
 from telegram.error import (
     BadRequest,
@@ -79,7 +87,6 @@ IGNORED_UPDATES = {
     "channel_post": "a post in a channel, not a resident writing",
     "edited_channel_post": "an edit in a channel",
     "business_message": "a business account's message",
-    "callback_query": "an inline button press: Guichet sends no inline buttons",
     "inline_query": "an inline query: the bot is not an inline bot",
     "my_chat_member": "the resident blocked or unblocked the bot: the next send finds out",
     "chat_member": "a group membership change",
@@ -198,6 +205,8 @@ class Telegram:
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             raise BadPayload("a Telegram update is a JSON object with an integer update_id")
         kinds = [key for key in data if key != "update_id"]
+        if "callback_query" in kinds:
+            return self._button_press(data)
         if "message" not in kinds:
             kind = kinds[0] if kinds else "empty"
             raise Ignored(IGNORED_UPDATES.get(kind, f"{kind} updates are not handled"))
@@ -239,6 +248,17 @@ class Telegram:
             place_unreadable=unreadable,
             raw=clean_payload(data),
         )
+
+    def _button_press(self, data: dict) -> InboundMessage:
+        """An inline button pressed (« SOUTIEN » under a similar idea): the word it carries, as if typed."""
+        press = data["callback_query"]
+        sender = press.get("from") if isinstance(press, dict) else None
+        word = press.get("data") if isinstance(press, dict) else None
+        if not isinstance(sender, dict) or not isinstance(sender.get("id"), int) or not isinstance(word, str):
+            raise BadPayload("a Telegram button press carries who pressed it and its data")
+        # In a private chat the chat's id is the resident's id.
+        return InboundMessage(channel=self.name, provider_id=str(data["update_id"]), sender=str(sender["id"]),
+                              recipient=self.bot_id, text=clean_text(word)[:64], raw=clean_payload(data))
 
     # -- outbound ----------------------------------------------------------------------------------
 
@@ -460,8 +480,11 @@ def _media(message: TelegramMessage) -> tuple[Media, ...]:
     return ()
 
 
-def _keyboard(message: OutboundMessage) -> ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
-    """The share-location button with a "where?" question; a reply after it takes the keyboard away."""
+def _keyboard(message: OutboundMessage) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
+    """The share-location button with a "where?" question, the options' inline buttons with an offer; a reply
+    after it takes the keyboard away."""
+    if message.options:
+        return InlineKeyboardMarkup([[InlineKeyboardButton(word, callback_data=word[:64]) for word in message.options]])
     if message.ask_location:
         button = KeyboardButton(LOCATION_BUTTON, request_location=True)
         return ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)

@@ -330,6 +330,18 @@ class Understander:
             known = self._remember(text, self._analysis(text, self._nlp(_prepare(text))))
         return known
 
+    def lemmas(self, text: str) -> frozenset[str]:
+        """The folded lemmas of a text's content words, by the lookup table alone (fast: no pipeline), to compare
+        two descriptions (gateway/ideas/similar.py)."""
+        stop = self._nlp.Defaults.stop_words
+        found = set()
+        for word in words(text):
+            lower = word.text.lower()
+            if len(word.folded) < 3 or not word.folded.isalpha() or lower in stop or word.folded in self._fillers:
+                continue
+            found.add(fold(min(self._lookup.get(lower) or (lower,), key=len)))
+        return frozenset(found)
+
     def analyze_many(self, texts: list[str]) -> list[Analysis]:
         """Understand a batch of messages; the same answers as `analyze`, faster."""
         normalised = [_normalised(t) for t in texts]

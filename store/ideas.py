@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from store.db import key
-from store.models import Agent, Case, ConfirmationCode, Identity, Support
+from store.models import Agent, Case, ConfirmationCode, Contribution, Follower, Identity, OutboxEntry, Support
 
 
 def support_of(session: Session, *, case_id: int, contact_id: int) -> Support | None:
@@ -72,3 +72,44 @@ def codes_sent_since(session: Session, *, address: str, since: datetime) -> int:
     """How many codes went to this address since then (a page cannot be used to flood someone)."""
     return session.exec(select(func.count()).select_from(ConfirmationCode).where(
         col(ConfirmationCode.address) == address, col(ConfirmationCode.created_at) >= since)).one()
+
+
+# -- ideas on the residents' channels (part A of issue 13) ------------------------------------------------------
+
+def open_ideas(session: Session, *, statuses: tuple[str, ...],
+               limit: int = 300) -> list[Case]:
+    """The newest ideas in these statuses (never merged), to compare a new idea with."""
+    query = select(Case).where(col(Case.kind) == "idea", col(Case.status).in_(statuses),
+                               col(Case.merged_into_id).is_(None))
+    return list(session.exec(query.order_by(col(Case.created_at).desc()).limit(limit)).all())
+
+
+def last_idea_told(session: Session, *, contact_id: int, since: datetime) -> Case | None:
+    """The idea this person was last written to about (offered, acknowledged, supported) since then, if any."""
+    query = (select(Case).join(OutboxEntry, col(OutboxEntry.case_id) == col(Case.id))
+             .join(Identity, col(Identity.id) == col(OutboxEntry.identity_id))
+             .where(col(Identity.contact_id) == contact_id, col(Case.kind) == "idea",
+                    col(OutboxEntry.created_at) >= since)
+             .order_by(col(OutboxEntry.created_at).desc(), col(OutboxEntry.id).desc()))
+    return session.exec(query).first()
+
+
+def supports_of(session: Session, *, contact_id: int) -> list[tuple[Support, Case]]:
+    """This person's supports, newest first, with their ideas."""
+    query = (select(Support, Case).join(Case, col(Case.id) == col(Support.case_id))
+             .where(col(Support.contact_id) == contact_id).order_by(col(Support.created_at).desc()))
+    return [(support, case) for support, case in session.exec(query).all()]
+
+
+def followers_of_contact(session: Session, *, case_id: int, contact_id: int) -> list[Follower]:
+    """This person's follower rows on a case, one per identity (channel) they follow it from."""
+    query = (select(Follower).join(Identity, col(Identity.id) == col(Follower.identity_id))
+             .where(col(Follower.case_id) == case_id, col(Identity.contact_id) == contact_id))
+    return list(session.exec(query).all())
+
+
+def add_contribution(session: Session, contribution: Contribution) -> Contribution:
+    """Keep a supporter's contribution to an idea (pending until the référent reads it)."""
+    session.add(contribution)
+    session.flush()
+    return contribution

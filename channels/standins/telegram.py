@@ -408,3 +408,11 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def button_update(chat_id: int, data: str, *, first_name: str = "Camille") -> dict[str, Any]:
+    """A resident pressing an inline button the bot sent: a callback query carrying the button's data."""
+    return {"update_id": next(_update_ids), "callback_query": {
+        "id": str(next(_message_ids)), "from": _resident(chat_id, first_name), "chat_instance": str(chat_id),
+        "message": {"message_id": next(_message_ids), "chat": {"id": chat_id, "type": "private"}, "date": _now()},
+        "data": data}}

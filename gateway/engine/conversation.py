@@ -18,16 +18,20 @@ from gateway.cases.flows import Intake, delay_text, message_meta, open_or_join, 
 from gateway.cases.privacy import public_place
 from gateway.engine import limits
 from gateway.engine.photos import keep_photos
+from gateway.ideas import similar, supports
+from gateway.ideas.referents import public_name, referent_for
 from gateway.runtime import Runtime
 from nlu.analysis import Analysis
+from nlu.idea_commands import choice_number, idea_command
 from nlu.places import with_number_after
 from nlu.resolution import says_not_fixed
 from store import cases as case_store
 from store import contacts, outbox
+from store import ideas as idea_store
 from store import inbound as inbound_store
 from store.clock import aware, utcnow
 from store.models import Case, Contact, Conversation, Identity, ReceivedMessage
-from store.statuses import SOLVED, Kind, ProblemStatus
+from store.statuses import SOLVED, IdeaStatus, Kind, ProblemStatus
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +40,8 @@ IDLE, AWAITING_WHAT, AWAITING_WHERE, AWAITING_CONFIRMATION = (
 )
 # "Déjà signalé": NON opens the resident's own case. "Pas réglé": OUI reopens the resolved case.
 AWAITING_NOT_DUPLICATE, AWAITING_REOPEN = "awaiting_not_duplicate", "awaiting_reopen"
+# Ideas: "Une idée proche existe … SOUTIEN ou NOUVELLE ?", and "Sous quel nom ?" after NOMMEZ-MOI.
+AWAITING_SIMILAR_IDEA, AWAITING_PUBLIC_NAME = "awaiting_similar_idea", "awaiting_public_name"
 # The states whose question a bare OUI / NON answers, even in an e-mail that answers in a case's thread.
 YES_NO_QUESTIONS = (AWAITING_CONFIRMATION, AWAITING_NOT_DUPLICATE, AWAITING_REOPEN,
                     satisfaction.AWAITING_SATISFACTION, erasure.AWAITING_ERASURE)
@@ -90,6 +96,8 @@ class ConversationEngine:
             AWAITING_REOPEN: self._reopen_answer,
             satisfaction.AWAITING_SATISFACTION: self._satisfaction_answer,
             erasure.AWAITING_ERASURE: self._erasure,
+            AWAITING_SIMILAR_IDEA: self._similar_answer,
+            AWAITING_PUBLIC_NAME: self._public_name_answer,
         }
 
     # -- entry point ---------------------------------------------------------------------------
@@ -140,12 +148,22 @@ class ConversationEngine:
             directory = "".join(self.rt.messages.render("directory_line", language, name=body.name, number=body.number)
                                 for body in bodies)
             self._reply(turn, "emergency", purpose="emergency", urgent=True, numbers=numbers, directory=directory)
+        if conversation.state == AWAITING_SIMILAR_IDEA and (
+                any(_offer_answer(text)) or analysis.answer or analysis.reference):
+            return self._similar_answer(turn)  # SOUTIEN, 1, OUI, NOUVELLE, the reference: the offer's answer
+        command = idea_command(text)
+        if command is not None:
+            return self._idea_command(turn, command)
+        if analysis.reference and self._contribution_by_reference(turn):
+            return None
         if analysis.intent == "status" or (
             (analysis.reference or analysis.mistyped_reference) and analysis.intent not in ("report", "idea")
         ):
             return self._status(turn)
         if analysis.intent == "help":
             return self._reply(turn, "help")
+        if conversation.state == AWAITING_PUBLIC_NAME:
+            return self._public_name_answer(turn)  # even in the e-mail thread of the question
         if conversation.state in YES_NO_QUESTIONS and (analysis.answer is not None or says_not_fixed(text)):
             # The answer to the question asked, though it came in a case's e-mail thread.
             return self.handlers[conversation.state](turn)
@@ -171,6 +189,9 @@ class ConversationEngine:
         awaited = self._awaited_reply(turn)
         if awaited is not None and not self._another_report(turn, awaited):
             return self._comment(turn, awaited, forwarded=True)
+        idea = self._supported_idea_told(turn)
+        if idea is not None and self._adds_to(turn, idea):
+            return self._contribute(turn, idea, text)
         if a.corrects and a.category is None and has_place and self._correct_place(turn):
             return None
         if turn.inbound.place_unreadable and a.category is None and not has_place:
@@ -300,7 +321,8 @@ class ConversationEngine:
         if outside is not None:
             return self._outside(turn, outside)  # "place de la Bastille à Paris": no need to ask what
         if not draft.get("category"):
-            return self._ask(turn, draft, AWAITING_WHAT, "ask_what")
+            # "J'ai une idée" alone: an idea is asked for in idea words, never "ce qui ne va pas".
+            return self._ask(turn, draft, AWAITING_WHAT, "ideas.intake.ask" if draft["kind"] == "idea" else "ask_what")
         if draft.get("confidence", 0.0) < CONFIRM_BELOW and draft.get("urgency") == "normal":
             label = self.rt.category_label(draft["category"], turn.language)
             return self._ask(turn, draft, AWAITING_CONFIRMATION, "confirm_category", category=label)
@@ -310,6 +332,8 @@ class ConversationEngine:
                 key = "ask_where_again" if draft.get("address") else "ask_where"
                 draft["where_questions"] = draft.get("where_questions", 0) + 1
                 return self._ask(turn, draft, AWAITING_WHERE, key, ask_location=True)
+        if draft["kind"] == "idea" and not draft.get("similar_checked") and self._offer_similar(turn, draft, located):
+            return None
         self._open_case(turn, draft, located)
 
     # -- actions ---------------------------------------------------------------------------------
@@ -348,8 +372,8 @@ class ConversationEngine:
                              place=public_place(self.rt, address=case.address, territory=case.territory,
                                                 language=turn.language))
         if draft["kind"] == "idea":
-            key = "idea_received"
-        elif result.oncall_alerted:
+            return self._idea_received(turn, case)
+        if result.oncall_alerted:
             # No delay in days for an emergency: the on-call team has it now (gateway/cases/oncall.py).
             key = "acknowledged_emergency" if case.urgency == "emergency" else "acknowledged_priority"
         elif located is None:
@@ -361,6 +385,201 @@ class ConversationEngine:
                     delay=delay_text(self.rt, case.category, turn.language),
                     place=case.address or self.rt.messages.text("unknown_place", turn.language),
                     service=self.rt.service_name(case.service))
+
+    # -- ideas -----------------------------------------------------------------------------------
+
+    def _idea_received(self, turn: Turn, case: Case) -> None:
+        """"Merci pour votre idée…": its reference, its theme and who will study it (the référent, else the service)."""
+        referent = referent_for(turn.session, theme=case.category, territory=case.territory)
+        if referent is not None:
+            case.referent_id = referent.id
+            turn.session.add(case)
+        self._reply(turn, "ideas.intake.received", case=case, reference=case.reference,
+                    category=self.rt.category_label(case.category, turn.language),
+                    referent=public_name(referent) or self.rt.service_name(case.service))
+
+    def _offer_similar(self, turn: Turn, draft: dict, located) -> bool:
+        """Before filing an idea, offer the best one or two open ideas close in meaning and place, in one turn."""
+        place = located.place if located is not None else None
+        point = (place.lat, place.lon) if place is not None and place.lat is not None else None
+        territory = located.territory.commune_code if located is not None and located.territory else None
+        found = similar.similar_ideas(turn.session, self.rt.understander.lemmas,
+                                      description=draft.get("description", ""), category=draft.get("category"),
+                                      territory=territory, point=point)
+        if not found:
+            return False
+        lines = [self._similar_line(turn, idea) for idea in found]
+        question = {"language": turn.language, "offered": [idea.case.reference for idea in found],
+                    "idea": {**draft, "similar_checked": True}, "attachments": draft.get("attachments", [])}
+        turn.conversation.state, turn.conversation.draft = AWAITING_SIMILAR_IDEA, question
+        turn.conversation.updated_at = utcnow()
+        turn.session.add(turn.conversation)
+        if len(found) == 1:
+            body = self.rt.messages.render("ideas.intake.similar_one", turn.language, line=lines[0])
+            options = ["SOUTIEN" if turn.language == "fr" else "SUPPORT", "NOUVELLE" if turn.language == "fr" else "NEW"]
+        else:
+            body = self.rt.messages.render("ideas.intake.similar_two", turn.language, first=lines[0], second=lines[1])
+            options = ["1", "2", "NOUVELLE" if turn.language == "fr" else "NEW"]
+        self._send(turn, body, case=found[0].case, options=options)
+        return True
+
+    def _similar_line(self, turn: Turn, idea: similar.SimilarIdea) -> str:
+        return self.rt.messages.render("ideas.intake.similar_line", turn.language, reference=idea.case.reference,
+                                       excerpt=similar.excerpt(idea.case), supports=self._supports(turn, idea.supports),
+                                       status=status_label(self.rt, idea.case, turn.language))
+
+    def _supports(self, turn: Turn, count: int) -> str:
+        """"12 soutiens", "1 soutien"."""
+        key = "supports_none" if count == 0 else "supports_one" if count == 1 else "supports_many"
+        return self.rt.messages.render(f"ideas.intake.{key}", turn.language, count=count)
+
+    def _similar_answer(self, turn: Turn) -> None:
+        """After "Une idée proche existe": SOUTIEN, OUI, 1 or 2 supports it; NOUVELLE or NON files the new idea."""
+        a, draft = turn.analysis, dict(turn.conversation.draft)
+        text = turn.inbound.body.strip()
+        offered = [case_store.by_reference(turn.session, ref) for ref in draft.get("offered", [])]
+        offered_ideas = [case for case in offered if case is not None]
+        command, number = _offer_answer(text)
+        chosen: Case | None = None
+        if a.reference and a.reference in draft.get("offered", []):
+            chosen = case_store.by_reference(turn.session, a.reference)
+        elif number is not None and number <= len(offered_ideas):
+            chosen = offered_ideas[number - 1]
+        elif (command == "support" or a.answer == "yes") and offered_ideas:
+            chosen = offered_ideas[0]
+        if chosen is not None:
+            self._reset(turn)
+            return self._support(turn, chosen)
+        if command == "new" or a.answer == "no" or (number is not None and number == len(offered_ideas) + 1):
+            idea = draft.get("idea") or {}
+            turn.conversation.state = IDLE
+            turn.conversation.draft = {"language": turn.language, "attachments": idea.get("attachments", [])}
+            return self._open_case(turn, idea, self._locate(turn, idea))
+        self._next_message(turn)
+
+    def _idea_command(self, turn: Turn, command: str) -> None:
+        """SOUTIEN / +1, IMPLIQUÉ, INFORMÉ, NOMMEZ-MOI, NOUVELLE said outside an offer."""
+        if command == "new":
+            draft = {"kind": "idea", "description": "", "category": None, "urgency": "normal", "confidence": 0.0,
+                     "address": None, "language": turn.language, "where_questions": 0}
+            return self._ask(turn, self._with_turn_media(turn, draft), AWAITING_WHAT, "ideas.intake.ask")
+        if command == "name_me":
+            return self._name_me(turn)
+        a = turn.analysis
+        if a.mistyped_reference and not a.reference:
+            # « je soutiens GU-1234-5679 »: never the idea last told instead of the one meant.
+            self._reset(turn)
+            return self._reply(turn, "reference_mistyped", written=a.mistyped_reference)
+        case = self._idea_meant(turn)
+        if case is None and a.reference:
+            self._reset(turn)
+            return self._reply(turn, "reference_unknown", reference=a.reference)
+        if case is None:
+            self._reset(turn)
+            return self._reply(turn, "ideas.intake.which_idea")
+        if case.kind != Kind.IDEA:
+            self._reset(turn)
+            return self._reply(turn, "ideas.intake.not_an_idea", case=case, reference=case.reference,
+                               status=self._status_line(case, turn.language, public=not case_store.is_involved(
+                                   turn.session, case, turn.identity.contact_id)))
+        self._reset(turn)
+        if command == "support":
+            return self._support(turn, case)
+        if command == "implique":
+            supports.support(turn.session, case, turn.identity)
+        supports.set_mode(turn.session, case, turn.identity, command)
+        self._reply(turn, f"ideas.intake.{command}", case=case, reference=case.reference)
+
+    def _idea_meant(self, turn: Turn) -> Case | None:
+        """The idea a command is about: the reference written, else the idea last offered or told within the window."""
+        if turn.analysis.reference:
+            return case_store.by_reference(turn.session, turn.analysis.reference)
+        return self._idea_told(turn)
+
+    def _idea_told(self, turn: Turn) -> Case | None:
+        since = utcnow() - timedelta(hours=self.rt.settings.reply_window_hours)
+        return idea_store.last_idea_told(turn.session, contact_id=turn.identity.contact_id, since=since)
+
+    def _support(self, turn: Turn, case: Case) -> None:
+        """Count the support (once per person, whatever the channel) and say how to become impliqué."""
+        done = supports.support(turn.session, case, turn.identity)
+        key = "ideas.intake.supported" if done.new else "ideas.intake.already_supported"
+        self._reply(turn, key, case=case, reference=case.reference, supports=self._supports(turn, done.count))
+
+    def _name_me(self, turn: Turn) -> None:
+        """NOMMEZ-MOI: the person agrees to be named on the idea they support that is done (or the latest)."""
+        supported = idea_store.supports_of(turn.session, contact_id=turn.identity.contact_id)
+        if not supported:
+            self._reset(turn)
+            return self._reply(turn, "ideas.intake.nothing_to_name")
+        row, case = next(((s, c) for s, c in supported if c.status == IdeaStatus.DONE), supported[0])
+        contact = turn.session.get(Contact, turn.identity.contact_id)
+        name = supports.public_name(contact.name) if contact is not None and contact.name else None
+        if name is None:
+            return self._ask(turn, {"language": turn.language, "case": case.reference}, AWAITING_PUBLIC_NAME,
+                             "ideas.intake.ask_name", case=case)
+        self._named(turn, row, case, name)
+
+    def _public_name_answer(self, turn: Turn) -> None:
+        """After "Sous quel nom ?": the first name and initial written are kept for the idea's page."""
+        case = case_store.by_reference(turn.session, turn.conversation.draft.get("case", ""))
+        row = idea_store.support_of(turn.session, case_id=case.id or 0,
+                                    contact_id=turn.identity.contact_id) if case is not None else None
+        name = supports.public_name(turn.inbound.body)
+        if case is None or row is None or name is None or turn.analysis.answer == "no":
+            return self._next_message(turn)
+        self._named(turn, row, case, name)
+
+    def _named(self, turn: Turn, row, case: Case, name: str) -> None:
+        supports.name_on(turn.session, row, name)
+        self._reset(turn)
+        self._reply(turn, "ideas.intake.named", case=case, reference=case.reference, name=row.public_name)
+
+    def _supported_idea_told(self, turn: Turn) -> Case | None:
+        """The idea told within the window that this person supports (or proposed): what a "rebond" adds to."""
+        case = self._idea_told(turn)
+        if case is None or case.status not in similar.OPEN:
+            return None
+        supported = idea_store.support_of(turn.session, case_id=case.id or 0, contact_id=turn.identity.contact_id)
+        return case if supported is not None or case.reporter_id == turn.identity.contact_id else None
+
+    def _adds_to(self, turn: Turn, idea: Case) -> bool:
+        """Whether a message adds to the idea rather than opening a case: worded, no place of its own, no other
+        subject (« et il faudrait aussi des poubelles à côté des bancs »). Conservative: a place makes a new case."""
+        a = turn.analysis
+        text = turn.inbound.body.strip()
+        if len(text.split()) < 3 or a.intent in ("greeting", "thanks", "help", "status") or turn.point is not None:
+            return False
+        if a.address and self.rt.router.locate_text(a.address, commune=a.commune) is not None:
+            return False
+        if a.intent == "report" or (a.category and a.category not in (idea.category, "autre") and a.intent != "idea"):
+            return False
+        # Another idea of the same person is a new case unless it goes on with this one: its theme, its words,
+        # or a word that adds (« et », « aussi »).
+        lemmas = self.rt.understander.lemmas
+        goes_on = text.lower().startswith(("et ", "aussi", "en plus", "also", "and "))
+        return goes_on or a.category == idea.category or bool((lemmas(text) & lemmas(idea.description)) - similar.GENERIC)
+
+    def _contribution_by_reference(self, turn: Turn) -> bool:
+        """« GU-… : il faudrait aussi… » from a supporter of that idea: kept as a contribution; True when kept."""
+        case = case_store.by_reference(turn.session, turn.analysis.reference or "")
+        if case is None or case.kind != Kind.IDEA or case.status not in similar.OPEN:
+            return False
+        text = turn.inbound.body.strip()
+        rest = text.replace(turn.analysis.reference or "", " ").strip(" :-,")
+        # « GU-… où en est-elle ? » asks its status; only words that add to the idea are a contribution.
+        if len(rest.split()) < 3 or self.rt.understander.analyze(rest).intent in ("status", "report", "help"):
+            return False
+        supported = idea_store.support_of(turn.session, case_id=case.id or 0, contact_id=turn.identity.contact_id)
+        if supported is None and case.reporter_id != turn.identity.contact_id:
+            return False
+        self._contribute(turn, case, text)
+        return True
+
+    def _contribute(self, turn: Turn, case: Case, text: str) -> None:
+        supports.contribute(turn.session, case, turn.identity, text)
+        self._reset(turn)
+        self._reply(turn, "ideas.intake.contribution", case=case, reference=case.reference)
 
     def _correct_place(self, turn: Turn) -> bool:
         """« Pardon je voulais dire impasse des Lilas, au 4 »: the place of the case the resident opened minutes ago
@@ -531,10 +750,12 @@ class ConversationEngine:
                    purpose=purpose, urgent=urgent, ask_location=ask_location)
 
     def _send(self, turn: Turn, body: str, *, case: Case | None = None, purpose: str = "reply",
-              urgent: bool = False, ask_location: bool = False) -> None:
+              urgent: bool = False, ask_location: bool = False, options: list[str] | None = None) -> None:
+        meta = message_meta(case, in_reply_to=turn.thread_id, ask_location=ask_location)
+        if options:
+            meta["options"] = options  # the words a reply may be: buttons on Telegram (channels/base.py)
         outbox.enqueue(turn.session, turn.identity, body, purpose=purpose, urgent=urgent,
-                       case_id=case.id if case else None, inbound_id=turn.inbound.id,
-                       meta=message_meta(case, in_reply_to=turn.thread_id, ask_location=ask_location))
+                       case_id=case.id if case else None, inbound_id=turn.inbound.id, meta=meta)
 
     def _remember_language(self, turn: Turn) -> None:
         contact = turn.session.get(Contact, turn.identity.contact_id)
@@ -550,6 +771,16 @@ def _language(session: Session, identity: Identity, conversation: Conversation, 
         return analysis.language
     contact = session.get(Contact, identity.contact_id)
     return conversation.draft.get("language") or (contact.language if contact else "fr")
+
+
+def _offer_answer(text: str) -> tuple[str | None, int | None]:
+    """The idea command or option number a reply to an offer gives: the whole text, else its first line ("2"
+    above a signature or the quoted offer, in an e-mail)."""
+    for said in (text, text.split("\n", 1)[0]):
+        command, number = idea_command(said), choice_number(said)
+        if command is not None or number is not None:
+            return command, number
+    return None, None
 
 
 def _max_urgency(first: str, second: str) -> str:

@@ -29,6 +29,8 @@ from channels.twilio_voice import (
 )
 from gateway.cases.flows import Intake, delay_text, message_meta, open_or_join, status_label
 from gateway.cases.privacy import public_place
+from gateway.ideas import similar, supports
+from gateway.ideas.referents import public_name, referent_for
 from gateway.runtime import Runtime
 from nlu.analysis import Analysis
 from nlu.references import format_reference, is_valid
@@ -37,24 +39,24 @@ from store import calls, contacts, outbox
 from store import cases as case_store
 from store.clock import utcnow
 from store.db import fetch
-from store.models import Call, Case, Identity
+from store.models import Agent, Call, Case, Identity
 
 log = logging.getLogger(__name__)
 
 STEP_URL = "/webhooks/twilio/voice/step"
 RECORDING_URL = "/webhooks/twilio/voice/recording"
 
-STATES = (MENU, WHAT, WHAT_HERE, WHERE, CONFIRM_PLACE, READ_BACK, IDEA, REFERENCE, SMS_OFFER, OPERATOR, VOICEMAIL,
-          DONE) = (
-    "menu", "what", "what_here", "where", "confirm_place", "read_back", "idea", "reference", "sms_offer",
-    "operator", "voicemail", "done",
+STATES = (MENU, WHAT, WHAT_HERE, WHERE, CONFIRM_PLACE, READ_BACK, IDEA, SIMILAR_IDEA, REFERENCE, SMS_OFFER, OPERATOR,
+          VOICEMAIL, DONE) = (
+    "menu", "what", "what_here", "where", "confirm_place", "read_back", "idea", "similar_idea", "reference",
+    "sms_offer", "operator", "voicemail", "done",
 )
 MAX_SILENCES = 2  # silences in a row before the voicemail
 MAX_MISSES = 3  # answers not understood before the voicemail
 MAX_WHERE_TRIES = 2  # places not recognised (or refused) before the case is opened unlocated
 
 LANGUAGE = "fr"  # the language the line speaks and listens in (its <Gather> is fr-FR)
-ASKED = (MENU, WHAT, WHAT_HERE, WHERE, IDEA, REFERENCE, SMS_OFFER)  # states whose question is the template `voice.ask.<state>`
+ASKED = (MENU, WHAT, WHAT_HERE, WHERE, IDEA, SIMILAR_IDEA, REFERENCE, SMS_OFFER)  # states whose question is the template `voice.ask.<state>`
 # Speech recognition hints (never heard): what callers are likely to say.
 DESCRIPTION_HINTS = ("nid de poule", "lampadaire éteint", "dépôt sauvage", "voiture mal garée", "feu rouge en panne",
                      "branche tombée", "fuite d'eau", "tag", "poubelle", "trottoir")
@@ -97,6 +99,7 @@ class PhoneLine:
             CONFIRM_PLACE: self._confirm_place,
             READ_BACK: self._read_back,
             IDEA: self._idea,
+            SIMILAR_IDEA: self._similar_idea,
             REFERENCE: self._reference,
             SMS_OFFER: self._sms_offer,
             OPERATOR: self._operator_done,
@@ -330,7 +333,39 @@ class PhoneLine:
             located = None  # an idea about elsewhere is still an idea for the town
         ring.data.update(kind="idea", description=text, category=analysis.category or "autre",
                          urgency="normal", address=analysis.address)
+        territory = located.territory.commune_code if located is not None and located.territory else None
+        found = similar.similar_ideas(session, self.rt.understander.lemmas, description=text,
+                                      category=analysis.category, territory=territory, point=None)
+        if found:
+            # An idea close to an open one: the caller may support it by one key rather than file it twice.
+            idea = found[0]
+            ring.data["similar"] = idea.case.reference
+            ring.say.append(self._words("idea_similar", excerpt=similar.excerpt(idea.case),
+                                        supports=self._supports(idea.supports),
+                                        status=status_label(self.rt, idea.case, LANGUAGE)))
+            return SIMILAR_IDEA
         return self._open(session, ring, located)
+
+    def _similar_idea(self, session: Session, ring: Ring) -> str:
+        """After "Une idée proche existe": 1 supports it, 2 files the caller's own idea."""
+        answer = self._yes_no(ring.request)
+        case = case_store.by_reference(session, ring.data.get("similar", ""))
+        if case is not None and answer == "yes":
+            done = supports.support(session, case, self._identity(session, ring))
+            key = "idea_supported" if done.new else "idea_already_supported"
+            ring.say.append(self._words(key, supports=self._supports(done.count)))
+            ring.say.append(self._words("goodbye"))
+            return DONE
+        if case is None or answer == "no":
+            address = ring.data.get("address")
+            located = self.rt.router.locate_text(address) if address else None
+            return self._open(session, ring, located if located is not None and located.territory else None)
+        return self._missed(ring)
+
+    def _supports(self, count: int) -> str:
+        """"12 soutiens", said."""
+        key = "supports_none" if count == 0 else "supports_one" if count == 1 else "supports_many"
+        return self.rt.messages.render(f"ideas.intake.{key}", LANGUAGE, count=count)
 
     def _reference(self, session: Session, ring: Ring) -> str:
         """The 8 digits of a reference typed (then #) or said: that case's public status, whoever calls."""
@@ -462,6 +497,10 @@ class PhoneLine:
         elif data.get("voicemail"):
             ring.say.append(self._words("voicemail_received", reference=reference))
         elif case.kind == "idea":
+            referent = referent_for(session, theme=case.category, territory=case.territory)
+            if referent is not None:
+                case.referent_id = referent.id
+                session.add(case)
             ring.say.append(self._words("idea_received", reference=reference))
         else:
             ring.say.append(self._words("acknowledged", reference=reference))
@@ -490,18 +529,21 @@ class PhoneLine:
         for identity, follower in subscriptions:
             if identity.id == voice.id:
                 session.delete(follower)  # updates go by SMS now, not by an outbound call
-        outbox.enqueue(session, sms, self._acknowledgement_sms(case, ring.data), case_id=case.id,
+        outbox.enqueue(session, sms, self._acknowledgement_sms(session, case, ring.data), case_id=case.id,
                        meta=message_meta(case))
         ring.data["sms_consent"] = True
 
-    def _acknowledgement_sms(self, case: Case, data: dict) -> str:
+    def _acknowledgement_sms(self, session: Session, case: Case, data: dict) -> str:
         values = dict(reference=case.reference, category=self.rt.category_label(case.category),
                       delay=delay_text(self.rt, case.category, LANGUAGE), place=case.address or "",
-                      service=self.rt.service_name(case.service), status=status_label(self.rt, case, LANGUAGE))
+                      service=self.rt.service_name(case.service), status=status_label(self.rt, case, LANGUAGE),
+                      referent=self.rt.service_name(case.service))
+        if case.referent_id is not None:
+            values["referent"] = public_name(session.get(Agent, case.referent_id)) or values["referent"]
         if data.get("joined"):
             key = "duplicate_joined"
         elif case.kind == "idea":
-            key = "idea_received"
+            key = "ideas.intake.received"
         elif case.lat is None:
             key = "acknowledged_unlocated"
         else:

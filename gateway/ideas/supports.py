@@ -11,9 +11,11 @@ from sqlmodel import Session
 from store import cases as case_store
 from store import ideas as idea_store
 from store.clock import utcnow
-from store.models import Case, Identity, Support
+from store.models import Case, Contribution, Identity, Support
 
 log = logging.getLogger(__name__)
+
+PUBLIC_NAME_CHARS = 40  # "Camille D.": a first name and an initial, never more
 
 
 @dataclass
@@ -39,3 +41,44 @@ def support(session: Session, case: Case, identity: Identity, *, channel: str | 
         log.info("idea supported", extra={"case": case.reference, "channel": row.channel})
     count = idea_store.support_counts(session, [case.id or 0]).get(case.id or 0, 0)
     return Supported(row, new, count)
+
+
+def set_mode(session: Session, case: Case, identity: Identity, mode: str) -> int:
+    """Make this person informé or impliqué on the idea, on every channel they follow it from; rows changed."""
+    assert mode in ("informe", "implique")
+    rows = idea_store.followers_of_contact(session, case_id=case.id or 0, contact_id=identity.contact_id)
+    for row in rows:
+        row.mode = mode
+        session.add(row)
+    log.info("follower mode set", extra={"case": case.reference, "mode": mode, "followers": len(rows)})
+    return len(rows)
+
+
+def contribute(session: Session, case: Case, identity: Identity, text: str, *,
+               now: datetime | None = None) -> Contribution:
+    """Keep a supporter's addition to the idea, pending until the référent publishes or refuses it."""
+    row = idea_store.add_contribution(session, Contribution(
+        case_id=case.id or 0, contact_id=identity.contact_id, identity_id=identity.id, text=text.strip(),
+        status="pending", created_at=now or utcnow()))
+    log.info("contribution kept", extra={"case": case.reference, "channel": identity.channel})
+    return row
+
+
+def public_name(written: str) -> str | None:
+    """How a supporter agreed to be named: their first name and the initial of the next word ("Camille D."),
+    at most PUBLIC_NAME_CHARS; None when nothing usable was written."""
+    words = [w.strip(".,;:!?") for w in written.split()]
+    words = [w for w in words if w and any(c.isalpha() for c in w)]
+    if not words:
+        return None
+    name = words[0][:1].upper() + words[0][1:]
+    if len(words) > 1:
+        name += f" {words[1][:1].upper()}."
+    return name[:PUBLIC_NAME_CHARS]
+
+
+def name_on(session: Session, support: Support, name: str) -> Support:
+    """Name this supporter on the idea's page, as they agreed."""
+    support.public_name = name[:PUBLIC_NAME_CHARS]
+    session.add(support)
+    return support

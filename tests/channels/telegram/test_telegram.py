@@ -91,9 +91,15 @@ def test_image_sent_as_a_file_is_kept_with_its_type_and_name():
         Media(url="BQACAgQAAxkBAAIBTdocument", content_type="image/jpeg", filename="IMG_2041.jpg"),)
 
 
+def test_a_button_press_is_the_word_it_carries_from_the_resident_who_pressed_it():
+    assert parsed("button_press") == InboundMessage(
+        channel="telegram", provider_id="880001242", sender="70707070", recipient=BOT_ID, text="SOUTIEN",
+        raw=fixture("button_press"))
+
+
 @pytest.mark.parametrize("name", [
     "unsupported_sticker", "unsupported_edited_message", "unsupported_channel_post",
-    "unsupported_callback_query", "unsupported_my_chat_member", "unsupported_group_message",
+    "unsupported_my_chat_member", "unsupported_group_message",
 ])
 def test_updates_guichet_does_not_read_are_acknowledged_and_dropped(name):
     with pytest.raises(Ignored) as raised:
@@ -154,6 +160,12 @@ def test_the_where_question_offers_the_share_location_button(adapter, standin):
     assert sent["reply_markup"] == {
         "keyboard": [[{"text": LOCATION_BUTTON, "request_location": True}]],
         "resize_keyboard": True, "one_time_keyboard": True}
+
+
+def test_an_offer_shows_its_options_as_inline_buttons(adapter, standin):
+    adapter.send(outbound(body="Une idée proche existe : GU-4827-3916 …", options=("SOUTIEN", "NOUVELLE")))
+    assert standin.sent[0]["reply_markup"] == {"inline_keyboard": [
+        [{"text": "SOUTIEN", "callback_data": "SOUTIEN"}, {"text": "NOUVELLE", "callback_data": "NOUVELLE"}]]}
 
 
 def test_a_status_update_leaves_the_keyboard_alone(adapter, standin):

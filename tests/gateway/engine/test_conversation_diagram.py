@@ -22,6 +22,8 @@ DIAGRAM = Path(conversation.__file__).with_suffix(".mmd")
 NOWHERE = (48.85, 2.35)  # Paris: outside Valmont and Saint-Aubin-sur-Loire
 LOW_CONFIDENCE = "trottoir dégradé"  # "chaussée", below the confidence the engine trusts
 PLACED = "14 rue Victor Hugo"
+IDEA = "Je propose une piste cyclable protégée rue de la République jusqu'à l'école"
+SIMILAR_IDEA = "Une piste cyclable rue de la République, ce serait bien pour aller à l'école"
 STREETS = iter(["rue Balzac", "rue des Lilas", "rue Pasteur", "rue du Moulin", "rue Danton", "rue des Écoles"])
 
 
@@ -66,6 +68,11 @@ SCRIPTS = {
     "asked if fixed: no": [elsewhere(), {"do": "resolve"}, {"do": "ask"}, "non"],
     "asked if fixed: yes": [elsewhere(), {"do": "resolve"}, {"do": "ask"}, "oui"],
     "asked if fixed: something else": [elsewhere(), {"do": "resolve"}, {"do": "ask"}, "il y a un souci"],
+    "an idea filed": [IDEA],
+    "a similar idea supported, then named": [SIMILAR_IDEA, "oui", "NOMMEZ-MOI", "Camille D."],
+    "a similar idea, then a new one": [SIMILAR_IDEA, "NOUVELLE"],
+    "a similar idea, then something else": [SIMILAR_IDEA, "il y a un souci", "STOP"],
+    "an idea alone, then support words": ["j'ai une idée", "STOP", "+1", "IMPLIQUÉ"],
 }
 
 

@@ -1,0 +1,78 @@
+"""Similar ideas first: the open ideas close in meaning and place to one a resident is about to file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from gateway.cases.privacy import mask_personal
+from routing.distance import haversine_m
+from store import ideas as idea_store
+from store.models import Case
+from store.statuses import IdeaStatus
+
+# The ideas a new one may join by a support: still open to it.
+OPEN = (IdeaStatus.RECEIVED.value, IdeaStatus.UNDER_STUDY.value, IdeaStatus.GO.value, IdeaStatus.IN_PROGRESS.value)
+RADIUS_M = 1000.0  # two ideas with a place are "the same place" within this distance
+SAME_THEME = 0.25  # added to the word overlap when the theme (catalogue category) is the same
+THRESHOLD = 0.45  # below this score an idea is not offered
+MAX_OFFERED = 2
+EXCERPT_CHARS = 50
+# Lemmas every idea says, which tell nothing of its subject (the place words count through the place, not here).
+GENERIC = frozenset({"rue", "avenue", "boulevard", "place", "chemin", "route", "impasse", "allee", "quai", "idee",
+                     "proposer", "propose", "falloir", "bien", "etre", "avoir", "faire", "pouvoir", "mettre",
+                     "vouloir", "aimer", "ville", "mairie", "super", "genial", "serait", "idea", "would", "nice",
+                     "suggest", "haver", "have"})
+
+
+@dataclass(frozen=True)
+class SimilarIdea:
+    """An open idea offered before filing a new one, with its score and public support count."""
+
+    case: Case
+    score: float
+    supports: int
+
+
+def similar_ideas(session: Session, lemmas: Callable[[str], frozenset[str]], *, description: str,
+                  category: str | None, territory: str | None, point: tuple[float, float] | None) -> list[SimilarIdea]:
+    """The best one or two open ideas sharing the place (territory, or within a radius when both have one) whose
+    description shares enough lemmas with this one (the same theme weighs more), best first."""
+    mine = lemmas(description) - GENERIC
+    if not mine:
+        return []
+    scored: list[tuple[float, Case]] = []
+    for case in idea_store.open_ideas(session, statuses=OPEN):
+        if not _same_place(case, territory=territory, point=point):
+            continue
+        theirs = lemmas(case.description) - GENERIC
+        if not theirs:
+            continue
+        # The share of the shorter description's words found in the other: "piste cyclable rue de la République"
+        # is close to "une piste cyclable protégée rue de la République, pour les enfants".
+        overlap = len(mine & theirs) / min(len(mine), len(theirs))
+        score = overlap + (SAME_THEME if category and case.category == category and category != "autre" else 0.0)
+        if score >= THRESHOLD and len(mine & theirs) >= 2:
+            scored.append((score, case))
+    scored.sort(key=lambda pair: (-pair[0], -(pair[1].id or 0)))
+    best = [case for _, case in scored[:MAX_OFFERED]]
+    counts = idea_store.support_counts(session, [case.id or 0 for case in best])
+    return [SimilarIdea(case, score, counts.get(case.id or 0, 0)) for score, case in scored[:MAX_OFFERED]]
+
+
+def excerpt(case: Case, chars: int = EXCERPT_CHARS) -> str:
+    """The start of an idea's description, masked as every public text and cut at a word, for a one-line offer."""
+    text = " ".join(mask_personal(case.description).split())
+    if len(text) <= chars:
+        return text
+    return text[:chars].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
+
+
+def _same_place(case: Case, *, territory: str | None, point: tuple[float, float] | None) -> bool:
+    if territory is not None and case.territory == territory:
+        return True
+    if point is not None and case.lat is not None and case.lon is not None:
+        return haversine_m(point[0], point[1], case.lat, case.lon) <= RADIUS_M
+    return territory is None or case.territory is None
