@@ -4,11 +4,13 @@ the .ics, attendance and minutes on the idea's timeline (gateway/ideas/events.py
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, time
 from email.message import EmailMessage
 from email.utils import make_msgid
 
 import icalendar
+import requests
 from sqlmodel import select
 
 from channels.standins.telegram import text_update
@@ -16,9 +18,10 @@ from gateway.ideas import events
 from store import cases as case_store
 from store import contacts
 from store import events as event_store
-from store.models import CaseEvent, Event, Follower, Registration
+from store.models import Agent, CaseEvent, Event, Follower, Registration
 from tests.conftest import paris_at
 from tests.gateway.conftest import INBOX
+from tests.gateway.web.backoffice.conftest import Browser, make_agent
 
 SMS, SUPPORTER, CHAT, MAIL = "+33612000001", "+33612000002", 777001, "camille@example.org"
 
@@ -182,3 +185,71 @@ def test_an_event_in_the_past_or_without_idea_or_theme_is_refused_in_one_sentenc
             except events.EventError as err:
                 refused.append(str(err))
     assert refused == ["La date de l'événement est passée.", "Reliez l'événement à une idée, un thème ou un quartier."]
+
+
+def test_the_public_page_registers_a_phone_proven_by_a_code_and_shows_seats_never_a_resident(
+        front, time_machine):
+    time_machine.move_to(paris_at(10, 0), tick=False)
+    event = a_cafe(front.rt, capacity=2, days=2)
+    resident, path = Browser(front.url), f"/evenements/{event.reference}"  # a browser behind the town's HTTPS
+    asked = resident.post(f"{path}/code", {"address": "06 12 00 00 09"}, form=path)
+    front.settle()
+    [text] = front.twilio.texts_to("+33612000009")
+    code = re.search(r"\b(\d{6})\b", text).group(1)
+    wrong = resident.post(f"{path}/inscription", {"address": "06 12 00 00 09",
+                                                  "code": "000000" if code != "000000" else "111111"}, form=path)
+    done = resident.post(f"{path}/inscription", {"address": "06 12 00 00 09", "code": code}, form=path)
+    agenda = requests.get(f"{front.url}/evenements", timeout=10)
+    ics = requests.get(f"{front.url}/evenements/{event.reference}.ics", timeout=10)
+    forged = requests.post(f"{front.url}/evenements/{event.reference}/code", timeout=10,
+                           data={"address": "06 12 00 00 08"})
+
+    assert asked.status_code == 200 and 'name="code"' in asked.text
+    assert text.startswith(f"Votre code pour vous inscrire à {event.reference} : ")
+    assert wrong.status_code == 422 and "pas le bon" in wrong.text
+    assert done.status_code == 200 and "Inscription confirmée : Café citoyen du parc" in done.text
+    assert "Café citoyen du parc" in agenda.text and "1 restante" in agenda.text
+    assert "06 12" not in agenda.text and "+336" not in agenda.text and "+336" not in done.text
+    assert ics.headers["Content-Type"].startswith("text/calendar")
+    [vevent] = icalendar.Calendar.from_ical(ics.content).walk("VEVENT")
+    assert vevent.decoded("dtstart") == paris_at(18, 30, days=2).astimezone(UTC)
+    assert forged.status_code == 400  # no form token, no code sent
+    with front.rt.db.session() as db:
+        [row] = db.exec(select(Registration)).all()
+    assert (row.channel, row.status) == ("web", "registered")
+
+
+def test_a_referent_creates_an_event_in_paris_time_sees_registrants_and_records_minutes(gateway, worker,
+                                                                                       time_machine):
+    time_machine.move_to(paris_at(10, 0), tick=False)
+    make_agent(gateway.rt, "referent@valmont.example", services=("valmont-accueil",))
+    make_agent(gateway.rt, "voirie@valmont.example", services=("valmont-voirie",))
+    with gateway.rt.db.session() as session:
+        # The référent role is given by the référents' part of the back office; here straight in the row.
+        session.exec(select(Agent).where(Agent.email == "referent@valmont.example")).one().role = "referent"
+        idea = an_idea(session)
+        session.commit()
+        reference = idea.reference
+    referent, plain_agent = Browser(gateway.url), Browser(gateway.url)
+    assert referent.login("referent@valmont.example").status_code == 200
+    assert plain_agent.login("voirie@valmont.example").status_code == 200
+    day = paris_at(10, 0, days=7).date().isoformat()
+    created = referent.post("/agents/evenements", {
+        "title": "Atelier bancs", "kind": "atelier", "day": day, "hour": "18:30", "place": "Maison des associations",
+        "capacity": "12", "ideas": reference, "description": "Choisir les bancs"}, form="/agents/evenements")
+    refused = plain_agent.get("/agents/evenements")
+
+    assert created.status_code == 200 and "Atelier bancs" in created.text and "Personne pour l'instant." in created.text
+    assert refused.status_code == 403
+    with gateway.rt.db.session() as session:
+        [event] = session.exec(select(Event)).all()
+    assert event.starts_at.replace(tzinfo=UTC) == paris_at(18, 30, days=7).astimezone(UTC)
+    assert re.fullmatch(r"EV-\d{4}", event.reference)
+
+    time_machine.move_to(paris_at(21, 0, days=7), tick=False)
+    path = f"/agents/evenements/{event.reference}"
+    recorded = referent.post(f"{path}/compte-rendu", {"attendance": "9", "minutes": "Deux modèles retenus."},
+                             form=path)
+    public = requests.get(f"{gateway.url}/evenements", timeout=10)
+    assert recorded.status_code == 200
+    assert "Compte rendu :</strong> Deux modèles retenus." in public.text and "Participants :</strong> 9" in public.text
