@@ -117,8 +117,7 @@ def create(rt: Runtime, session: Session, *, title: str, kind: str, starts_local
 
 
 def send_invitations(rt: Runtime, session: Session, event: Event, *, now: datetime | None = None) -> int:
-    """One short invitation to each impliqué supporter of the linked ideas and each resident interested in the
-    theme or district, one per person, held in quiet hours; never twice for an event. How many were queued."""
+    """Invite each impliqué supporter and interested resident once (held in quiet hours, never twice); how many."""
     now = now or utcnow()
     if event.invited_at is not None or not event_store.claim_invitations(session, key(event), now=now):
         return 0
@@ -168,8 +167,7 @@ def register(rt: Runtime, session: Session, event: Event, identity: Identity, *,
 
 def cancel(rt: Runtime, session: Session, event: Event, identity: Identity, *,
            now: datetime | None = None) -> Registration | None:
-    """Cancel this person's registration; a freed seat goes to the first waiting person, who is told. The
-    cancelled row, or None when they had none."""
+    """Cancel this person's registration (None if none); a freed seat goes to the first waiting, who is told."""
     now = now or utcnow()
     event = event_store.by_reference(session, event.reference, lock=True) or event
     row = event_store.registration_of(session, event_id=key(event), contact_id=identity.contact_id)
@@ -217,8 +215,7 @@ def registration_reply(rt: Runtime, session: Session, registered: Registered, ev
 
 def answer(rt: Runtime, session: Session, identity: Identity, text: str, *, language: str = "fr",
            idle: bool = True, now: datetime | None = None) -> str | None:
-    """The reply to a resident's message when it registers or cancels ("INSCRIPTION EV-1234", "je viens",
-    "ANNULER", "OUI" after an invitation); None when the message is not about an event."""
+    """The reply to "INSCRIPTION EV-1234", "je viens", "ANNULER", "OUI" after an invitation; None if not one."""
     now = now or utcnow()
     # An e-mail's subject comes first: the sentence that registers may be the next line.
     lines = [_plain(line) for line in text.splitlines() if line.strip()][:3] or [""]
@@ -285,8 +282,7 @@ def _last_invitation(session: Session, identity: Identity, *, now: datetime) -> 
 
 
 def send_reminders(rt: Runtime, session: Session, *, now: datetime | None = None) -> int:
-    """Remind everyone with a seat, once, on the town's day before the event; nothing leaves in quiet hours (the
-    next pass after them sends). Each registration is claimed atomically: any number of workers remind once."""
+    """Remind each seat once, the town's day before, never in quiet hours; claimed atomically across workers."""
     now = now or utcnow()
     if release_time(now, rt.settings.quiet_hours, rt.settings.timezone) is not None:
         return 0
@@ -318,8 +314,7 @@ def send_reminders(rt: Runtime, session: Session, *, now: datetime | None = None
 def record_attendance(rt: Runtime, session: Session, event: Event, *, attendance: int, minutes: str,
                       attended: dict[int, bool] | None = None, actor: str | None = None,
                       now: datetime | None = None) -> Event:
-    """After the event: how many came (and who, optionally) and the minutes, written on each linked idea's public
-    timeline; the event is then "held"."""
+    """After the event: attendance and minutes on each linked idea's public timeline; the event is "held"."""
     now = now or utcnow()
     if attendance < 0:
         raise EventError("Le nombre de participants ne peut pas être négatif.")

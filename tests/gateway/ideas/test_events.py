@@ -253,3 +253,16 @@ def test_a_referent_creates_an_event_in_paris_time_sees_registrants_and_records_
     public = requests.get(f"{gateway.url}/evenements", timeout=10)
     assert recorded.status_code == 200
     assert "Compte rendu :</strong> Deux modèles retenus." in public.text and "Participants :</strong> 9" in public.text
+
+
+def test_the_demo_seeds_an_upcoming_cafe_citoyen_about_a_seeded_idea_with_two_registrations(rt):
+    from gateway.demo.run import seed
+
+    seed(rt)
+    with rt.db.session() as session:
+        [event] = session.exec(select(Event)).all()
+        ideas = event_store.ideas_of(session, event)
+        rows = session.exec(select(Registration).where(Registration.event_id == event.id)).all()
+    assert event.kind == "cafe_citoyen" and event.status == "scheduled"
+    assert [case.kind for case in ideas] == ["idea"]
+    assert [row.status for row in rows] == ["registered", "registered"]
