@@ -67,7 +67,8 @@ SUBJECTS = {
 }
 NO_CASE_SUBJECT = "Votre message à la mairie"
 # Mails to the town's own people that are about no one case.
-NO_CASE_SUBJECTS = {"overdue_digest": "Dossiers en retard", "oncall_reply": "ASTREINTE – votre réponse"}
+NO_CASE_SUBJECTS = {"overdue_digest": "Dossiers en retard", "oncall_reply": "ASTREINTE – votre réponse",
+                    "event_invitation": "Invitation de la mairie", "event": "Votre inscription"}  # ideas: events
 AUTO_SUBMITTED = {"update": "auto-generated", "oncall_alert": "auto-generated", "overdue_digest": "auto-generated"}
 OUR_SUBJECTS = {s.casefold() for s in (*SUBJECTS.values(), *NO_CASE_SUBJECTS.values(), NO_CASE_SUBJECT)}
 

@@ -38,9 +38,11 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         public,
         security,
     )
+    from gateway.web import events as event_pages  # ideas: events
     from gateway.web import oncall as oncall_links
 
-    for module in (assets, twilio, telegram, voice, public, ideas, legal, backoffice, api, open311, oncall_links):
+    for module in (assets, twilio, telegram, voice, public, ideas, legal, backoffice, api, open311, oncall_links,
+                   event_pages):
         app.register_blueprint(module.bp)
     metrics.install(app)
     limits.install(app, rt.settings)

@@ -127,7 +127,32 @@ def seed(rt: Runtime) -> int:
             with rt.db.session() as session:
                 change_status(rt, session, reference=newest[0].reference, status=status, actor="demo",
                               message="Merci, nous nous en occupons." if status == "validated" else None)
+    _seed_event(rt)
     return len(DEMO_REPORTS)
+
+
+def _seed_event(rt: Runtime) -> None:
+    """Ideas: an upcoming café citoyen about a seeded idea, ten days ahead at 18:30, with two registrations."""
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from sqlmodel import col, select
+
+    from gateway.ideas import events
+    from store import contacts
+    from store.models import Case
+
+    with rt.db.session() as session:
+        idea = session.exec(select(Case).where(col(Case.kind) == "idea").order_by(col(Case.id))).first()
+        day = datetime.now(ZoneInfo(rt.settings.timezone)).date() + timedelta(days=10)
+        event = events.create(rt, session, title="Café citoyen : se déplacer à vélo", kind="cafe_citoyen",
+                              starts_local=datetime.combine(day, time(18, 30)), place="Salle des fêtes, place de la Mairie",
+                              capacity=30, ideas=[idea.reference] if idea else [], theme=None if idea else "velo",
+                              description="Un café pour discuter des idées de pistes cyclables.", invite=False)
+        for number in ("+33611000006", "+33611000001"):
+            identity = contacts.identity_for(session, channel="sms", address=number, gateway_address=DEMO_NUMBER)
+            events.register(rt, session, event, identity)
+        session.commit()
 
 
 def _seed_agents(rt: Runtime) -> None:

@@ -18,7 +18,7 @@ from gateway.cases.flows import Intake, delay_text, message_meta, open_or_join, 
 from gateway.cases.privacy import public_place
 from gateway.engine import limits
 from gateway.engine.photos import keep_photos
-from gateway.ideas import similar, supports
+from gateway.ideas import events, similar, supports
 from gateway.ideas.referents import public_name, referent_for
 from gateway.runtime import Runtime
 from nlu.analysis import Analysis
@@ -140,6 +140,12 @@ class ConversationEngine:
             return self._start(turn)
         if analysis.intent == "erase":
             return self._erasure(turn)
+        # -- ideas: events (gateway/ideas/events.py): "INSCRIPTION EV-1234", "ANNULER", "OUI" after an invitation
+        about_event = events.answer(self.rt, turn.session, identity, text, language=language,
+                                    idle=conversation.state == IDLE)
+        if about_event is not None:
+            return self._send(turn, about_event)
+        # -- end of events
         if analysis.urgency == "emergency":
             # The emergency numbers go first, before any question or acknowledgement.
             joiner = " ou le " if language == "fr" else " or "

@@ -26,6 +26,7 @@ from gateway.cases.flows import escalate_overdue
 from gateway.cases.photos import public_name, public_photo
 from gateway.cases.satisfaction import ask_due
 from gateway.engine.conversation import ConversationEngine
+from gateway.ideas import events
 from gateway.runtime import Runtime
 from store import contacts, files, inbound, outbox
 from store.db import OUTAGE, fetch, key
@@ -178,6 +179,13 @@ class Worker:
         with self.rt.db.session() as session:
             return apply_retention(self.rt, session, now=now)
 
+    # -- ideas: events (gateway/ideas/events.py) ----------------------------------------------------
+    def remind_events(self, *, now: datetime | None = None) -> int:
+        """Remind the registered of tomorrow's events, once each, never in quiet hours."""
+        with self.rt.db.session() as session:
+            return events.send_reminders(self.rt, session, now=now)
+    # -- end of events --------------------------------------------------------------------------------
+
     def start(self) -> BackgroundScheduler:
         """Run the jobs in the background with APScheduler; the outbox also wakes on `rt.wakeup`."""
         scheduler = BackgroundScheduler(timezone="UTC")
@@ -192,6 +200,10 @@ class Worker:
         scheduler.add_job(self.digest, "interval", minutes=5, id="overdue_digest", max_instances=1, coalesce=True)
         scheduler.add_job(self.ask_satisfaction, "interval", minutes=15, id="satisfaction", max_instances=1,
                           coalesce=True)
+        # -- ideas: events: tried every few minutes; each registration is claimed once, whatever the workers.
+        scheduler.add_job(self.remind_events, "interval", minutes=5, id="event_reminders", max_instances=1,
+                          coalesce=True)
+        # -- end of events
         # Once a night, in the town's time: any worker may run it, a second one finds nothing left to do.
         scheduler.add_job(self.retain, "cron", hour=3, minute=30, timezone=self.rt.settings.timezone, id="retention",
                           max_instances=1, coalesce=True)
@@ -218,7 +230,7 @@ def _outgoing(session, row: OutboxEntry, rt: Runtime) -> Outgoing:
         purpose=row.purpose, reference=meta.get("reference"), case_status=meta.get("case_status"),
         ask_location=bool(meta.get("ask_location")), options=tuple(meta.get("options") or ()), in_reply_to=meta.get("in_reply_to"),
         last_inbound_at=identity.last_inbound_at if identity else None,
-        photo=_published_photo(rt, meta.get("photo")),
+        photo=_published_photo(rt, meta.get("photo")) or events.calendar_attachment(rt, session, meta, row.channel),
     )
 
 

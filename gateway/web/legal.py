@@ -28,6 +28,11 @@ CHECKED_PAGES = (
     ("Dossier d'un signalement (agents)", "/agents/dossiers/{case}"),
     ("Carte des dossiers (agents)", "/agents/carte"),
     ("Journal des actions (agents)", "/agents/journal"),
+    # -- ideas: events
+    ("Événements", "/evenements"),
+    ("Un événement et son inscription", "/evenements/{event}"),
+    ("Événements (agents)", "/agents/evenements"),
+    ("Un événement et ses inscrits (agents)", "/agents/evenements/{event}"),
 )
 CHECKED_WIDTHS = (1280, 390)
 AXE_VERSION = "4.14.1"  # package.json's axe-core

@@ -4,10 +4,12 @@ The accessibility statement (/accessibilite) names these pages and the figure th
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from gateway.ideas import events
 from gateway.settings import REPO
 from gateway.web.legal import CHECKED_PAGES, CHECKED_WIDTHS
 from tests.gateway.ideas.test_public_pages import seed as seed_ideas
@@ -47,6 +49,12 @@ def test_every_page_a_resident_or_an_agent_opens_has_no_wcag_violation(gateway, 
 
     make_agent(gateway.rt, SUPERVISOR, role="supervisor")
     idea = seed_ideas(gateway, worker).benches  # decided, with steps, progress, an event and a contribution
+    with gateway.rt.db.session() as session:  # ideas: events, an upcoming café citoyen with its page
+        cafe = events.create(gateway.rt, session, title="Café citoyen du parc", kind="cafe_citoyen",
+                             starts_local=datetime.now() + timedelta(days=3), place="Salle des fêtes", capacity=20,
+                             theme="espaces_verts", invite=False)
+        session.commit()
+        event_reference = cafe.reference
     found: dict[str, list[str]] = {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
@@ -62,7 +70,7 @@ def test_every_page_a_resident_or_an_agent_opens_has_no_wcag_violation(gateway, 
                 page.click("button[type=submit]")
                 page.wait_for_url("**/agents/")
                 found["logged_in"] = []
-            page.goto(gateway.url + path.format(case=town.pothole, idea=idea), wait_until="networkidle")
+            page.goto(gateway.url + path.format(case=town.pothole, idea=idea, event=event_reference), wait_until="networkidle")
             assert page.locator("h1").count() == 1, label
             found[label] = violations(page)
             overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
