@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         assets,
         backoffice,
         guard,
+        ideas_office,
         legal,
         limits,
         metrics,
@@ -39,7 +40,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     )
     from gateway.web import oncall as oncall_links
 
-    for module in (assets, twilio, telegram, voice, public, legal, backoffice, api, open311, oncall_links):
+    for module in (assets, twilio, telegram, voice, public, legal, backoffice, api, open311, oncall_links,
+                   ideas_office):
         app.register_blueprint(module.bp)
     metrics.install(app)
     limits.install(app, rt.settings)
