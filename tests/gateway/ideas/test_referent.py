@@ -19,7 +19,7 @@ from channels.standins.twilio import inbound_whatsapp_params
 from gateway.cases.flows import CaseError, change_status
 from gateway.ideas.supports import support
 from store import cases as case_store
-from store.models import Agent, AuditEntry, Case, CaseEvent, Identity
+from store.models import Agent, AuditEntry, CaseEvent, Identity
 from tests.conftest import ACCOUNT_SID, GATEWAY_NUMBER, paris_at
 from tests.gateway.conftest import INBOX, TELEGRAM_SECRET
 from tests.gateway.web.backoffice.conftest import Browser, make_agent
