@@ -19,7 +19,7 @@ from channels.standins.twilio import inbound_whatsapp_params
 from gateway.cases.flows import CaseError, change_status
 from gateway.ideas.supports import support
 from store import cases as case_store
-from store.models import Agent, AuditEntry, CaseEvent, Identity
+from store.models import Agent, AuditEntry, Case, CaseEvent, Identity
 from tests.conftest import ACCOUNT_SID, GATEWAY_NUMBER, paris_at
 from tests.gateway.conftest import INBOX, TELEGRAM_SECRET
 from tests.gateway.web.backoffice.conftest import Browser, make_agent
@@ -308,3 +308,19 @@ def test_a_referent_is_created_with_themes_and_territories_from_the_command_line
         agent = session.exec(select(Agent).where(Agent.email == "verts@mairie.example")).one()
     assert (agent.role, agent.themes, agent.territories, agent.services) == ("referent", ["espaces_verts"],
                                                                              ["valmont"], [])
+
+
+def test_the_demo_seeds_ideas_at_every_stage_answered_by_its_referent(rt):
+    from gateway.demo.run import seed
+
+    seed(rt)
+
+    with rt.db.session() as session:
+        ideas = {c.description: c for c in session.exec(select(Case).where(Case.kind == "idea")).all()
+                 if c.referent_id is not None or c.category == "espaces_verts"}
+        steps = session.exec(select(CaseEvent).where(CaseEvent.kind == "step")).all()
+    by_status = {c.status: c for c in ideas.values()}
+    assert {"received", "under_study", "in_progress", "done", "no_go"} <= set(by_status)
+    assert by_status["under_study"].decision_due_on is not None
+    assert by_status["in_progress"].progress == 40 and by_status["in_progress"].cost_cents == 180_000
+    assert by_status["no_go"].decision_reasons and len(steps) == 3
