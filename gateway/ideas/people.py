@@ -55,8 +55,7 @@ def masked(channel: str, address: str | None) -> str:
         return f"{local[:1]}…@{domain}"
     if channel == "telegram":
         return f"Telegram …{address[-2:]}"
-    digits = address.removeprefix("whatsapp:")
-    return f"{digits[:4]} •• •• •• {digits[-2:]}" if len(digits) > 6 else "••••"
+    return f"{address[:4]} •• •• •• {address[-2:]}" if len(address) > 6 else "••••"
 
 
 def phone_of(contact: Contact, identities: list[Identity]) -> str | None:
@@ -65,7 +64,7 @@ def phone_of(contact: Contact, identities: list[Identity]) -> str | None:
         return contact.phone
     for identity in identities:
         if identity.channel in PHONE_CHANNELS and identity.address.startswith("+"):
-            return identity.address.removeprefix("whatsapp:")
+            return identity.address  # E.164, as store/contacts.py keeps the numbers of these channels
     return None
 
 
