@@ -19,7 +19,18 @@ from channels.standins.twilio import inbound_whatsapp_params
 from gateway.cases.flows import CaseError, change_status
 from gateway.ideas.supports import support
 from store import cases as case_store
-from store.models import Agent, AuditEntry, Case, CaseEvent, Identity
+from store.clock import utcnow
+from store.models import (
+    Agent,
+    AuditEntry,
+    Case,
+    CaseEvent,
+    Contribution,
+    Event,
+    EventIdea,
+    Identity,
+    Registration,
+)
 from tests.conftest import ACCOUNT_SID, GATEWAY_NUMBER, paris_at
 from tests.gateway.conftest import INBOX, TELEGRAM_SECRET
 from tests.gateway.web.backoffice.conftest import Browser, make_agent
@@ -324,3 +335,59 @@ def test_the_demo_seeds_ideas_at_every_stage_answered_by_its_referent(rt):
     assert by_status["under_study"].decision_due_on is not None
     assert by_status["in_progress"].progress == 40 and by_status["in_progress"].cost_cents == 180_000
     assert by_status["no_go"].decision_reasons and len(steps) == 3
+
+
+def test_contributions_are_published_masked_or_refused_by_the_referent(front, time_machine):
+    time_machine.move_to(paris_at(10, 0), tick=False)
+    reference = an_idea_with_supporters(front)
+    with front.rt.db.session() as session:
+        idea = case_store.by_reference(session, reference)
+        kept = Contribution(case_id=idea.id, text="Et des bancs près des jeux ! Appelez-moi au 06 12 34 56 78.")
+        spam = Contribution(case_id=idea.id, text="Achetez mes bancs")
+        session.add_all([kept, spam])
+        session.flush()
+        kept_id, spam_id = kept.id, spam.id
+    browser = referent(front)
+
+    browser.post(page(reference) + f"/contributions/{kept_id}", {"verdict": "publish"}, form=page(reference))
+    browser.post(page(reference) + f"/contributions/{spam_id}", {"verdict": "refuse"}, form=page(reference))
+    twice = browser.post(page(reference) + f"/contributions/{spam_id}", {"verdict": "publish"}, form=page(reference))
+
+    with front.rt.db.session() as session:
+        published, refused = session.get(Contribution, kept_id), session.get(Contribution, spam_id)
+    assert published.status == "published" and "06 12 34 56 78" not in published.text
+    assert published.text.startswith("Et des bancs près des jeux !")
+    assert published.moderated_by == "parcs@mairie.example" and published.moderated_at is not None
+    assert refused.status == "refused" and "déjà modérée" in flashed(twice)
+
+
+def test_a_message_to_an_events_registrants_skips_the_cancelled_and_those_who_said_stop(front, time_machine):
+    time_machine.move_to(paris_at(10, 0), tick=False)
+    reference = an_idea_with_supporters(front, extra_sms=(INFORME,))
+    with front.rt.db.session() as session:
+        idea = case_store.by_reference(session, reference)
+        event = Event(reference="EV-1234", title="Café citoyen du parc", starts_at=utcnow() + timedelta(days=3),
+                      place="Salle des fêtes")
+        session.add(event)
+        session.flush()
+        session.add(EventIdea(event_id=event.id, case_id=idea.id))
+        by_address = {i.address: i for i in session.exec(select(Identity)).all()}
+        for address, status in ((SMS, "registered"), (WHATSAPP, "waiting"), (INFORME, "cancelled"),
+                                (str(CHAT), "registered")):
+            identity = by_address[address]
+            session.add(Registration(event_id=event.id, contact_id=identity.contact_id, identity_id=identity.id,
+                                     channel=identity.channel, status=status))
+        by_address[str(CHAT)].stopped_at = utcnow()
+    browser = referent(front)
+
+    shown = html.unescape(browser.get(page(reference)).text)
+    browser.post(page(reference) + "/message", {"text": "La salle change : rendez-vous au kiosque.",
+                                                "event": "EV-1234"}, form=page(reference))
+    time_machine.move_to(paris_at(10, 0) + timedelta(minutes=2), tick=False)
+    front.settle()
+
+    assert "EV-1234 (liste d'attente)" in shown and "EV-1234 (inscrit)" in shown
+    told = received(front)
+    assert told["sms"] == ["EV-1234 : message du référent : La salle change : rendez-vous au kiosque."]
+    assert len(told["whatsapp"]) == 1 and told["telegram"] == [] and told["email"] == []
+    assert front.twilio.texts_to(INFORME) == []
