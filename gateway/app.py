@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         backoffice,
         guard,
         ideas,
+        ideas_office,
         legal,
         limits,
         metrics,
@@ -42,7 +43,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     from gateway.web import oncall as oncall_links
 
     for module in (assets, twilio, telegram, voice, public, ideas, legal, backoffice, api, open311, oncall_links,
-                   event_pages):
+                   event_pages, ideas_office):
         app.register_blueprint(module.bp)
     metrics.install(app)
     limits.install(app, rt.settings)

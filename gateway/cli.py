@@ -642,13 +642,17 @@ def user() -> None:
 @user.command("add")
 @click.argument("email")
 @click.option("--name", default="", help="The person's name, shown on case timelines.")
-@click.option("--role", type=click.Choice(["agent", "supervisor", "admin"]), default="agent", show_default=True,
-              help="agent: the cases of their services; supervisor: every service; admin: also manages users.")
+@click.option("--role", type=click.Choice(["agent", "referent", "supervisor", "admin"]), default="agent",
+              show_default=True, help="agent: the cases of their services; referent: studies and answers ideas; "
+              "supervisor: every service; admin: also manages users.")
 @click.option("--service", "services", multiple=True, help="A service code (repeat for several); agents need one.")
+@click.option("--theme", "themes", multiple=True, help="A référent's theme, a catalogue category (repeatable; none: all).")
+@click.option("--territory", "territories", multiple=True,
+              help="A référent's commune code (repeatable; none: the whole town).")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
               help="The password (asked for when omitted; 10 characters at least).")
 @click.option("--token", "with_token", is_flag=True, help="Also create a JSON API token and print it (once).")
-def user_add(email, name, role, services, password, with_token) -> None:
+def user_add(email, name, role, services, themes, territories, password, with_token) -> None:
     """Create a back-office account (argon2-hashed password), optionally with an API token."""
     from gateway.cases.agents import add_agent, new_token
     from gateway.errors import GuichetError
@@ -659,15 +663,20 @@ def user_add(email, name, role, services, password, with_token) -> None:
     try:
         with rt.db.session() as session:
             agent = add_agent(session, email=email, name=name, password=password, role=role,
-                              services=list(services), known_services={s.code for s in rt.router.services.all()})
+                              services=list(services), known_services={s.code for s in rt.router.services.all()},
+                              themes=list(themes), territories=list(territories),
+                              known_themes=set(rt.catalogue.categories),
+                              known_territories={c.code for c in rt.router.territories.communes()})
             agent_store.audit(session, agent=None, actor="cli", action="user_add", via="cli", user=agent.email,
-                              role=agent.role, services=agent.services)
+                              role=agent.role, services=agent.services, themes=agent.themes,
+                              territories=agent.territories)
             if token:
                 agent_store.add_token(session, agent, token, label="cli")
                 agent_store.audit(session, agent=None, actor="cli", action="token_add", via="cli", user=agent.email)
     except GuichetError as err:
         raise click.ClickException(str(err)) from err
-    click.echo(f"{agent.email} created ({role}{': ' + ', '.join(agent.services) if agent.services else ''})")
+    scope = [*agent.services, *agent.themes, *agent.territories]
+    click.echo(f"{agent.email} created ({role}{': ' + ', '.join(scope) if scope else ''})")
     if token:
         click.echo(f"API token (shown once): {token}")
 

@@ -15,7 +15,7 @@ from store.clock import utcnow
 from store.db import key
 from store.models import Agent, ApiToken, AuditEntry, Case, CaseEvent, Follower, Identity, LoginThrottle
 
-ROLES = ("agent", "supervisor", "admin")
+ROLES = ("agent", "referent", "supervisor", "admin")  # a référent studies and answers ideas
 
 
 def token_digest(token: str) -> str:
@@ -24,10 +24,11 @@ def token_digest(token: str) -> str:
 
 
 def create(session: Session, *, email: str, name: str, password_hash: str, role: str,
-           services: list[str]) -> Agent:
-    """Insert an agent."""
+           services: list[str], themes: list[str] | None = None, territories: list[str] | None = None) -> Agent:
+    """Insert an agent (a référent with the themes and territories they answer for; empty: all)."""
     agent = Agent(email=email.strip().lower(), name=name, password_hash=password_hash, role=role,
-                  services=sorted(set(services)))
+                  services=sorted(set(services)), themes=sorted(set(themes or ())),
+                  territories=sorted(set(territories or ())))
     session.add(agent)
     session.flush()
     return agent

@@ -9,7 +9,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from store.db import key
-from store.models import Agent, Case, ConfirmationCode, Contribution, Follower, Identity, OutboxEntry, Support
+from store.models import (
+    Agent,
+    Case,
+    ConfirmationCode,
+    Contact,
+    Contribution,
+    Event,
+    EventIdea,
+    Follower,
+    Identity,
+    OutboxEntry,
+    Registration,
+    Support,
+)
 
 
 def support_of(session: Session, *, case_id: int, contact_id: int) -> Support | None:
@@ -113,3 +126,81 @@ def add_contribution(session: Session, contribution: Contribution) -> Contributi
     session.add(contribution)
     session.flush()
     return contribution
+
+
+# --- the référent's side (gateway/ideas/decisions.py, timeline.py, people.py) --------------------------------
+
+
+def ideas_of(session: Session, *, themes: list[str] | None, territories: list[str] | None,
+             limit: int = 500) -> list[Case]:
+    """The ideas of some themes and territories (None or empty: all), the newest first."""
+    query = select(Case).where(col(Case.kind) == "idea")
+    if themes:
+        query = query.where(col(Case.category).in_(themes))
+    if territories:
+        query = query.where(col(Case.territory).in_(territories))
+    return list(session.exec(query.order_by(col(Case.created_at).desc(), col(Case.id).desc()).limit(limit)).all())
+
+
+def supporters(session: Session, case_id: int) -> list[tuple[Support, Contact, Identity | None]]:
+    """Who supports the idea, the first first: the support, the person, the identity they supported from."""
+    rows = session.exec(select(Support, Contact, Identity)
+                        .join(Contact, col(Contact.id) == col(Support.contact_id))
+                        .join(Identity, col(Identity.id) == col(Support.identity_id), isouter=True)
+                        .where(col(Support.case_id) == case_id).order_by(col(Support.id))).all()
+    return [(support, contact, identity) for support, contact, identity in rows]
+
+
+def implicated_contacts(session: Session, case_id: int) -> set[int]:
+    """The people who follow the idea as impliqué (on any of their identities)."""
+    rows = session.exec(select(Identity.contact_id).join(Follower, col(Follower.identity_id) == col(Identity.id))
+                        .where(col(Follower.case_id) == case_id, col(Follower.mode) == "implique")).all()
+    return set(rows)
+
+
+def identities_of(session: Session, contact_ids: set[int]) -> list[Identity]:
+    """Every identity of these people."""
+    if not contact_ids:
+        return []
+    return list(session.exec(select(Identity).where(col(Identity.contact_id).in_(contact_ids))
+                             .order_by(col(Identity.id))).all())
+
+
+def events_of(session: Session, case_id: int) -> list[Event]:
+    """The events linked to the idea, the soonest first."""
+    return list(session.exec(select(Event).join(EventIdea, col(EventIdea.event_id) == col(Event.id))
+                             .where(col(EventIdea.case_id) == case_id).order_by(col(Event.starts_at))).all())
+
+
+def registrations_of(session: Session, event_ids: list[int]) -> list[tuple[Registration, Contact, Identity | None]]:
+    """The registrations to these events (cancelled ones included), in the order they came."""
+    if not event_ids:
+        return []
+    rows = session.exec(select(Registration, Contact, Identity)
+                        .join(Contact, col(Contact.id) == col(Registration.contact_id))
+                        .join(Identity, col(Identity.id) == col(Registration.identity_id), isouter=True)
+                        .where(col(Registration.event_id).in_(event_ids))
+                        .order_by(col(Registration.created_at), col(Registration.id))).all()
+    return [(registration, contact, identity) for registration, contact, identity in rows]
+
+
+def contributions_of(session: Session, case_ids: list[int], *, status: str | None = None) -> list[Contribution]:
+    """The contributions to these ideas (of one status, if given), the oldest first."""
+    if not case_ids:
+        return []
+    query = select(Contribution).where(col(Contribution.case_id).in_(case_ids))
+    if status is not None:
+        query = query.where(col(Contribution.status) == status)
+    return list(session.exec(query.order_by(col(Contribution.id))).all())
+
+
+def updates_to_since(session: Session, contact_ids: set[int], *, since: datetime) -> dict[int, int]:
+    """How many updates (of any case) each of these people was queued since then: the daily cap counts them."""
+    if not contact_ids:
+        return {}
+    rows = session.exec(select(col(Identity.contact_id), func.count(col(OutboxEntry.id)))
+                        .join(Identity, col(Identity.id) == col(OutboxEntry.identity_id))
+                        .where(col(OutboxEntry.purpose) == "update", col(OutboxEntry.created_at) >= since,
+                               col(OutboxEntry.status) != "canceled", col(Identity.contact_id).in_(contact_ids))
+                        .group_by(col(Identity.contact_id))).all()
+    return {contact_id: count for contact_id, count in rows}

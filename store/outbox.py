@@ -108,6 +108,8 @@ def pending_updates(session: Session, *, case_id: int) -> tuple[dict[int, Outbox
     of_case: dict[int, OutboxEntry] = {}
     digests: dict[int, OutboxEntry] = {}
     for row, contact_id in rows:
+        if (row.meta or {}).get("whole"):  # an idea's decision or step: told as it is, never merged into
+            continue
         (of_case if row.case_id == case_id else digests).setdefault(contact_id, row)
     return of_case, digests
 

@@ -64,8 +64,9 @@ TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
     Kind.IDEA: {
         Idea.RECEIVED: frozenset({Idea.UNDER_STUDY, Idea.GO, Idea.NO_GO, Idea.DUPLICATE}),
         Idea.UNDER_STUDY: frozenset({Idea.GO, Idea.NO_GO, Idea.DUPLICATE}),
+        # A published decision is final: a go never becomes a no-go, a no-go reopens nothing (a new idea may).
         Idea.GO: frozenset({Idea.IN_PROGRESS, Idea.DONE}),
-        Idea.NO_GO: frozenset({Idea.UNDER_STUDY}),
+        Idea.NO_GO: frozenset(),
         Idea.IN_PROGRESS: frozenset({Idea.DONE}),
         Idea.DONE: frozenset(),
         Idea.DUPLICATE: frozenset(),

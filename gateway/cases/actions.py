@@ -18,7 +18,7 @@ from gateway.cases import flows as case_service
 from gateway.cases.agents import ActionError, AgentUser
 from gateway.cases.photos import public_photo
 from gateway.cases.privacy import mask_personal
-from gateway.errors import NotFound
+from gateway.errors import Forbidden, NotFound
 from gateway.runtime import Runtime
 from store import agents as agent_store
 from store import attachments, files
@@ -102,6 +102,10 @@ def act_status(rt: Runtime, session: Session, who: AgentUser, reference: str, *,
     may carry the expected date and an estimated cost."""
     _bounded(message, "le message")
     case = visible_case(session, who, reference)
+    if case.kind == "idea":  # ideas: a référent decides, with reasons, in the idea's page (gateway/ideas/decisions.py)
+        if not who.can_decide(case):
+            raise Forbidden("seul un référent de cette idée, un superviseur ou un administrateur peut y répondre")
+        raise ActionError("une idée se décide dans sa page Idée (/agents/idees/…) : motifs et dates y sont demandés")
     day, cents = parse_day(expected_on), parse_cost(cost)
     if (day is not None or cents is not None) and status not in case_service.VALIDATION:
         raise ActionError("la date prévue et le coût accompagnent une validation")

@@ -41,6 +41,8 @@ class AgentUser:
         self.id, self.email, self.name, self.role = agent.id, agent.email, agent.name, agent.role
         self.generation = agent.session_generation
         self.services: tuple[str, ...] = tuple(agent.services or ())
+        self.themes: tuple[str, ...] = tuple(agent.themes or ())
+        self.territories: tuple[str, ...] = tuple(agent.territories or ())
         self.active = agent.active
         self.is_authenticated, self.is_anonymous = True, False
 
@@ -73,9 +75,24 @@ class AgentUser:
         """How the agent appears on a case's timeline."""
         return self.name or self.email
 
+    @property
+    def is_referent(self) -> bool:
+        """A référent studies and answers the ideas of their themes and territories."""
+        return self.role == "referent"
+
+    def covers(self, case: Case) -> bool:
+        """Whether an idea is of this référent's themes and territories (an empty list: all of them)."""
+        return (case.kind == "idea" and (not self.themes or case.category in self.themes)
+                and (not self.territories or case.territory in self.territories))
+
+    def can_decide(self, case: Case) -> bool:
+        """Whether the agent may answer this idea: its référent's scope, or a supervisor or admin; never a plain agent."""
+        return case.kind == "idea" and (self.sees_all or (self.is_referent and self.covers(case)))
+
     def can_see(self, case: Case) -> bool:
-        """Whether the case belongs to one of the agent's services."""
-        return self.sees_all or (case.service is not None and case.service in self.services)
+        """Whether the case belongs to one of the agent's services (for a référent: an idea they cover)."""
+        return (self.sees_all or (case.service is not None and case.service in self.services)
+                or (self.is_referent and self.covers(case)))
 
 
 def hash_password(password: str) -> str:
@@ -89,8 +106,10 @@ def new_token() -> str:
 
 
 def add_agent(session: Session, *, email: str, name: str, password: str, role: str, services: list[str],
-              known_services: set[str]) -> Agent:
-    """Create an agent after checking the role, services and password; raises ActionError, or Conflict."""
+              known_services: set[str], themes: list[str] | None = None, territories: list[str] | None = None,
+              known_themes: set[str] | None = None, known_territories: set[str] | None = None) -> Agent:
+    """Create an agent after checking the role, services, themes, territories and password; raises ActionError,
+    or Conflict."""
     email = email.strip().lower()
     if "@" not in email:
         raise ActionError("l'identifiant doit être une adresse e-mail")
@@ -101,12 +120,21 @@ def add_agent(session: Session, *, email: str, name: str, password: str, role: s
         raise ActionError(f"service(s) inconnu(s) : {', '.join(unknown)}")
     if role == "agent" and not services:
         raise ActionError("un agent doit appartenir à au moins un service")
+    themes, territories = [t for t in themes or () if t], [t for t in territories or () if t]
+    if (themes or territories) and role != "referent":
+        raise ActionError("thèmes et territoires sont ceux d'un référent : choisissez le rôle référent")
+    unknown = sorted(set(themes) - known_themes) if known_themes is not None else []
+    if unknown:
+        raise ActionError(f"thème(s) inconnu(s) : {', '.join(unknown)}")
+    unknown = sorted(set(territories) - known_territories) if known_territories is not None else []
+    if unknown:
+        raise ActionError(f"territoire(s) inconnu(s) : {', '.join(unknown)}")
     if len(password) < 10:
         raise ActionError("le mot de passe doit faire au moins 10 caractères")
     if agent_store.by_email(session, email) is not None:
         raise Conflict(f"{email} existe déjà")
     return agent_store.create(session, email=email, name=name.strip(), password_hash=hash_password(password),
-                              role=role, services=services)
+                              role=role, services=services, themes=themes, territories=territories)
 
 
 def change_password(session: Session, agent: Agent, password: str) -> None:

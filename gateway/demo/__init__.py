@@ -26,6 +26,7 @@ DEMO_TELEGRAM_SECRET = "demo-telegram-secret"
 DEMO_AGENTS = [
     ("superviseur@valmont.localhost", "supervisor", [], "guichet-demo"),
     ("voirie@valmont.localhost", "agent", ["valmont-voirie"], "guichet-demo"),
+    ("referent@valmont.localhost", "referent", [], "guichet-demo"),  # answers every idea (no theme: all)
 ]
 # (resident, message, status the demo moves the case to afterwards)
 DEMO_REPORTS = [

@@ -127,7 +127,8 @@ def seed(rt: Runtime) -> int:
             with rt.db.session() as session:
                 change_status(rt, session, reference=newest[0].reference, status=status, actor="demo",
                               message="Merci, nous nous en occupons." if status == "validated" else None)
-    _seed_event(rt)
+    _seed_ideas(rt)
+    _seed_event(rt)  # about the first seeded idea
     return len(DEMO_REPORTS)
 
 
@@ -145,14 +146,70 @@ def _seed_event(rt: Runtime) -> None:
     with rt.db.session() as session:
         idea = session.exec(select(Case).where(col(Case.kind) == "idea").order_by(col(Case.id))).first()
         day = datetime.now(ZoneInfo(rt.settings.timezone)).date() + timedelta(days=10)
-        event = events.create(rt, session, title="Café citoyen : se déplacer à vélo", kind="cafe_citoyen",
+        event = events.create(rt, session, title="Café citoyen : de l'ombre au parc du château", kind="cafe_citoyen",
                               starts_local=datetime.combine(day, time(18, 30)), place="Salle des fêtes, place de la Mairie",
-                              capacity=30, ideas=[idea.reference] if idea else [], theme=None if idea else "velo",
-                              description="Un café pour discuter des idées de pistes cyclables.", invite=False)
+                              capacity=30, ideas=[idea.reference] if idea else [], theme=None if idea else "espaces_verts",
+                              description="Un café pour discuter des bancs et des arbres du parc, avec l'élue aux espaces verts.",
+                              invite=False)
         for number in ("+33611000006", "+33611000001"):
             identity = contacts.identity_for(session, channel="sms", address=number, gateway_address=DEMO_NUMBER)
             events.register(rt, session, event, identity)
         session.commit()
+
+
+# (idea, supporters' numbers, what the référent did: status, reasons, steps' (title, progress))
+DEMO_IDEAS = [
+    ("Des bancs à l'ombre au parc du château", 3, None, None, ()),
+    ("Un composteur partagé rue Balzac", 2, "under_study", None, ()),
+    ("Des jardinières au pied des arbres de la Grande Rue", 4, "go",
+     "Adoptée au budget participatif : peu coûteuse, et les riverains s'engagent à arroser.",
+     (("Choix des plantes avec les riverains", 20), ("Pose des premières jardinières", 40))),
+    ("Une boîte à livres devant la médiathèque", 2, "done", "Retenue : la médiathèque la remplit chaque semaine.",
+     (("Boîte installée", 100),)),
+    ("Une piste de ski sur la place de la mairie", 1, "no_go",
+     "Non retenue : la place accueille le marché et les secours doivent pouvoir y passer.", ()),
+]
+
+
+def _seed_ideas(rt: Runtime) -> None:
+    """Ideas at every stage for the référent's pages (/agents/idees), answered by the demo's référent."""
+    from datetime import timedelta
+
+    from gateway.cases.agents import AgentUser
+    from gateway.ideas import decisions, timeline
+    from gateway.ideas.supports import support
+    from store import agents as agent_store
+    from store import cases as case_store
+    from store import contacts
+    from store.clock import utcnow
+
+    with rt.db.session() as session:
+        agent = agent_store.by_email(session, "referent@valmont.localhost")
+        if agent is None:
+            return
+        who = AgentUser(agent)
+        for number, (text, supporters, status, reasons, steps) in enumerate(DEMO_IDEAS):
+            idea = case_store.create(session, prefix=rt.reference_prefix, kind="idea", category="espaces_verts",
+                                     description=text, territory="valmont", channel="sms")
+            for person in range(supporters):
+                identity = contacts.identity_for(session, channel="sms", address=f"+336120000{number}{person}",
+                                                 gateway_address=DEMO_NUMBER)
+                support(session, idea, identity)
+            if status is None:
+                continue
+            decisions.take(rt, session, who, idea.reference)
+            if status == "under_study":
+                decisions.under_study(rt, session, who, idea.reference,
+                                      due_on=(utcnow() + timedelta(days=30)).date().isoformat())
+            elif status == "no_go":
+                decisions.no_go(rt, session, who, idea.reference, reasons=reasons)
+            else:
+                decisions.go(rt, session, who, idea.reference, reasons=reasons, cost="1 800",
+                             period_start=utcnow().date().isoformat(),
+                             period_end=(utcnow() + timedelta(days=90)).date().isoformat())
+                for title, progress in steps:
+                    timeline.publish_step(rt, session, who, idea.reference, title=title, progress=progress,
+                                          done=progress == 100)
 
 
 def _seed_agents(rt: Runtime) -> None:

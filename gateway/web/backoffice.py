@@ -67,7 +67,7 @@ login_manager.login_message = "Connectez-vous pour accéder au guichet des agent
 login_manager.login_message_category = "info"
 
 BADGES = {"red": "badge--red", "orange": "badge--orange", "green": "badge--green", "grey": "badge--grey"}
-ROLE_LABELS = {"agent": "Agent", "supervisor": "Superviseur", "admin": "Administrateur"}
+ROLE_LABELS = {"agent": "Agent", "referent": "Référent", "supervisor": "Superviseur", "admin": "Administrateur"}
 ACTION_LABELS = {
     "login": "Connexion", "login_failed": "Échec de connexion", "logout": "Déconnexion", "status": "Statut",
     "message": "Message au déclarant", "reroute": "Réorientation", "merge": "Fusion", "note": "Note interne",
@@ -567,9 +567,13 @@ def users_add():
             agent = add_agent(session, email=request.form.get("email", ""), name=request.form.get("name", ""),
                               password=request.form.get("password", ""), role=request.form.get("role", "agent"),
                               services=request.form.getlist("services"),
-                              known_services={s.code for s in rt.router.services.all()})
+                              known_services={s.code for s in rt.router.services.all()},
+                              themes=request.form.getlist("themes"), territories=request.form.getlist("territories"),
+                              known_themes=set(rt.catalogue.categories),
+                              known_territories={c.code for c in rt.router.territories.communes()})
             agent_store.audit(session, agent=agent_row(session, current_user), action="user_add", via="web",
-                              user=agent.email, role=agent.role, services=agent.services)
+                              user=agent.email, role=agent.role, services=agent.services, themes=agent.themes,
+                              territories=agent.territories)
     except GuichetError as err:
         flash(f"Création impossible : {err}", "error")
         return redirect(url_for(".users"), 303)
