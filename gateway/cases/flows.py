@@ -448,7 +448,9 @@ def tracking_url(rt: Runtime, reference: str) -> str:
 
 
 def status_label(rt: Runtime, case: Case, language: str = "fr") -> str:
-    """The case's status in the resident's words."""
+    """The case's status in the resident's words (an idea's in idea words: "déposée", not "enregistré")."""
+    if case.kind == "idea":
+        return rt.messages.text(f"ideas.web.status.{case.status}", language)
     return rt.messages.text(f"status.{case.status}", language)
 
 

@@ -157,6 +157,10 @@ def _seed_event(rt: Runtime) -> None:
         session.commit()
 
 
+# The names agents show under; a référent is named publicly on the ideas they answer.
+DEMO_NAMES = {"referent@valmont.localhost": "Claire Martin, référente participation citoyenne"}
+
+
 # (idea, supporters' numbers, what the référent did: status, reasons, steps' (title, progress))
 DEMO_IDEAS = [
     ("Des bancs à l'ombre au parc du château", 3, None, None, ()),
@@ -221,5 +225,6 @@ def _seed_agents(rt: Runtime) -> None:
         for email, role, services, password in DEMO_AGENTS:
             if not set(services) <= known:
                 continue  # a town's own config (GUICHET_CONFIG_DIR) without the demo's services: the supervisor only
-            add_agent(session, email=email, name=email.split("@")[0].capitalize(), password=password, role=role,
+            name = DEMO_NAMES.get(email, email.split("@")[0].capitalize())
+            add_agent(session, email=email, name=name, password=password, role=role,
                       services=services, known_services=known)
