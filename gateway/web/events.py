@@ -30,6 +30,14 @@ CHANNELS = {"sms": "SMS", "whatsapp": "WhatsApp", "telegram": "Telegram", "email
 STATUSES = {"registered": "inscrit", "waiting": "en attente", "cancelled": "annulé"}
 
 
+def _event_or_404(session, reference: str) -> Event:
+    """The event of this reference, or the 404 page."""
+    event = event_store.by_reference(session, reference)
+    if event is None:
+        abort(404)
+    return event
+
+
 @bp.before_request
 def _check_csrf():
     """Every POST of these pages carries the session's token, or is refused with 400."""
@@ -79,9 +87,7 @@ def agenda():
 def _page(reference: str, **context: Any):
     rt = current_runtime()
     with rt.db.session() as session:
-        event = event_store.by_reference(session, reference)
-        if event is None:
-            abort(404)
+        event = _event_or_404(session, reference)
         [shown] = _shown(session, [event])
     open_ = event.status == "scheduled" and aware(event.starts_at) > utcnow()
     return render_template("events/event.html", item=shown, open=open_, **context)
@@ -98,9 +104,7 @@ def event_calendar(reference: str):
     """The event as an iCalendar file."""
     rt = current_runtime()
     with rt.db.session() as session:
-        event = event_store.by_reference(session, reference)
-        if event is None:
-            abort(404)
+        event = _event_or_404(session, reference)
         body = event_flow.calendar(rt, event)
     return Response(body, mimetype="text/calendar",
                     headers={"Content-Disposition": f'attachment; filename="{event.reference}.ics"'})
@@ -112,9 +116,7 @@ def send_code(reference: str):
     rt, now = current_runtime(), utcnow()
     typed = request.form.get("address", "")
     with rt.db.session() as session:
-        event = event_store.by_reference(session, reference)
-        if event is None:
-            abort(404)
+        event = _event_or_404(session, reference)
         try:
             codes.send(rt, session, purpose="register", target=event.reference, typed=typed, now=now,
                        text_key="ideas.events.code", reference=event.reference)
@@ -129,9 +131,7 @@ def register(reference: str):
     rt, now = current_runtime(), utcnow()
     typed = request.form.get("address", "")
     with rt.db.session() as session:
-        event = event_store.by_reference(session, reference)
-        if event is None:
-            abort(404)
+        event = _event_or_404(session, reference)
         if event.status != "scheduled" or aware(event.starts_at) <= now:
             return _page(reference, error="Les inscriptions sont closes."), 409
         identity = codes.check(rt, session, purpose="register", target=event.reference, typed=typed,
@@ -198,9 +198,7 @@ def backoffice_event(reference: str, error: str | None = None):
     _organiser()
     rt = current_runtime()
     with rt.db.session() as session:
-        event = event_store.by_reference(session, reference)
-        if event is None:
-            abort(404)
+        event = _event_or_404(session, reference)
         [shown] = _shown(session, [event])
         people = event_store.registrations(session, key(event))
     return render_template("events/backoffice_event.html", item=shown, people=people, error=error)
@@ -213,9 +211,7 @@ def backoffice_invite(reference: str):
     _organiser()
     rt = current_runtime()
     with rt.db.session() as session:
-        event = event_store.by_reference(session, reference)
-        if event is None:
-            abort(404)
+        event = _event_or_404(session, reference)
         event_flow.send_invitations(rt, session, event)
         session.commit()
     return redirect(url_for("events.backoffice_event", reference=reference))
@@ -228,9 +224,7 @@ def backoffice_minutes(reference: str):
     _organiser()
     rt = current_runtime()
     with rt.db.session() as session:
-        event = event_store.by_reference(session, reference)
-        if event is None:
-            abort(404)
+        event = _event_or_404(session, reference)
         count = request.form.get("attendance", "").strip()
         came = {int(v) for v in request.form.getlist("attended") if v.isdigit()}
         attended = {key(row): key(row) in came for row, _ in event_store.registrations(session, key(event))
