@@ -128,7 +128,7 @@ def seed(rt: Runtime) -> int:
                 change_status(rt, session, reference=newest[0].reference, status=status, actor="demo",
                               message="Merci, nous nous en occupons." if status == "validated" else None)
     _seed_ideas(rt)
-    _seed_event(rt)  # about the first seeded idea
+    _seed_event(rt)  # about the benches idea
     return len(DEMO_REPORTS)
 
 
@@ -144,9 +144,10 @@ def _seed_event(rt: Runtime) -> None:
     from store.models import Case
 
     with rt.db.session() as session:
-        idea = session.exec(select(Case).where(col(Case.kind) == "idea").order_by(col(Case.id))).first()
+        idea = session.exec(select(Case).where(col(Case.kind) == "idea", col(Case.description).contains("bancs"))
+                            .order_by(col(Case.id))).first()
         day = datetime.now(ZoneInfo(rt.settings.timezone)).date() + timedelta(days=10)
-        event = events.create(rt, session, title="Café citoyen : de l'ombre au parc du château", kind="cafe_citoyen",
+        event = events.create(rt, session, title="De l'ombre au parc du château", kind="cafe_citoyen",
                               starts_local=datetime.combine(day, time(18, 30)), place="Salle des fêtes, place de la Mairie",
                               capacity=30, ideas=[idea.reference] if idea else [], theme=None if idea else "espaces_verts",
                               description="Un café pour discuter des bancs et des arbres du parc, avec l'élue aux espaces verts.",

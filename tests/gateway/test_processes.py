@@ -22,7 +22,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 60.0) -> requests.Response:
+def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 150.0) -> requests.Response:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert process.poll() is None, f"the process exited with {process.returncode}"
