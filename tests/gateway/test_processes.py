@@ -28,7 +28,7 @@ def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 150.0) -
         assert process.poll() is None, f"the process exited with {process.returncode}"
         try:
             return requests.get(url, timeout=2)
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not up yet, or slow to answer on a busy machine
             time.sleep(0.2)
     raise AssertionError(f"{url} never answered")
 
