@@ -1,4 +1,4 @@
-"""Nothing of the State's design system (DSFR) or its Marianne logo and font, which communes may not use, in what
+"""Nothing of the State's design system, its logo or its font, which communes may not use, in what
 Guichet serves: templates, static files, the npm packages assets.py serves, package.json, and the pages as served."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ TEXT_FILES = (".html", ".css", ".js", ".mjs", ".json", ".svg", ".map", ".txt", "
 
 
 def state_marks(text: str) -> set[str]:
-    """The words of the State's design system in `text` (`dsfr`, `Marianne`, an `fr-` class)."""
+    """The words of the State's design system in `text` (its name, its logo's and font's name, an `fr-` class)."""
     return {match.group(0) for match in STATE.finditer(text)}
 
 
