@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from store.db import key
-from store.models import Case, Event, EventIdea, Follower, Identity, Interest, Registration
+from store.models import Case, Event, EventIdea, Follower, Identity, Interest, OutboxEntry, Registration
 
 
 def new_reference(session: Session) -> str:
@@ -178,3 +178,12 @@ def upcoming_of_contact(session: Session, contact_id: int, *, now: datetime) -> 
                                     col(Registration.status).in_(("registered", "waiting")),
                                     col(Event.status) == "scheduled", col(Event.starts_at) >= now)
                              .order_by(col(Event.starts_at))).all())
+
+
+def invitations_to(session: Session, contact_id: int, *, since: datetime, limit: int = 5) -> list[str]:
+    """The references of the events this person was invited to since then, the latest first."""
+    rows = session.exec(select(OutboxEntry).join(Identity, col(Identity.id) == col(OutboxEntry.identity_id))
+                        .where(col(Identity.contact_id) == contact_id, col(OutboxEntry.purpose) == "event_invitation",
+                               col(OutboxEntry.created_at) >= since)
+                        .order_by(col(OutboxEntry.id).desc()).limit(limit)).all()
+    return [str((row.meta or {}).get("event", "")) for row in rows]

@@ -192,15 +192,3 @@ def contributions_of(session: Session, case_ids: list[int], *, status: str | Non
     if status is not None:
         query = query.where(col(Contribution.status) == status)
     return list(session.exec(query.order_by(col(Contribution.id))).all())
-
-
-def updates_to_since(session: Session, contact_ids: set[int], *, since: datetime) -> dict[int, int]:
-    """How many updates (of any case) each of these people was queued since then: the daily cap counts them."""
-    if not contact_ids:
-        return {}
-    rows = session.exec(select(col(Identity.contact_id), func.count(col(OutboxEntry.id)))
-                        .join(Identity, col(Identity.id) == col(OutboxEntry.identity_id))
-                        .where(col(OutboxEntry.purpose) == "update", col(OutboxEntry.created_at) >= since,
-                               col(OutboxEntry.status) != "canceled", col(Identity.contact_id).in_(contact_ids))
-                        .group_by(col(Identity.contact_id))).all()
-    return {contact_id: count for contact_id, count in rows}

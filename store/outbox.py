@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, insert, or_
 from sqlmodel import Session, col, select
@@ -114,9 +115,16 @@ def pending_updates(session: Session, *, case_id: int) -> tuple[dict[int, Outbox
     return of_case, digests
 
 
-def updates_since(session: Session, *, case_id: int, since: datetime) -> dict[int, int]:
-    """How many updates (of any case) each contact following `case_id` was queued since `since`; the daily cap
-    counts them. Merged updates are one message; canceled ones never left."""
+def updates_since(session: Session, *, since: datetime, case_id: int | None = None,
+                  contact_ids: set[int] | None = None) -> dict[int, int]:
+    """How many updates (of any case) each contact following `case_id`, or each of `contact_ids`, was queued since
+    `since`; the daily cap counts them. Merged updates are one message; canceled ones never left."""
+    if case_id is not None:
+        people: Any = _followers_contacts(case_id)
+    elif contact_ids:
+        people = contact_ids
+    else:
+        return {}
     rows = session.exec(
         select(col(Identity.contact_id), func.count(col(OutboxEntry.id)))
         .join(Identity, col(Identity.id) == col(OutboxEntry.identity_id))
@@ -124,7 +132,7 @@ def updates_since(session: Session, *, case_id: int, since: datetime) -> dict[in
             col(OutboxEntry.purpose) == "update",
             col(OutboxEntry.created_at) >= since,
             col(OutboxEntry.status) != "canceled",
-            col(Identity.contact_id).in_(_followers_contacts(case_id)),
+            col(Identity.contact_id).in_(people),
         )
         .group_by(col(Identity.contact_id))
     ).all()

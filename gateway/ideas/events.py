@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from channels.base import Media
 from gateway.cases.flows import MONTHS, release_time
@@ -22,7 +22,7 @@ from store import contacts, outbox
 from store import events as event_store
 from store.clock import aware, utcnow
 from store.db import key
-from store.models import Event, Identity, OutboxEntry, Registration
+from store.models import Event, Identity, Registration
 
 log = logging.getLogger(__name__)
 
@@ -269,13 +269,8 @@ def _register_reply(rt: Runtime, session: Session, identity: Identity, reference
 
 def _last_invitation(session: Session, identity: Identity, *, now: datetime) -> Event | None:
     """The upcoming event of the latest invitation this person received, lately."""
-    rows = session.exec(select(OutboxEntry).join(Identity, col(Identity.id) == col(OutboxEntry.identity_id))
-                        .where(col(Identity.contact_id) == identity.contact_id,
-                               col(OutboxEntry.purpose) == "event_invitation",
-                               col(OutboxEntry.created_at) >= now - INVITATION_ANSWERED_WITHIN)
-                        .order_by(col(OutboxEntry.id).desc()).limit(5)).all()
-    for row in rows:
-        event = event_store.by_reference(session, (row.meta or {}).get("event", ""))
+    for invited in event_store.invitations_to(session, identity.contact_id, since=now - INVITATION_ANSWERED_WITHIN):
+        event = event_store.by_reference(session, invited)
         if event is not None and event.status == "scheduled" and aware(event.starts_at) > now:
             return event
     return None

@@ -159,8 +159,8 @@ def tell(rt: Runtime, session: Session, case: Case, people: list[tuple[Identity,
         return 0
     hold = flows.release_time(now, rt.settings.quiet_hours, rt.settings.timezone)
     languages = contacts.languages(session, {identity.contact_id for identity, _ in people})
-    sent_today = (idea_store.updates_to_since(session, {i.contact_id for i, _ in people},
-                                              since=flows.day_start(rt, now)) if capped else {})
+    sent_today = (outbox.updates_since(session, contact_ids={i.contact_id for i, _ in people},
+                                       since=flows.day_start(rt, now)) if capped else {})
     now_queue: list[tuple[Identity, str, dict[str, Any]]] = []
     morning: list[tuple[Identity, str, dict[str, Any]]] = []
     for identity, follower in people:

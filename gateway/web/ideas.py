@@ -227,6 +227,15 @@ def idea_page(reference: str):
     return _page(current_runtime(), case)
 
 
+def _form_target(rt: Runtime, reference: str):
+    """(the idea a support form was posted to, None) or (None, the answer: a 404, or the page saying why not)."""
+    case, answer = _find(reference)
+    if case is None:
+        return None, answer
+    refused = _valid_form(rt, case)
+    return (None, refused) if refused is not None else (case, None)
+
+
 def _valid_form(rt: Runtime, case: Case):
     """None when the form carries the page's CSRF token, else the page again saying it expired (400)."""
     try:
@@ -243,12 +252,9 @@ def _valid_form(rt: Runtime, case: Case):
 @bp.post("/idees/<path:reference>/soutenir")
 def support_request(reference: str):
     """First form: the phone number or e-mail address a code goes to; the same answer whether it is known."""
-    case, answer = _find(reference)
-    if case is None:
-        return answer
     rt = current_runtime()
-    refused = _valid_form(rt, case)
-    if refused is not None:
+    case, refused = _form_target(rt, reference)
+    if case is None:
         return refused
     typed = (request.form.get("adresse") or "").strip()[:200]
     try:
@@ -264,12 +270,9 @@ def support_request(reference: str):
 @bp.post("/idees/<path:reference>/soutenir/code")
 def support_confirm(reference: str):
     """Second form: the code; right, the support counts (once per person, whatever the channel)."""
-    case, answer = _find(reference)
-    if case is None:
-        return answer
     rt = current_runtime()
-    refused = _valid_form(rt, case)
-    if refused is not None:
+    case, refused = _form_target(rt, reference)
+    if case is None:
         return refused
     typed = (request.form.get("adresse") or "").strip()[:200]
     code = (request.form.get("code") or "").strip()[:20]
