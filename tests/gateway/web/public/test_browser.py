@@ -95,12 +95,10 @@ def test_reports_at_one_spot_gather_into_one_numbered_cluster_that_opens_on_a_cl
     page.goto(gateway.url + "/carte", wait_until="domcontentloaded")
     page.wait_for_selector("#carte[data-markers]", timeout=10_000)
 
-    cluster = page.locator(".guichet-cluster")
-    for _ in range(100):  # the cluster's zoom animation shows it twice for a moment (longer on a busy machine)
-        if cluster.count() == 1:
-            break
-        page.wait_for_timeout(100)
+    # the cluster's zoom animation shows it twice for a moment (longer on a busy machine): read the settled one
+    page.wait_for_function("document.querySelectorAll('.guichet-cluster').length === 1", timeout=30_000)
+    cluster = page.locator(".guichet-cluster").last
     assert page.locator("#carte").get_attribute("data-markers") == "15"
-    assert cluster.last.locator("[aria-hidden=true]").inner_text() == "15"
+    assert cluster.locator("[aria-hidden=true]").inner_text() == "15"
     assert "15 signalements proches" in cluster.text_content()  # its name, for a screen reader
     open_clusters(page, 15)
