@@ -6,7 +6,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 STAMP := $(VENV)/.installed
 # Test processes (pytest-xdist): each has its own database, stand-ins and media directory (4 keep 2 cores busy).
 TEST_WORKERS ?= 4
-PYTEST := $(BIN)/pytest -n $(TEST_WORKERS)
+PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --durations=15
 
 .PHONY: install run serve test test-sqlite test-postgres test-clock lint bench clean
 
