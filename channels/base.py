@@ -116,6 +116,7 @@ class OutboundMessage:
     purpose: str = "reply"  # reply, update, emergency, stop_confirmation
     reference: str | None = None  # the case it is about
     case_status: str | None = None  # the status an update announces (WhatsApp picks its template by it)
+    case_kind: str = "problem"  # "idea": an e-mail's subject says "Votre idée", not "Votre signalement"
     ask_location: bool = False  # the question is "where?": offer a share-location button where there is one
     # The words a reply may be ("SOUTIEN", "NOUVELLE"): inline buttons on Telegram; elsewhere the text lists them.
     options: tuple[str, ...] = ()

@@ -14,6 +14,7 @@ import logging
 import mimetypes
 import re
 import smtplib
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -65,12 +66,23 @@ SUBJECTS = {
     "oncall_alert": "ASTREINTE – alerte à prendre en charge",
     "oncall_reply": "ASTREINTE – votre réponse",
 }
+IDEA_TOPICS = {"reply": "Votre idée", "update": "Suivi de votre idée"}
 NO_CASE_SUBJECT = "Votre message à la mairie"
 # Mails to the town's own people that are about no one case.
 NO_CASE_SUBJECTS = {"overdue_digest": "Dossiers en retard", "oncall_reply": "ASTREINTE – votre réponse",
                     "event_invitation": "Invitation de la mairie", "event": "Votre inscription"}  # ideas: events
 AUTO_SUBMITTED = {"update": "auto-generated", "oncall_alert": "auto-generated", "overdue_digest": "auto-generated"}
-OUR_SUBJECTS = {s.casefold() for s in (*SUBJECTS.values(), *NO_CASE_SUBJECTS.values(), NO_CASE_SUBJECT)}
+OUR_SUBJECTS = {s.casefold() for s in (*SUBJECTS.values(), *NO_CASE_SUBJECTS.values(), *IDEA_TOPICS.values(),
+                                        NO_CASE_SUBJECT)}
+# Subjects that only name the kind of mail ("Signalement", "Demande"): read with the body they became the first
+# words of the case ("Signalement j'ai une idée : …"). Those naming an idea are kept when the body does not say
+# it is one: "Une idée" above "des bancs au parc" is what makes it an idea.
+GENERIC_SUBJECTS = {"signalement", "un signalement", "nouveau signalement", "probleme", "un probleme", "reclamation",
+                    "demande", "une demande", "message", "bonjour", "contact", "mairie", "info", "information",
+                    "informations", "objet", "sans objet", "pas d'objet", "report", "problem", "hello", "request"}
+IDEA_SUBJECTS = {"idee", "une idee", "j'ai une idee", "nouvelle idee", "proposition", "une proposition",
+                 "suggestion", "une suggestion", "idea", "an idea", "i have an idea", "proposal"}
+IDEA_WORDS = re.compile(r"\b(id[ée]es?|propos|sugg[eè]r|suggest|idea)", re.IGNORECASE)
 
 # RFC 3834 §2 and what mail robots add in practice (channels.md 3.5.4).
 AUTOMATIC_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
@@ -276,6 +288,8 @@ class Email:
         mail["From"] = Address(self.display_name, addr_spec=self.inbox)
         mail["To"] = message.to
         topic = SUBJECTS.get(message.purpose, SUBJECTS["reply"])
+        if message.case_kind == "idea":
+            topic = IDEA_TOPICS.get(message.purpose, topic)
         mail["Subject"] = (f"[{message.reference}] {topic}" if message.reference
                            else NO_CASE_SUBJECTS.get(message.purpose, NO_CASE_SUBJECT))
         mail["Date"] = format_datetime(datetime.now(UTC))
@@ -470,6 +484,10 @@ def _informative_subject(subject: str, body: str) -> str:
     # status question about the reference, and the question it answered was lost.
     ours = " ".join(SUBJECT_REFERENCE.sub(" ", bare).split()).strip(" -:").casefold()
     if not bare or ours in OUR_SUBJECTS or body.casefold().startswith(bare.casefold()):
+        return ""
+    kind = "".join(c for c in unicodedata.normalize("NFKD", bare.casefold().replace("’", "'"))
+                   if not unicodedata.combining(c)).strip(" .!:")
+    if kind in GENERIC_SUBJECTS or (kind in IDEA_SUBJECTS and IDEA_WORDS.search(body)):
         return ""
     return bare
 

@@ -16,6 +16,9 @@ COMMANDS: dict[str, frozenset[str]] = {
         "soutien", "soutiens", "je soutiens", "je la soutiens", "je soutiens cette idee", "je soutiens l'idee",
         "soutenir", "je veux soutenir", "+1", "+ 1", "plus un", "moi aussi", "i support", "support", "i support it",
         "i support this", "i support this idea", "support it",
+        # as residents type them: "je soutien", "jsoutiens", "je soutient", "j'soutiens"
+        "je soutien", "je soutient", "soutient", "jsoutiens", "jsoutien", "j'soutiens", "j'soutien",
+        "je la soutien", "je soutien cette idee", "mon soutien", "tout mon soutien", "je suis pour",
     }),
     "implique": frozenset({
         "implique", "impliquee", "impliques", "impliquees", "je veux etre implique", "je veux etre impliquee",
@@ -35,9 +38,25 @@ _BY_FORM = {form: command for command, forms in COMMANDS.items() for form in for
 
 
 def idea_command(text: str) -> str | None:
-    """The idea command a whole message says ("support", "implique", "informe", "name_me", "new"), else None."""
-    words = _NOT_WORD.sub(" ", fold(_REFERENCE.sub(" ", text))).strip(" '")
-    words = " ".join(words.split())
+    """The idea command a whole message says ("support", "implique", "informe", "name_me", "new"), else None.
+    A message of several lines (an e-mail: its subject, then its body) says it when one of its first three lines
+    is the command and nothing else: « SOUTIEN GU-1234-5678 » under the subject « Re: Une idée proche existe »."""
+    command = _command(text)
+    if command is not None or "\n" not in text:
+        return command
+    lines = [line for line in text.split("\n") if line.strip()][:3]
+    return next((found for found in map(_command, lines) if found is not None), None)
+
+
+def _words(text: str) -> str:
+    return " ".join(_NOT_WORD.sub(" ", fold(_REFERENCE.sub(" ", text))).strip(" '").split())
+
+
+def _command(text: str) -> str | None:
+    words = _words(text)
+    for greeting in ("bonjour ", "bonsoir ", "salut ", "hello ", "hi "):
+        # « Bonjour, je soutiens GU-… »: a greeting in front does not change the command either.
+        words = words.removeprefix(greeting)
     if words in _BY_FORM:
         return _BY_FORM[words]
     # "+1 !" or "soutien :)": a trailing courtesy does not change the command.

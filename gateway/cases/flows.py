@@ -353,6 +353,8 @@ def message_meta(case: Case | None, *, in_reply_to: str | None = None, ask_locat
     meta: dict[str, Any] = {}
     if case is not None:
         meta.update(reference=case.reference, case_status=case.status)
+        if case.kind == "idea":
+            meta["case_kind"] = "idea"  # an e-mail about an idea is titled as one
     if in_reply_to:
         meta["in_reply_to"] = in_reply_to
     if ask_location:

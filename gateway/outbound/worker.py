@@ -228,7 +228,7 @@ def _outgoing(session, row: OutboxEntry, rt: Runtime) -> Outgoing:
     return Outgoing(
         id=key(row), channel=row.channel, to=row.to_address, from_=row.from_address, body=row.body,
         purpose=row.purpose, reference=meta.get("reference"), case_status=meta.get("case_status"),
-        ask_location=bool(meta.get("ask_location")), options=tuple(meta.get("options") or ()), in_reply_to=meta.get("in_reply_to"),
+        case_kind=meta.get("case_kind", "problem"), ask_location=bool(meta.get("ask_location")), options=tuple(meta.get("options") or ()), in_reply_to=meta.get("in_reply_to"),
         last_inbound_at=identity.last_inbound_at if identity else None,
         photo=_published_photo(rt, meta.get("photo")) or events.calendar_attachment(rt, session, meta, row.channel),
     )
