@@ -585,8 +585,18 @@ class Understander:
                 return True
         return False
 
+    def language_said(self, text: str) -> str | None:
+        """The language a message is written in when a word of its own tells ("yes", "oui", "soutien", "rue"),
+        else None ("+1", "2", "OK"): a short answer then keeps the conversation's language."""
+        place = self._places.find(text)
+        counts = self._language_counts(text, {}, range(place.start, place.end) if place else range(0))
+        return self._language_of(counts) if counts else None
+
     def _language(self, text: str, votes: dict[str, float], place: range) -> str:
         """The language with the most of its words (a street name's words do not count)."""
+        return self._language_of(self._language_counts(text, votes, place))
+
+    def _language_counts(self, text: str, votes: dict[str, float], place: range) -> dict[str, float]:
         counts = dict(votes)
         for word in words(text):
             if word.start in place:
@@ -594,6 +604,10 @@ class Understander:
             for lang, vocabulary in self._language_words.items():
                 if word.folded in vocabulary:
                     counts[lang] = counts.get(lang, 0.0) + 1
+        return counts
+
+    @staticmethod
+    def _language_of(counts: dict[str, float]) -> str:
         return "en" if counts.get("en", 0) > counts.get("fr", 0) else "fr"
 
     def _intent(self, scores: _Scores, *, has_reference: bool, text: str) -> str:

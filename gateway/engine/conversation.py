@@ -8,6 +8,7 @@ and their transitions are drawn in conversation.mmd beside this module.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -52,6 +53,9 @@ MAX_WHERE_QUESTIONS = 2
 # A correction of the place (« pardon je voulais dire impasse des Lilas ») moves a case opened this recently.
 CORRECTION_MINUTES = 30
 URGENCY_ORDER = {"normal": 0, "high": 1, "emergency": 2}
+# The words of a supporter's message that add to the idea they support (« faudrait aussi des fontaines »).
+ADDS = re.compile(r"^(et|and)\b|\b(aussi|en plus|également|egalement|de plus|en outre|also|too|as well)\b",
+                  re.IGNORECASE)
 
 
 @dataclass
@@ -123,7 +127,8 @@ class ConversationEngine:
             first = self.rt.understander.analyze(text.split("\n", 1)[0])
             if first.answer is not None and first.intent not in ("stop", "erase"):
                 analysis = replace(analysis, answer=first.answer)
-        language = _language(session, identity, conversation, analysis, text)
+        language = _language(session, identity, conversation, analysis, text,
+                             said=self.rt.understander.language_said(text) if text else None)
         turn = Turn(session, identity, conversation, inbound, analysis, language, unblocked=unblocked)
         self._remember_language(turn)
         # Past a flood limit the message stays stored, unanswered: one notice a day, no case (limits.py).
@@ -254,11 +259,18 @@ class ConversationEngine:
             # Neither yes nor no: a new description, handled afresh.
             return self._new_message(turn)
         draft["confidence"] = 1.0
-        if a.answer == "no":
+        if a.answer == "no" and draft.get("kind") == "idea":
+            # An idea is already described: a wrong theme guess leaves it under Autre for the référent to sort.
+            draft["category"] = "autre"
+        elif a.answer == "no":
             # The guess was wrong, not the rest: the place and the photos stay, only the subject is asked.
             draft["category"] = None
             return self._ask(turn, draft, AWAITING_WHAT, "ask_what_only")
         self._advance(turn, draft)
+
+    def _worded(self, draft: dict) -> bool:
+        """Whether an idea says something beyond "j'ai une idée": a word of its own subject."""
+        return bool(self.rt.understander.lemmas(draft.get("description", "")) - similar.GENERIC)
 
     def _not_duplicate_answer(self, turn: Turn) -> None:
         """After "déjà signalé": NON (« pas le même ») opens the resident's own case with what they said."""
@@ -326,12 +338,17 @@ class ConversationEngine:
         outside = self.rt.router.outside_commune(draft.get("commune"))
         if outside is not None:
             return self._outside(turn, outside)  # "place de la Bastille à Paris": no need to ask what
+        if not draft.get("category") and draft["kind"] == "idea" and self._worded(draft):
+            # « J'ai une idée : un pumptrack » is an idea no theme of the catalogue names: filed under Autre, the
+            # référent gives it its theme; asking "Décrivez votre idée" again would ask what was just said.
+            draft["category"], draft["confidence"] = "autre", 1.0
         if not draft.get("category"):
             # "J'ai une idée" alone: an idea is asked for in idea words, never "ce qui ne va pas".
             return self._ask(turn, draft, AWAITING_WHAT, "ideas.intake.ask" if draft["kind"] == "idea" else "ask_what")
         if draft.get("confidence", 0.0) < CONFIRM_BELOW and draft.get("urgency") == "normal":
             label = self.rt.category_label(draft["category"], turn.language)
-            return self._ask(turn, draft, AWAITING_CONFIRMATION, "confirm_category", category=label)
+            key = "ideas.intake.confirm_theme" if draft["kind"] == "idea" else "confirm_category"
+            return self._ask(turn, draft, AWAITING_CONFIRMATION, key, category=label)
         located = self._locate(turn, draft)
         if located is None and draft["kind"] == "problem":
             if draft.get("where_questions", 0) < MAX_WHERE_QUESTIONS:
@@ -411,7 +428,8 @@ class ConversationEngine:
         territory = located.territory.commune_code if located is not None and located.territory else None
         found = similar.similar_ideas(turn.session, self.rt.understander.lemmas,
                                       description=draft.get("description", ""), category=draft.get("category"),
-                                      territory=territory, point=point)
+                                      territory=territory, point=point,
+                                      place=draft.get("address") or (place.label if place is not None else None))
         if not found:
             return False
         lines = [self._similar_line(turn, idea) for idea in found]
@@ -456,6 +474,10 @@ class ConversationEngine:
         if chosen is not None:
             self._reset(turn)
             return self._support(turn, chosen)
+        if command in ("implique", "informe", "name_me"):
+            # IMPLIQUÉ right after the offer: about the idea offered (the one last told), not a new report.
+            self._reset(turn)
+            return self._idea_command(turn, command)
         if command == "new" or a.answer == "no" or (number is not None and number == len(offered_ideas) + 1):
             idea = draft.get("idea") or {}
             turn.conversation.state = IDLE
@@ -518,21 +540,21 @@ class ConversationEngine:
         if not supported:
             self._reset(turn)
             return self._reply(turn, "ideas.intake.nothing_to_name")
-        row, case = next(((s, c) for s, c in supported if c.status == IdeaStatus.DONE), supported[0])
-        contact = turn.session.get(Contact, turn.identity.contact_id)
-        name = supports.public_name(contact.name) if contact is not None and contact.name else None
-        if name is None:
-            return self._ask(turn, {"language": turn.language, "case": case.reference}, AWAITING_PUBLIC_NAME,
-                             "ideas.intake.ask_name", case=case)
-        self._named(turn, row, case, name)
+        case = next((c for _, c in supported if c.status == IdeaStatus.DONE), supported[0][1])
+        # Always asked: the name a channel shows (a Telegram or WhatsApp profile) is never published unasked.
+        return self._ask(turn, {"language": turn.language, "case": case.reference}, AWAITING_PUBLIC_NAME,
+                         "ideas.intake.ask_name", case=case, reference=case.reference)
 
     def _public_name_answer(self, turn: Turn) -> None:
         """After "Sous quel nom ?": the first name and initial written are kept for the idea's page."""
         case = case_store.by_reference(turn.session, turn.conversation.draft.get("case", ""))
         row = idea_store.support_of(turn.session, case_id=case.id or 0,
                                     contact_id=turn.identity.contact_id) if case is not None else None
+        if case is not None and row is not None and turn.analysis.answer == "no":
+            self._reset(turn)
+            return self._reply(turn, "ideas.intake.not_named", case=case, reference=case.reference)
         name = supports.public_name(turn.inbound.body)
-        if case is None or row is None or name is None or turn.analysis.answer == "no":
+        if case is None or row is None or name is None or turn.analysis.answer is not None:
             return self._next_message(turn)
         self._named(turn, row, case, name)
 
@@ -556,14 +578,14 @@ class ConversationEngine:
         text = turn.inbound.body.strip()
         if len(text.split()) < 3 or a.intent in ("greeting", "thanks", "help", "status") or turn.point is not None:
             return False
-        if a.address and self.rt.router.locate_text(a.address, commune=a.commune) is not None:
+        goes_on = bool(ADDS.search(text))  # « et », « aussi », « en plus »: it goes on with the idea, place or not
+        if not goes_on and a.address and self.rt.router.locate_text(a.address, commune=a.commune) is not None:
             return False
         if a.intent == "report" or (a.category and a.category not in (idea.category, "autre") and a.intent != "idea"):
             return False
         # Another idea of the same person is a new case unless it goes on with this one: its theme, its words,
         # or a word that adds (« et », « aussi »).
         lemmas = self.rt.understander.lemmas
-        goes_on = text.lower().startswith(("et ", "aussi", "en plus", "also", "and "))
         return goes_on or a.category == idea.category or bool((lemmas(text) & lemmas(idea.description)) - similar.GENERIC)
 
     def _contribution_by_reference(self, turn: Turn) -> bool:
@@ -771,10 +793,15 @@ class ConversationEngine:
 
 
 def _language(session: Session, identity: Identity, conversation: Conversation, analysis: Analysis,
-              text: str) -> str:
-    """The language to answer in: a new, worded message sets it; short answers keep the conversation's."""
+              text: str, *, said: str | None) -> str:
+    """The language to answer in: a new, worded message sets it; answers that do not tell ("+1", "2") keep the
+    conversation's. A short French one ("oui", "SOUTIEN") brings the town's language back, so one English message
+    does not make every later French one answered in English; a short English word in a French conversation
+    ("no", "ok") is franglais, and English takes three words or more."""
     if conversation.state == IDLE and len(text.split()) >= 3:
         return analysis.language
+    if said == "fr" or (said == "en" and len(text.split()) >= 3):
+        return said
     contact = session.get(Contact, identity.contact_id)
     return conversation.draft.get("language") or (contact.language if contact else "fr")
 

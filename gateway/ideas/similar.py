@@ -37,24 +37,29 @@ class SimilarIdea:
 
 
 def similar_ideas(session: Session, lemmas: Callable[[str], frozenset[str]], *, description: str,
-                  category: str | None, territory: str | None, point: tuple[float, float] | None) -> list[SimilarIdea]:
+                  category: str | None, territory: str | None, point: tuple[float, float] | None,
+                  place: str | None = None) -> list[SimilarIdea]:
     """The best one or two open ideas sharing the place (territory, or within a radius when both have one) whose
-    description shares enough lemmas with this one (the same theme weighs more), best first."""
-    mine = lemmas(description) - GENERIC
+    description shares enough lemmas with this one (the same theme weighs more), best first.
+
+    The place's own words (`place`, the idea's address) are left out of the comparison: the place is compared
+    by territory and distance, and "des bancs au parc du château" is no "des poubelles au parc du château"."""
+    mine = lemmas(description) - GENERIC - (lemmas(place) if place else frozenset())
     if not mine:
         return []
     scored: list[tuple[float, Case]] = []
     for case in idea_store.open_ideas(session, statuses=OPEN):
         if not _same_place(case, territory=territory, point=point):
             continue
-        theirs = lemmas(case.description) - GENERIC
-        if not theirs:
+        theirs = lemmas(case.description) - GENERIC - (lemmas(case.address) if case.address else frozenset())
+        common = mine & theirs - (lemmas(place) if place else frozenset())
+        if not theirs or not common:
             continue
         # The share of the shorter description's words found in the other: "piste cyclable rue de la République"
         # is close to "une piste cyclable protégée rue de la République, pour les enfants".
-        overlap = len(mine & theirs) / min(len(mine), len(theirs))
-        score = overlap + (SAME_THEME if category and case.category == category and category != "autre" else 0.0)
-        if score >= THRESHOLD and len(mine & theirs) >= 2:
+        same_theme = bool(category and case.category == category and category != "autre")
+        score = len(common) / min(len(mine), len(theirs)) + (SAME_THEME if same_theme else 0.0)
+        if score >= THRESHOLD and (len(common) >= 2 or same_theme):
             scored.append((score, case))
     scored.sort(key=lambda pair: (-pair[0], -(pair[1].id or 0)))
     best = [case for _, case in scored[:MAX_OFFERED]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -67,7 +68,9 @@ def contribute(session: Session, case: Case, identity: Identity, text: str, *,
 def public_name(written: str) -> str | None:
     """How a supporter agreed to be named: their first name and the initial of the next word ("Camille D."),
     at most PUBLIC_NAME_CHARS; None when nothing usable was written."""
-    words = [w.strip(".,;:!?") for w in written.split()]
+    said = re.sub(r"^\s*(?:moi\s+)?(?:c'est|c’est|je m'appelle|je m’appelle|je suis|mon nom est|my name is|i am|"
+                  r"i'm|call me|appelez[- ]moi)\s+", "", written.strip(), flags=re.IGNORECASE)
+    words = [w.strip(".,;:!?") for w in said.split()]
     words = [w for w in words if w and any(c.isalpha() for c in w)]
     if not words:
         return None

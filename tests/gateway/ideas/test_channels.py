@@ -123,9 +123,14 @@ def test_a_similar_idea_is_supported_by_a_telegram_button(front):
     assert offer["text"].startswith(f"Une idée proche existe : {reference}")
     buttons = [button["callback_data"] for row in offer["reply_markup"]["inline_keyboard"] for button in row]
     assert buttons == ["SOUTIEN", "NOUVELLE"]
-    answer = telegram(front, button_update(CHAT, "SOUTIEN"))
+    press = button_update(CHAT, "SOUTIEN")
+    response = front.telegram_update(press)
+    front.settle()
+    answer = front.telegram.sent[-1]
     assert f"votre soutien à {reference} est compté (1 soutien)" in answer["text"]
     assert [s.channel for s in supports_of(front, reference)] == ["telegram"]
+    # The button's spinner stops at once: the webhook's response is Telegram's answerCallbackQuery.
+    assert response.json() == {"method": "answerCallbackQuery", "callback_query_id": press["callback_query"]["id"]}
 
 
 def test_two_similar_ideas_are_offered_as_a_list_by_email_and_the_second_supported(front):
@@ -215,7 +220,78 @@ def test_a_new_report_with_its_own_place_after_a_support_is_a_new_case(front):
 def test_nommez_moi_asks_for_a_name_and_keeps_first_name_and_initial(front):
     reference = on_file(front)
     sms(front, f"je soutiens {reference}")
-    assert sms(front, "NOMMEZ-MOI") == front.rt.messages.render("ideas.intake.ask_name", "fr")
-    assert sms(front, "dominique lefèvre") == (
+    assert sms(front, "NOMMEZ-MOI") == front.rt.messages.render("ideas.intake.ask_name", "fr", reference=reference)
+    assert sms(front, "c'est dominique lefèvre") == (
         f"Merci ! Vous serez cité sous le nom \"Dominique L.\" sur la page de {reference}.")
     assert [s.public_name for s in supports_of(front, reference)] == ["Dominique L."]
+
+
+def test_nommez_moi_never_publishes_a_profile_name_unasked_and_non_keeps_the_supporter_anonymous(front):
+    reference = on_file(front)
+    telegram(front, text_update(CHAT, "je soutiens " + reference, first_name="Camille"))
+    asked = telegram(front, text_update(CHAT, "NOMMEZ-MOI", first_name="Camille"))["text"]
+    assert asked == front.rt.messages.render("ideas.intake.ask_name", "fr", reference=reference)
+    assert telegram(front, text_update(CHAT, "non", first_name="Camille"))["text"] == (
+        f"D'accord, votre nom ne figurera pas sur la page de {reference}. Merci encore d'y avoir pris part.")
+    assert [s.public_name for s in supports_of(front, reference)] == [None]
+
+
+def test_support_by_e_mail_is_read_in_the_body_under_any_subject(front):
+    reference = on_file(front)
+    answer = mail(front, f"Bonjour,\n\nJe soutiens {reference}\n\nCordialement,\nDominique", subject="Re: votre idée")
+    assert f"votre soutien à {reference} est compté (1 soutien)" in answer.get_content()
+    assert answer["Subject"] == f"[{reference}] Votre idée"
+    assert [s.channel for s in supports_of(front, reference)] == ["email"]
+
+
+def test_a_subject_that_only_names_the_kind_of_mail_is_not_written_into_the_idea(front):
+    answer = mail(front, "J'ai une idée : un pumptrack près du stade pour les jeunes du quartier",
+                  subject="Signalement")
+    assert "Merci pour votre idée" in answer.get_content()
+    with front.rt.db.session() as session:
+        [idea] = session.exec(select(Case)).all()
+    assert idea.kind == "idea" and idea.category == "autre"  # no theme of the catalogue names a pumptrack
+    assert idea.description == "J'ai une idée : un pumptrack près du stade pour les jeunes du quartier"
+
+
+@pytest.mark.parametrize("said", ["je soutien {ref}", "jsoutiens {ref}", "Bonjour, je soutiens {ref} !",
+                                  "tout mon soutien {ref}"])
+def test_support_as_residents_type_it(front, said):
+    reference = on_file(front)
+    assert f"votre soutien à {reference} est compté" in sms(front, said.format(ref=reference))
+
+
+def test_one_english_message_does_not_make_later_french_answered_in_english(front):
+    reference = on_file(front)
+    assert sms(front, f"I support {reference}").startswith(f"Thank you, your support for {reference} is counted")
+    assert sms(front, "SOUTIEN " + reference).startswith(f"Vous soutenez déjà {reference}")
+
+
+def test_implique_right_after_an_offer_supports_the_idea_offered_as_impliqué(front):
+    reference = on_file(front)
+    assert sms(front, SIMILAR).startswith(f"Une idée proche existe : {reference}")
+    answer = sms(front, "IMPLIQUÉ")
+    assert answer.startswith(f"C'est noté, vous voilà impliqué dans {reference}")
+    with front.rt.db.session() as session:
+        case = case_store.by_reference(session, reference)
+        [follower] = session.exec(select(Follower).where(Follower.case_id == case.id)).all()
+        assert follower.mode == "implique"
+        assert len(session.exec(select(Case)).all()) == 1  # no report restarted
+
+
+def test_a_supporters_words_that_add_to_the_idea_are_a_contribution_not_a_new_idea(front):
+    reference = on_file(front)
+    sms(front, f"je soutiens {reference}")
+    answer = sms(front, "faudrait aussi des arceaux pour garer les vélos devant l'école")
+    assert answer == f"Merci, votre contribution à {reference} sera publiée après relecture par le référent."
+    by_reference = sms(front, f"{reference} : il faudrait aussi un marquage au sol bien visible")
+    assert by_reference == answer
+    with front.rt.db.session() as session:
+        assert len(session.exec(select(Contribution)).all()) == 2
+        assert len(session.exec(select(Case)).all()) == 1
+
+
+def test_an_idea_sharing_only_its_place_with_another_is_not_offered_as_similar(front):
+    on_file(front, "Installer des bancs au parc du château", category="espaces_verts")
+    answer = sms(front, "J'ai une idée : des poubelles de tri au parc du château")
+    assert answer.startswith("Merci pour votre idée"), answer
