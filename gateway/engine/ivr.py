@@ -29,6 +29,7 @@ from channels.twilio_voice import (
 )
 from gateway.cases.flows import Intake, delay_text, message_meta, open_or_join, status_label
 from gateway.cases.privacy import public_place
+from gateway.ideas import events as event_flow
 from gateway.ideas import similar, supports
 from gateway.ideas.referents import public_name, referent_for
 from gateway.runtime import Runtime
@@ -37,7 +38,8 @@ from nlu.references import format_reference, is_valid
 from nlu.spoken import heard, heard_answer, says
 from store import calls, contacts, outbox
 from store import cases as case_store
-from store.clock import utcnow
+from store import events as event_store
+from store.clock import aware, utcnow
 from store.db import fetch
 from store.models import Agent, Call, Case, Identity
 
@@ -47,16 +49,16 @@ STEP_URL = "/webhooks/twilio/voice/step"
 RECORDING_URL = "/webhooks/twilio/voice/recording"
 
 STATES = (MENU, WHAT, WHAT_HERE, WHERE, CONFIRM_PLACE, READ_BACK, IDEA, SIMILAR_IDEA, REFERENCE, SMS_OFFER, OPERATOR,
-          VOICEMAIL, DONE) = (
+          VOICEMAIL, DONE, EVENTS) = (
     "menu", "what", "what_here", "where", "confirm_place", "read_back", "idea", "similar_idea", "reference",
-    "sms_offer", "operator", "voicemail", "done",
+    "sms_offer", "operator", "voicemail", "done", "events",
 )
 MAX_SILENCES = 2  # silences in a row before the voicemail
 MAX_MISSES = 3  # answers not understood before the voicemail
 MAX_WHERE_TRIES = 2  # places not recognised (or refused) before the case is opened unlocated
 
 LANGUAGE = "fr"  # the language the line speaks and listens in (its <Gather> is fr-FR)
-ASKED = (MENU, WHAT, WHAT_HERE, WHERE, IDEA, SIMILAR_IDEA, REFERENCE, SMS_OFFER)  # states whose question is the template `voice.ask.<state>`
+ASKED = (MENU, WHAT, WHAT_HERE, WHERE, IDEA, SIMILAR_IDEA, REFERENCE, SMS_OFFER, EVENTS)  # states whose question is the template `voice.ask.<state>`
 # Speech recognition hints (never heard): what callers are likely to say.
 DESCRIPTION_HINTS = ("nid de poule", "lampadaire éteint", "dépôt sauvage", "voiture mal garée", "feu rouge en panne",
                      "branche tombée", "fuite d'eau", "tag", "poubelle", "trottoir")
@@ -69,9 +71,11 @@ MENU_WORDS = {
     "3": ("idee", "proposer", "proposition"),
     "4": ("personne", "agent", "conseiller", "quelqu'un", "humain", "standard", "operat"),
     "5": ("reference", "numero de dossier"),
+    "6": ("evenement", "inscri", "reunion", "atelier", "cafe citoyen"),
 }
+EVENTS_READ = 3  # upcoming events read on the line, soonest first (the agenda has them all)
 REFERENCE_DIGITS = 8  # a reference typed on the keypad: its 8 digits (GU-1234-5678 without the letters), then #
-NUMBER_WORDS = {"un": "1", "deux": "2", "trois": "3", "quatre": "4", "cinq": "5"}
+NUMBER_WORDS = {"un": "1", "deux": "2", "trois": "3", "quatre": "4", "cinq": "5", "six": "6"}
 
 
 @dataclass
@@ -103,6 +107,7 @@ class PhoneLine:
             REFERENCE: self._reference,
             SMS_OFFER: self._sms_offer,
             OPERATOR: self._operator_done,
+            EVENTS: self._event_chosen,
         }
 
     # -- webhooks --------------------------------------------------------------------------------
@@ -158,8 +163,9 @@ class PhoneLine:
                                  message=description)
             ring.say.append(self._words("goodbye"))
             return self._finish(session, ring, DONE)
-        ring.data.update(kind="problem", category="autre", urgency=ring.data.get("urgency", "normal"),
-                         description=description, address=None, voicemail=True)
+        ring.data.update(kind="idea" if ring.data.get("about") == "idea" else "problem", category="autre",
+                         urgency=ring.data.get("urgency", "normal"), description=description, address=None,
+                         voicemail=True)
         return self._finish(session, ring, self._open(session, ring, None))
 
     def status(self, session: Session, request: CallRequest) -> bool:
@@ -229,7 +235,49 @@ class PhoneLine:
             return self._operator(ring)
         if choice == "5":
             return REFERENCE
+        if choice == "6":
+            return self._events(session, ring)
         return self._missed(ring)
+
+    def _events(self, session: Session, ring: Ring) -> str:
+        """"Tapez 6": the upcoming events read one by one, each with its key."""
+        coming = event_store.upcoming(session, now=utcnow())[:EVENTS_READ]
+        if not coming:
+            ring.say.append(self._words("events_none"))
+            return MENU
+        ring.data["events"] = [event.reference for event in coming]
+        for number, event in enumerate(coming, start=1):
+            ring.say.append(self._words("event_line", number=number, **event_flow.values(self.rt, event, LANGUAGE)))
+        return EVENTS
+
+    def _event_chosen(self, session: Session, ring: Ring) -> str:
+        """The key of an event read: the caller is registered (or waits for a seat), confirmed by SMS on a mobile."""
+        offered = ring.data.get("events") or []
+        said = ring.request.digits[:1] or _spoken_choice(ring.request.speech) or ""
+        if said == "0":
+            return MENU
+        if not said.isdigit() or not 1 <= int(said) <= len(offered):
+            return self._missed(ring)
+        event = event_store.by_reference(session, offered[int(said) - 1])
+        if event is None or event.status != "scheduled" or aware(event.starts_at) <= utcnow():
+            ring.say.append(self._words("event_closed"))
+            return MENU
+        # On a mobile, the SMS identity registers: the confirmation, the reminder and a seat freed reach it.
+        mobile = is_french_mobile(ring.call.caller)
+        identity = (contacts.identity_for(session, channel="sms", address=ring.call.caller, gateway_address=None)
+                    if mobile else self._identity(session, ring))
+        registered = event_flow.register(self.rt, session, event, identity, channel="voice")
+        shown = event_flow.values(self.rt, event, LANGUAGE)
+        if registered.registration.status == "waiting":
+            ring.say.append(self._words("event_waiting", position=registered.place_in_line, **shown))
+        else:
+            ring.say.append(self._words("event_registered", **shown))
+        if mobile:
+            outbox.enqueue(session, identity, event_flow.registration_reply(self.rt, session, registered, event),
+                           purpose="event", meta={"event": event.reference, "calendar": event.reference})
+            ring.say.append(self._words("event_sms"))
+        ring.say.append(self._words("goodbye"))
+        return DONE
 
     def _what(self, session: Session, ring: Ring) -> str:
         text = ring.request.speech.strip()
@@ -335,7 +383,8 @@ class PhoneLine:
                          urgency="normal", address=analysis.address)
         territory = located.territory.commune_code if located is not None and located.territory else None
         found = similar.similar_ideas(session, self.rt.understander.lemmas, description=text,
-                                      category=analysis.category, territory=territory, point=None)
+                                      category=analysis.category, territory=territory, point=None,
+                                      place=analysis.address)
         if found:
             # An idea close to an open one: the caller may support it by one key rather than file it twice.
             idea = found[0]
@@ -420,10 +469,15 @@ class PhoneLine:
             ring.say.append(self._words("call_back"))  # the case is open: silence here is a "no"
             return DONE
         if ring.call.no_input >= MAX_SILENCES:
-            ring.say.append(self._words("to_voicemail"))
-            return VOICEMAIL
+            return self._to_voicemail(ring)
         ring.say.append(self._words("not_heard"))
         return ring.call.step
+
+    def _to_voicemail(self, ring: Ring) -> str:
+        if ring.call.step in (IDEA, SIMILAR_IDEA) or ring.data.get("kind") == "idea":
+            ring.data["about"] = "idea"  # the message left is an idea: asked and filed as one
+        ring.say.append(self._words("to_voicemail"))
+        return VOICEMAIL
 
     def _missed(self, ring: Ring, key: str = "not_understood", **values) -> str:
         """An answer not understood (`key` says why): the question again, or the voicemail at the third."""
@@ -432,8 +486,7 @@ class PhoneLine:
             if ring.call.step == SMS_OFFER:
                 ring.say.append(self._words("call_back"))
                 return DONE
-            ring.say.append(self._words("to_voicemail"))
-            return VOICEMAIL
+            return self._to_voicemail(ring)
         ring.say.append(self._words(key, **values))
         return ring.call.step
 
@@ -501,7 +554,9 @@ class PhoneLine:
             if referent is not None:
                 case.referent_id = referent.id
                 session.add(case)
-            ring.say.append(self._words("idea_received", reference=reference))
+            ring.say.append(self._words("idea_received", reference=reference,
+                                        category=self.rt.category_label(case.category, LANGUAGE),
+                                        referent=public_name(referent) or self.rt.service_name(case.service)))
         else:
             ring.say.append(self._words("acknowledged", reference=reference))
             if result.oncall_alerted:  # an emergency or high urgency: no delay in days, the on-call team has it
@@ -644,7 +699,9 @@ class PhoneLine:
         if step in ASKED:
             return Ask(self._words(f"ask.{step}"), action, silence)
         if step == VOICEMAIL:
-            return Record(self._words("ask.voicemail"), f"{RECORDING_URL}?turn={call.turn}",
+            # A caller who was telling an idea is asked for it, not for "ce qui ne va pas".
+            key = "ask.voicemail_idea" if call.data.get("about") == "idea" else "ask.voicemail"
+            return Record(self._words(key), f"{RECORDING_URL}?turn={call.turn}",
                           self._words("voicemail_empty"))
         if step == OPERATOR and self.adapter.operator:
             return Dial(self.adapter.operator, action, caller_id=call.called or None)
