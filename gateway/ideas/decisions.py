@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
@@ -70,6 +71,9 @@ def under_study(rt: Runtime, session: Session, who: AgentUser, reference: str, *
         raise ActionError("indiquez la date à laquelle la décision est attendue")
     message = _text(message, "le message", required=False)
     case, now = _decider(session, who, reference, lock=True), now or utcnow()
+    if day < now.astimezone(ZoneInfo(rt.settings.timezone)).date():
+        # Supporters are told "réponse attendue d'ici le …": a day already gone would promise nothing.
+        raise ActionError("la date de la décision attendue est passée : indiquez un jour à venir")
     previous = case.status if case.status == IdeaStatus.UNDER_STUDY else _move(case, IdeaStatus.UNDER_STUDY)
     case.decision_due_on, case.updated_at = day, now
     _record(session, who, case, previous, message=message, now=now)
@@ -161,7 +165,8 @@ def decision_text(rt: Runtime, case: Case, language: str, *, message: str | None
         if message:
             text += " " + rt.messages.render("agent_message", language, message=message)
         return text
-    text = rt.messages.render(f"ideas.office.{case.status}", language, reasons=case.decision_reasons or "", **values)
+    text = rt.messages.render(f"ideas.office.{case.status}", language, reasons=_sentence(case.decision_reasons),
+                              **values)
     if case.cost_cents is not None:
         text += " " + rt.messages.render("ideas.office.cost", language, cost=flows.format_cost(case.cost_cents, language))
     if case.period_start is not None:
@@ -169,6 +174,12 @@ def decision_text(rt: Runtime, case: Case, language: str, *, message: str | None
         text += " " + rt.messages.render(key, language, start=_day(rt, case.period_start, language),
                                          end=_day(rt, case.period_end, language))
     return text
+
+
+def _sentence(text: str | None) -> str:
+    """The reasons as a sentence: the cost or the period read after them starts a new one."""
+    text = (text or "").strip()
+    return text if not text or text.endswith((".", "!", "?", "…")) else text + "."
 
 
 def _day(rt: Runtime, day: date | None, language: str) -> str:

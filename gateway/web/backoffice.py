@@ -250,7 +250,7 @@ def filter_choices(rt: Runtime) -> dict[str, list[tuple[str, str]]]:
 def _row(rt: Runtime, case: Case, followers: dict[int, int]) -> dict[str, Any]:
     now = utcnow()
     return {
-        "reference": case.reference, "status": case.status, "status_label": rt.messages.text(f"status.{case.status}"),
+        "reference": case.reference, "status": case.status, "status_label": case_service.status_label(rt, case),
         "colour": colour(case.status), "category": rt.category_label(case.category),
         "urgency": case.urgency, "urgency_label": rt.messages.text(f"urgency.{case.urgency}"),
         "service": service_text(rt, case.service), "address": case.address,

@@ -15,6 +15,7 @@ from wtforms.validators import ValidationError
 from gateway.cases.privacy import mask_personal
 from gateway.ideas import codes
 from gateway.ideas import events as event_flow
+from gateway.ideas.people import masked
 from gateway.runtime import current_runtime
 from store import events as event_store
 from store.clock import aware, utcnow
@@ -28,6 +29,7 @@ ORGANISERS = ("referent", "supervisor", "admin")
 CHANNELS = {"sms": "SMS", "whatsapp": "WhatsApp", "telegram": "Telegram", "email": "e-mail", "voice": "téléphone",
             "web": "site web"}
 STATUSES = {"registered": "inscrit", "waiting": "en attente", "cancelled": "annulé"}
+EVENT_STATUSES = {"scheduled": "à venir", "held": "a eu lieu", "cancelled": "annulé"}
 
 
 def _event_or_404(session, reference: str) -> Event:
@@ -55,6 +57,8 @@ def _check_csrf():
 def _globals() -> dict[str, Any]:
     rt = current_runtime()
     return {"csrf_token": generate_csrf, "KINDS": event_flow.KINDS, "CHANNELS": CHANNELS, "STATUSES": STATUSES,
+            "EVENT_STATUSES": EVENT_STATUSES,
+            "masked": masked,  # the screen masks numbers and addresses; the call list export has them whole
             "day_text": lambda moment: event_flow.day_text(rt, moment),
             "hour_text": lambda moment: event_flow.hour_text(rt, moment)}
 

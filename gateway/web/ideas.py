@@ -70,11 +70,6 @@ def _supports_text(count: int) -> str:
     return f"{count} soutien" if count <= 1 else f"{count} soutiens"
 
 
-@bp.app_context_processor
-def _idea_words() -> dict[str, Any]:
-    return {"events_path": EVENTS_PATH}
-
-
 # ---- the list -------------------------------------------------------------------------------------------------
 
 

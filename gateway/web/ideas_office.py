@@ -6,6 +6,8 @@ gateway/ideas/ (decisions, timeline, people), which check the référent's scope
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -17,6 +19,7 @@ from gateway.runtime import current_runtime
 from gateway.web import backoffice
 from store import agents as agent_store
 from store import ideas as idea_store
+from store.clock import utcnow
 from store.db import key
 from store.statuses import IdeaStatus
 
@@ -80,6 +83,7 @@ def idea_page(reference: str):
             "registrations": [(r, events_by[r.event_id]) for r, _c, _i
                               in idea_store.registrations_of(session, list(events_by))],
             "REGISTRATION_LABELS": REGISTRATION_LABELS,
+            "today": utcnow().astimezone(ZoneInfo(rt.settings.timezone)).date().isoformat(),
         }
     return render_template("ideas_office/idea.html", **context)
 

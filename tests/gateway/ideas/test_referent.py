@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from channels.standins.telegram import post_update, text_update
 from channels.standins.twilio import inbound_whatsapp_params
-from gateway.cases.flows import CaseError, change_status
+from gateway.cases.flows import CaseError, change_status, format_day
 from gateway.ideas.supports import support
 from store import cases as case_store
 from store.clock import utcnow
@@ -144,7 +144,8 @@ def test_under_study_then_go_within_seconds_still_sends_the_go_whole_to_each_sup
     reference = an_idea_with_supporters(front)
     browser = referent(front)
 
-    studied = decide(browser, reference, decision="under_study", decision_due_on="2027-01-15")
+    due = paris_at(10, 0, days=45).date()
+    studied = decide(browser, reference, decision="under_study", decision_due_on=due.isoformat())
     refused = decide(browser, reference, decision="go", reasons="  ")
     decide(browser, reference, decision="go", reasons=REASONS)
     time_machine.move_to(paris_at(10, 0) + timedelta(seconds=5), tick=False)
@@ -154,7 +155,7 @@ def test_under_study_then_go_within_seconds_still_sends_the_go_whole_to_each_sup
     assert "motifs" in flashed(refused)
     for channel, texts in received(front).items():
         assert len(texts) == 2, channel  # never merged into one
-        assert "à l'étude" in texts[0] and "15 janvier 2027" in texts[0], channel
+        assert "à l'étude" in texts[0] and format_day(front.rt, due, "fr") in texts[0], channel
         assert "l'idée est retenue" in texts[1] and REASONS in texts[1], channel
 
 
@@ -164,7 +165,8 @@ def test_a_no_go_cannot_be_reopened(front, time_machine):
     browser = referent(front)
 
     decide(browser, reference, decision="no_go", reasons="Le parc est classé : aucun mobilier nouveau n'y est permis.")
-    again = decide(browser, reference, decision="under_study", decision_due_on="2027-01-15")
+    again = decide(browser, reference, decision="under_study",
+                   decision_due_on=paris_at(10, 0, days=45).date().isoformat())
     adopt = decide(browser, reference, decision="go", reasons="Finalement oui.")
     front.settle()
 
@@ -391,3 +393,17 @@ def test_a_message_to_an_events_registrants_skips_the_cancelled_and_those_who_sa
     assert told["sms"] == ["EV-1234 : message du référent : La salle change : rendez-vous au kiosque."]
     assert len(told["whatsapp"]) == 1 and told["telegram"] == [] and told["email"] == []
     assert front.twilio.texts_to(INFORME) == []
+
+
+def test_under_study_refuses_a_decision_day_already_gone(front, time_machine):
+    time_machine.move_to(paris_at(10, 0), tick=False)
+    reference = an_idea_with_supporters(front)
+    browser = referent(front)
+
+    refused = decide(browser, reference, decision="under_study",
+                     decision_due_on=paris_at(10, 0, days=-1).date().isoformat())
+    front.settle()
+
+    assert "la date de la décision attendue est passée" in flashed(refused)
+    assert status_of(front, reference) != "under_study"
+    assert not any(received(front).values())  # nobody was told of a study that promises a day gone

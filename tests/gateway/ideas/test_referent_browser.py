@@ -65,3 +65,66 @@ def test_a_referent_answers_an_idea_and_publishes_a_step_on_accessible_pages(gat
     assert {label: problems for label, problems in found.items() if problems} == {}
     assert "Paul Durand" in shown and "Retenue : le parc manque d'assises." in shown
     assert "Commande des bancs" in shown and progress == "40"
+
+
+def test_the_idea_page_shows_the_decision_the_step_the_progress_and_the_event_a_resident_registered_to(
+        front, time_machine):
+    """The whole path in one browser: the référent answers and publishes a step in the back office, a resident
+    registers to the idea's café citoyen on the public page (proving their phone by the code sent by SMS), and
+    the idea's public page shows the decision, the step, the progress and the event."""
+    import re
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.gateway.ideas.test_events import a_cafe
+
+    time_machine.move_to(paris_at(10, 0), tick=True)
+    make_agent(front.rt, REFERENT, role="referent")
+    with front.rt.db.session() as session:
+        idea = case_store.create(session, prefix="GU", kind="idea", category="espaces_verts", territory="valmont",
+                                 description="Des bancs à l'ombre au parc du château", channel="sms")
+        session.exec(select(Agent).where(Agent.email == REFERENT)).one().name = "Paul Durand"
+        reference = idea.reference
+    event = a_cafe(front.rt, capacity=10, days=3, ideas=(reference,))
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        agent = browser.new_page(locale="fr-FR")
+        agent.route(lambda url: not url.startswith(front.url), lambda route: route.abort())
+        agent.goto(front.url + "/agents/connexion")
+        agent.fill("#email", REFERENT)
+        agent.fill("#password", PASSWORD)
+        agent.click("button[type=submit]")
+        agent.wait_for_url("**/agents/")
+        agent.goto(f"{front.url}/agents/idees/{reference}")
+        agent.click("text=Prendre cette idée")
+        agent.select_option("#decision-choix", "go")
+        agent.fill("#decision-motifs", "Retenue : le parc manque d'assises.")
+        agent.fill("#decision-cout", "1800")
+        agent.click("text=Publier la réponse")
+        agent.fill("#etape-titre", "Commande des bancs")
+        agent.fill("#etape-avancement", "40")
+        agent.click("text=Publier l'étape")
+
+        resident = browser.new_context(locale="fr-FR").new_page()  # another person, without the agent's cookies
+        resident.route(lambda url: not url.startswith(front.url), lambda route: route.abort())
+        resident.goto(f"{front.url}/idees/{reference}")
+        resident.click(f"#evenements a:has-text('{event.title}')")
+        resident.fill("#address", "06 12 00 00 31")
+        resident.click("text=Recevoir un code")
+        resident.wait_for_selector("#code")
+        front.settle()
+        [text] = front.twilio.texts_to("+33612000031")
+        resident.fill("#code", re.search(r"\b(\d{6})\b", text).group(1))
+        resident.click("text=Confirmer mon inscription")
+        registered = resident.locator("main").inner_text()
+        resident.goto(f"{front.url}/idees/{reference}")
+        shown = resident.locator("main").inner_text()
+        progress = resident.locator("#avancement").get_attribute("value")
+        cost = resident.locator("#cout").inner_text()
+        browser.close()
+
+    assert "Inscription confirmée" in registered and event.title in registered
+    assert "Retenue : le parc manque d'assises." in shown  # the decision and its reasons
+    assert re.sub(r"\s", "", cost).startswith("1800")
+    assert "Commande des bancs" in shown and progress == "40"
+    assert event.title in shown and "Paul Durand" in shown
