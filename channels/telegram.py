@@ -260,6 +260,16 @@ class Telegram:
         return InboundMessage(channel=self.name, provider_id=str(data["update_id"]), sender=str(sender["id"]),
                               recipient=self.bot_id, text=clean_text(word)[:64], raw=clean_payload(data))
 
+    @staticmethod
+    def webhook_answer(received: InboundMessage) -> dict[str, str] | None:
+        """The Bot API method answered in the webhook's own response, which Telegram carries out: for a pressed
+        button, `answerCallbackQuery`, so that its spinner stops at once (the words it carries are answered
+        through the outbox, like any message)."""
+        press = received.raw.get("callback_query") if isinstance(received.raw, dict) else None
+        if isinstance(press, dict) and isinstance(press.get("id"), str) and press["id"]:
+            return {"method": "answerCallbackQuery", "callback_query_id": press["id"][:64]}
+        return None
+
     # -- outbound ----------------------------------------------------------------------------------
 
     def send(self, message: OutboundMessage) -> SendResult:

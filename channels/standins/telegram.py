@@ -175,7 +175,19 @@ class TelegramStandin(LocalServer):
                 self._updates.append(copy.deepcopy(update))
                 self._condition.notify_all()
                 return None
-        return post_update(webhook["url"], update, webhook.get("secret_token"))
+        response = post_update(webhook["url"], update, webhook.get("secret_token"))
+        self.answered(response)
+        return response
+
+    def answered(self, response: requests.Response) -> None:
+        """What Telegram does with a webhook's response naming a method: calls it (kept in `calls`)."""
+        try:
+            method = response.json().get("method") if response.ok else None
+        except (ValueError, AttributeError):
+            method = None
+        if isinstance(method, str):
+            with self._condition:
+                self._calls.append(method)
 
     def reset(self) -> None:
         """Forget sent messages, queued updates, files, the webhook, blocks and throttling."""

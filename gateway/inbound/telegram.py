@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from flask import Blueprint, request
+from flask import Blueprint, jsonify, request
 
 from channels.base import CredentialsRefused, ProviderUnavailable, WebhookRejected
 from channels.telegram import Telegram
@@ -37,8 +37,10 @@ def telegram_update(adapter: Telegram):
 
     With the database down Telegram gets a 503 and delivers the update again later: nothing is lost.
     """
-    accept(current_runtime(), adapter.parse(request))
-    return acknowledge(adapter)
+    received = adapter.parse(request)
+    accept(current_runtime(), received)
+    answer = adapter.webhook_answer(received)
+    return jsonify(answer) if answer is not None else acknowledge(adapter)
 
 
 def poll(rt, *, once: bool = False, stop: threading.Event | None = None,
