@@ -158,6 +158,29 @@ def implique_identities(session: Session, case_ids: list[int]) -> list[Identity]
                              .order_by(col(Follower.id))).all())
 
 
+def add_interest(session: Session, identity: Identity, *, theme: str | None = None,
+                 district: str | None = None) -> Interest:
+    """This person asks for the events of a theme or a district (once: asking again changes nothing)."""
+    found = session.exec(select(Interest).where(col(Interest.contact_id) == identity.contact_id,
+                                                col(Interest.theme) == theme,
+                                                col(Interest.district) == district)).first()
+    if found is not None:
+        return found
+    interest = Interest(contact_id=identity.contact_id, identity_id=identity.id or 0, theme=theme, district=district)
+    session.add(interest)
+    session.flush()
+    return interest
+
+
+def remove_interests(session: Session, contact_id: int) -> int:
+    """Forget every theme or district this person asked invitations for; how many there were."""
+    rows = list(session.exec(select(Interest).where(col(Interest.contact_id) == contact_id)).all())
+    for row in rows:
+        session.delete(row)
+    session.flush()
+    return len(rows)
+
+
 def interested_identities(session: Session, *, theme: str | None, district: str | None) -> list[Identity]:
     """The identities of residents who asked for the events of this theme or this district."""
     wanted = []

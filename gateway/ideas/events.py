@@ -37,6 +37,11 @@ REGISTER = re.compile(r"^(inscription|inscrivez[- ]moi|je m'?inscris|je viens|je
 REGISTER_ALONE = re.compile(REGISTER.pattern + r"[ !.,]*(svp|s'il vous plait|merci|please)?[ !.]*$")
 CANCEL = re.compile(r"^(annuler|annulation|je ne viens plus|je ne viendrai pas|je ne pourrai pas venir|cancel)\b")
 YES = re.compile(r"^(oui|yes|ok d'accord|d'accord)[ !.]*$")
+# « INVITEZ-MOI vélo », « invitez moi aux événements sur les espaces verts »: the events of a theme, from now on.
+INTEREST = re.compile(r"^(?:invitez[- ]?moi|invitez[- ]?nous|invite me)\b(?: aux (?:evenements|reunions))?"
+                      r"(?: (?:sur|du|de|des|pour|about|on|to)\b)?(?: (?:le|la|les|l'|the)\b)?[ :]*(?P<theme>.*)$")
+NO_MORE_INVITATIONS = re.compile(r"^(ne plus m'?inviter|ne m'?invitez plus|plus d'invitations?|stop invitations?|"
+                                 r"no more invitations?)[ !.]*$")
 
 
 class EventError(ValueError):
@@ -222,10 +227,16 @@ def answer(rt: Runtime, session: Session, identity: Identity, text: str, *, lang
     words = next((line for line in lines if REGISTER.match(line) or CANCEL.match(line)), lines[0])
     found = REFERENCE.search(words) or REFERENCE.search(" ".join(lines))
     reference = f"EV-{found.group(1)}" if found else None
-    if words.startswith(("register", "sign me up", "cancel")):
+    if words.startswith(("register", "sign me up", "cancel", "invite me", "no more invitation")):
         language = "en"
     if not idle and reference is None:
         return None  # a question is waiting for its answer: only a message naming an event is one about it
+    if INTEREST.match(words):
+        return _interest_reply(rt, session, identity, INTEREST.match(words).group("theme"), language=language)
+    if NO_MORE_INVITATIONS.match(words):
+        removed = event_store.remove_interests(session, identity.contact_id)
+        return rt.messages.render("ideas.events.interest_removed" if removed else "ideas.events.interest_none",
+                                  language)
     # A bare keyword is a short message; longer ones about an event name it ("je viens de voir..." is a report).
     short = REGISTER_ALONE.match(words) is not None
     if REGISTER.match(words) and (reference or short):
@@ -265,6 +276,20 @@ def _register_reply(rt: Runtime, session: Session, identity: Identity, reference
         return rt.messages.render("ideas.events.closed", language, reference=event.reference)
     registered = register(rt, session, event, identity, now=now)
     return registration_reply(rt, session, registered, event, language)
+
+
+def _interest_reply(rt: Runtime, session: Session, identity: Identity, said: str, *, language: str) -> str:
+    """INVITEZ-MOI and a theme of the catalogue (its label or its code, in part): invited to its events."""
+    said = _plain(said).strip(" .!?")
+    themes = {code: rt.category_label(code, language) for code in rt.catalogue.categories if code != "autre"}
+    theme = next((code for code, label in themes.items() if said and (
+        said in (code, code.replace("_", " ")) or said in _plain(label) or _plain(label) in said
+        or _words_of(said) & _words_of(label))), None)
+    if theme is None:
+        shown = ", ".join(sorted(themes.values())[:6])
+        return rt.messages.render("ideas.events.interest_which", language, themes=shown)
+    event_store.add_interest(session, identity, theme=theme)
+    return rt.messages.render("ideas.events.interest_noted", language, theme=themes[theme])
 
 
 def _last_invitation(session: Session, identity: Identity, *, now: datetime) -> Event | None:
@@ -369,6 +394,11 @@ def _host(rt: Runtime) -> str:
 
 def _language(session: Session, identity: Identity) -> str:
     return contacts.languages(session, {identity.contact_id}).get(identity.contact_id, "fr")
+
+
+def _words_of(text: str) -> set[str]:
+    """The words of five letters or more, cut at five ("jardins" and "jardin" meet): a theme named in part."""
+    return {word[:5] for word in re.findall(r"[a-z]{5,}", _plain(text))}
 
 
 def _plain(text: str) -> str:

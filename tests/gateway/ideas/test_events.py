@@ -266,3 +266,32 @@ def test_the_demo_seeds_an_upcoming_cafe_citoyen_about_a_seeded_idea_with_two_re
     assert event.kind == "cafe_citoyen" and event.status == "scheduled"
     assert [case.kind for case in ideas] == ["idea"]
     assert [row.status for row in rows] == ["registered", "registered"]
+
+
+def test_invitez_moi_and_a_theme_brings_the_invitations_of_that_themes_events_until_ne_plus_m_inviter(
+        front, time_machine):
+    time_machine.move_to(paris_at(10, 0), tick=False)
+    front.http.sms(SMS, "INVITEZ-MOI espaces verts")
+    front.settle()
+    [noted] = front.twilio.texts_to(SMS)
+    assert noted.startswith("C'est noté : vous serez invité aux événements sur le thème ")
+    front.http.sms(SMS, "invitez moi")
+    front.settle()
+    assert front.twilio.texts_to(SMS)[-1].startswith("Sur quel thème ? Répondez INVITEZ-MOI suivi d'un thème")
+
+    with front.rt.db.session() as session:  # an event about the theme only, no idea linked
+        event = events.create(front.rt, session, title="Atelier jardins partagés", kind="atelier",
+                              starts_local=paris_at(18, 0, days=4).replace(tzinfo=None), place="Serre municipale",
+                              capacity=None, ideas=[], theme="espaces_verts", created_by="referent@valmont.example",
+                              invite=True)
+        session.commit()
+        reference = event.reference
+    front.settle()
+    assert front.twilio.texts_to(SMS)[-1].startswith("Atelier jardins partagés : ")
+    assert f"INSCRIPTION {reference}" in front.twilio.texts_to(SMS)[-1]
+
+    front.http.sms(SMS, "ne plus m'inviter")
+    front.settle()
+    assert front.twilio.texts_to(SMS)[-1].startswith("C'est noté : vous ne serez plus invité")
+    with front.rt.db.session() as session:
+        assert event_store.interested_identities(session, theme="espaces_verts", district=None) == []
