@@ -22,6 +22,26 @@ pytestmark = [
 ]
 
 
+def log_in(page, url: str) -> None:
+    page.goto(url + "/agents/connexion")
+    page.fill("#email", REFERENT)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/agents/")
+
+
+def answer_and_publish_a_step(page) -> None:
+    """On an idea's back-office page: take it, adopt it with reasons and a cost, publish a step at 40 %."""
+    page.click("text=Prendre cette idée")
+    page.select_option("#decision-choix", "go")
+    page.fill("#decision-motifs", "Retenue : le parc manque d'assises.")
+    page.fill("#decision-cout", "1800")
+    page.click("text=Publier la réponse")
+    page.fill("#etape-titre", "Commande des bancs")
+    page.fill("#etape-avancement", "40")
+    page.click("text=Publier l'étape")
+
+
 @pytest.mark.parametrize("width", (1280, 390))
 def test_a_referent_answers_an_idea_and_publishes_a_step_on_accessible_pages(gateway, time_machine, width):
     from playwright.sync_api import sync_playwright
@@ -40,23 +60,12 @@ def test_a_referent_answers_an_idea_and_publishes_a_step_on_accessible_pages(gat
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         page = browser.new_page(viewport={"width": width, "height": 900}, locale="fr-FR")
         page.route(lambda url: not url.startswith(gateway.url), lambda route: route.abort())
-        page.goto(gateway.url + "/agents/connexion")
-        page.fill("#email", REFERENT)
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/agents/")
+        log_in(page, gateway.url)
         page.goto(gateway.url + "/agents/idees/", wait_until="networkidle")
         found["list"] = violations(page)
         page.click(f"text={reference}")
         found["idea"] = violations(page)
-        page.click("text=Prendre cette idée")
-        page.select_option("#decision-choix", "go")
-        page.fill("#decision-motifs", "Retenue : le parc manque d'assises.")
-        page.fill("#decision-cout", "1800")
-        page.click("text=Publier la réponse")
-        page.fill("#etape-titre", "Commande des bancs")
-        page.fill("#etape-avancement", "40")
-        page.click("text=Publier l'étape")
+        answer_and_publish_a_step(page)
         found["after"] = violations(page)
         shown = page.locator("main").inner_text()
         progress = page.locator("#avancement").get_attribute("value")
@@ -90,20 +99,9 @@ def test_the_idea_page_shows_the_decision_the_step_the_progress_and_the_event_a_
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         agent = browser.new_page(locale="fr-FR")
         agent.route(lambda url: not url.startswith(front.url), lambda route: route.abort())
-        agent.goto(front.url + "/agents/connexion")
-        agent.fill("#email", REFERENT)
-        agent.fill("#password", PASSWORD)
-        agent.click("button[type=submit]")
-        agent.wait_for_url("**/agents/")
+        log_in(agent, front.url)
         agent.goto(f"{front.url}/agents/idees/{reference}")
-        agent.click("text=Prendre cette idée")
-        agent.select_option("#decision-choix", "go")
-        agent.fill("#decision-motifs", "Retenue : le parc manque d'assises.")
-        agent.fill("#decision-cout", "1800")
-        agent.click("text=Publier la réponse")
-        agent.fill("#etape-titre", "Commande des bancs")
-        agent.fill("#etape-avancement", "40")
-        agent.click("text=Publier l'étape")
+        answer_and_publish_a_step(agent)
 
         resident = browser.new_context(locale="fr-FR").new_page()  # another person, without the agent's cookies
         resident.route(lambda url: not url.startswith(front.url), lambda route: route.abort())
