@@ -198,7 +198,7 @@ class Email:
         if message_id is not None:
             clean_id(message_id, "the Message-ID")
         subject = clean_text(_header(message, "Subject"))
-        body = clean_text(_resident_words(message))
+        body = _without_signature(clean_text(_resident_words(message)), clean_text(display))
         text = _join(_informative_subject(subject, body), body)[:MAX_TEXT_CHARS]
         automatic = self._automatic_reason(message, envelope_sender, address, subject)
         return InboundMessage(
@@ -490,6 +490,41 @@ def _informative_subject(subject: str, body: str) -> str:
     if kind in GENERIC_SUBJECTS or (kind in IDEA_SUBJECTS and IDEA_WORDS.search(body)):
         return ""
     return bare
+
+
+# The closing words above a signature: cut with it.
+CLOSINGS = re.compile(r"^(cordialement|bien cordialement|bien à vous|bien a vous|salutations|merci d'avance|"
+                      r"merci par avance|best regards|regards|kind regards|sincerely)\b[ ,.!]*$", re.IGNORECASE)
+SIGNATURE_LINES = 4  # a signature is among the last lines of a mail
+
+
+def _without_signature(body: str, display: str) -> str:
+    """The body without the signature its author typed by hand: from the line that is their own name (the one
+    their mail's From shows) to the end, with the closing words above it. A name (and the phone under it) is
+    a personal datum that the case's public text would otherwise carry."""
+    name = " ".join(display.replace('"', " ").split()).casefold()
+    lines = body.split("\n")
+    if len(name) < 3 or len(lines) < 2:
+        return body
+    start = max(1, len(lines) - SIGNATURE_LINES)
+    cut = next((i for i in range(start, len(lines)) if _signs(" ".join(lines[i].split()).casefold(), name)), None)
+    if cut is None:
+        return body
+    while cut > 1 and (not lines[cut - 1].strip() or CLOSINGS.match(lines[cut - 1].strip())):
+        cut -= 1
+    return "\n".join(lines[:cut]).strip()
+
+
+def _signs(line: str, name: str) -> bool:
+    """Whether a line is the author's name (or first name), alone or with no more words after it than a phone
+    number or an address ("Léa Martin / 06 12 34 56 78"), not a sentence about them."""
+    first = name.split()[0]
+    for signed in (name, first):
+        if line.strip(" -,.") == signed:
+            return True
+        if line.startswith(signed + " ") and not re.search(r"[^\W\d_]{3,}", line[len(signed):].split("@")[0]):
+            return True
+    return False
 
 
 def _join(subject: str, body: str) -> str:

@@ -28,7 +28,7 @@ def test_html_only_mail_is_reduced_to_its_text_and_scripts_are_dropped():
     assert message.text == (
         "Dépôt sauvage\nBonjour,\n\n"
         "Des sacs poubelles et un matelas sont abandonnés 3 Grande Rue depuis lundi.\n"
-        "Merci d'intervenir.\n\nLucas"
+        "Merci d'intervenir."  # the signature "Lucas" (the sender's first name) is cut
     )
     for leftover in ("alert", "window.location", "color: red", "Activez JavaScript", "<", "steal"):
         assert leftover not in message.text
@@ -125,7 +125,7 @@ def test_geotagged_photo_is_kept_with_its_bytes_and_the_html_text_is_read():
     [photo] = message.media
     assert (photo.content_type, photo.filename) == ("image/jpeg", "IMG_2041.jpg")
     assert photo.data == geotagged_jpeg()
-    assert message.text == "Trou dans la chaussée\nBonjour,\n\nIl y a un gros nid de poule ici, voir la photo.\n\nCamille"
+    assert message.text == "Trou dans la chaussée\nBonjour,\n\nIl y a un gros nid de poule ici, voir la photo."
 
 
 def test_the_committed_photo_fixture_is_what_the_builder_makes():
@@ -209,3 +209,26 @@ def test_eight_bare_digits_in_a_subject_are_not_a_reference():
     raw = eml("text_plain").replace(b"Subject: Nid de poule", b"Subject: Facture 4827-3918")
 
     assert adapter().parse(raw, mail_from=RESIDENT, rcpt_tos=[INBOX]).thread_reference is None
+
+
+@pytest.mark.parametrize("signed", ["Cordialement,\nLéa Martin\n06 12 34 56 78", "Léa Martin / 06 12 34 56 78",
+                                    "Bien à vous\nLéa"])
+def test_a_signature_typed_by_hand_with_the_senders_name_is_cut_with_its_closing(signed):
+    from email.message import EmailMessage
+
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = f"Léa Martin <{RESIDENT}>", INBOX, "Idée pour le quartier"
+    mail.set_content(f"Bonjour,\n\nJe propose un marché de producteurs le samedi place de la gare.\n\n{signed}\n")
+    message = adapter().parse(mail.as_bytes(), mail_from=RESIDENT, rcpt_tos=[INBOX])
+    assert message.text.endswith("Je propose un marché de producteurs le samedi place de la gare.")
+    assert "Martin" not in message.text and "Léa" not in message.text and "06" not in message.text
+
+
+def test_the_senders_name_inside_a_sentence_is_not_a_signature():
+    from email.message import EmailMessage
+
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = f"Léa Martin <{RESIDENT}>", INBOX, "Trou"
+    mail.set_content("Bonjour,\nLéa Martin a vu un trou devant le 3 rue Balzac, il s'agrandit.\n")
+    message = adapter().parse(mail.as_bytes(), mail_from=RESIDENT, rcpt_tos=[INBOX])
+    assert "Léa Martin a vu un trou devant le 3 rue Balzac" in message.text
