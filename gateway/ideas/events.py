@@ -37,6 +37,8 @@ REGISTER = re.compile(r"^(inscription|inscrivez[- ]moi|je m'?inscris|je viens|je
 REGISTER_ALONE = re.compile(REGISTER.pattern + r"[ !.,]*(svp|s'il vous plait|merci|please)?[ !.]*$")
 CANCEL = re.compile(r"^(annuler|annulation|je ne viens plus|je ne viendrai pas|je ne pourrai pas venir|cancel)\b")
 YES = re.compile(r"^(oui|yes|ok d'accord|d'accord)[ !.]*$")
+IDEA_REFERENCE = re.compile(r"\bgu\s*-?\s*(\d{4})\s*-?\s*(\d{4})\b")
+SUPPORT_WORDS = re.compile(r"^(je soutien[st]?|j'?soutien[st]?|soutien[st]?|soutenir|\+ ?1|i support|support)\b")
 # « INVITEZ-MOI vélo », « invitez moi aux événements sur les espaces verts »: the events of a theme, from now on.
 INTEREST = re.compile(r"^(?:invitez[- ]?moi|invitez[- ]?nous|invite me)\b(?: aux (?:evenements|reunions))?"
                       r"(?: (?:sur|du|de|des|pour|about|on|to)\b)?(?: (?:le|la|les|l'|the)\b)?[ :]*(?P<theme>.*)$")
@@ -229,14 +231,23 @@ def answer(rt: Runtime, session: Session, identity: Identity, text: str, *, lang
     reference = f"EV-{found.group(1)}" if found else None
     if words.startswith(("register", "sign me up", "cancel", "invite me", "no more invitation")):
         language = "en"
-    if not idle and reference is None:
-        return None  # a question is waiting for its answer: only a message naming an event is one about it
-    if INTEREST.match(words):
-        return _interest_reply(rt, session, identity, INTEREST.match(words).group("theme"), language=language)
+    # Commands that say what they are about: answered even while a question waits (a report half told).
+    interest = INTEREST.match(words)
+    if interest is not None:
+        return _interest_reply(rt, session, identity, interest.group("theme"), language=language)
     if NO_MORE_INVITATIONS.match(words):
         removed = event_store.remove_interests(session, identity.contact_id)
         return rt.messages.render("ideas.events.interest_removed" if removed else "ideas.events.interest_none",
                                   language)
+    idea = IDEA_REFERENCE.search(words)
+    if REGISTER.match(words) and reference is None and idea is not None:
+        # « INSCRIPTION GU-… »: an idea, not an event; say how to support it and how to register.
+        return rt.messages.render("ideas.events.an_idea", language, reference=f"GU-{idea.group(1)}-{idea.group(2)}")
+    if reference is not None and SUPPORT_WORDS.match(words):
+        # « je soutiens EV-… »: an event is not supported, one registers to it.
+        return rt.messages.render("ideas.events.not_an_idea", language, reference=reference)
+    if not idle and reference is None:
+        return None  # a question is waiting for its answer: only a message naming an event is one about it
     # A bare keyword is a short message; longer ones about an event name it ("je viens de voir..." is a report).
     short = REGISTER_ALONE.match(words) is not None
     if REGISTER.match(words) and (reference or short):

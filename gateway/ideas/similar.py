@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -67,9 +68,22 @@ def similar_ideas(session: Session, lemmas: Callable[[str], frozenset[str]], *, 
     return [SimilarIdea(case, score, counts.get(case.id or 0, 0)) for score, case in scored[:MAX_OFFERED]]
 
 
+# The words that only say it is an idea, in front of it: « j'ai une idée : des bancs… » shows as « Des bancs… ».
+IDEA_OPENING = re.compile(r"^\s*(?:(?:bonjour|salut|hello)[\s,!.]*)?(?:j[’']?\s?ai une id[ée]e|voici une id[ée]e|"
+                          r"une id[ée]e|id[ée]e|je propose|proposition|suggestion|i have an idea|an idea|idea)"
+                          r"\s*(?:pour la ville|pour le quartier)?\s*[:,\-–!.]+\s*", re.IGNORECASE)
+
+
+def public_text(description: str) -> str:
+    """An idea's words as its pages and offers show them: masked, without the opening that names it an idea."""
+    text = mask_personal(description)
+    shown = IDEA_OPENING.sub("", text, count=1)
+    return (shown[:1].upper() + shown[1:]) if shown.strip() else text
+
+
 def excerpt(case: Case, chars: int = EXCERPT_CHARS) -> str:
     """The start of an idea's description, masked as every public text and cut at a word, for a one-line offer."""
-    text = " ".join(mask_personal(case.description).split())
+    text = " ".join(public_text(case.description).split())
     if len(text) <= chars:
         return text
     return text[:chars].rsplit(" ", 1)[0].rstrip(",;:.") + "…"

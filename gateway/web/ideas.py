@@ -19,7 +19,7 @@ from wtforms.validators import ValidationError
 
 from gateway.cases.flows import format_cost
 from gateway.cases.privacy import mask_personal
-from gateway.ideas import codes, supports
+from gateway.ideas import codes, similar, supports
 from gateway.runtime import Runtime, current_runtime
 from gateway.web.public import (
     MONTHS,
@@ -89,7 +89,7 @@ def ideas_page():
         rows = queries.ideas(session, theme=filters["theme"], status=filters["statut"])
     shown = []
     for row in rows:
-        text = mask_personal(row.case.description)
+        text = similar.public_text(row.case.description)
         # The search reads what the page shows: a masked number or name cannot be found by guessing it.
         if filters["q"] and not _matches(filters["q"], text, rt.category_label(row.case.category)):
             continue
@@ -171,7 +171,7 @@ def _idea(rt: Runtime, case: Case) -> dict[str, Any]:
         "status_code": case.status,
         "badge": badge_of(case.status),
         "theme": rt.category_label(case.category),
-        "description": mask_personal(case.description),
+        "description": similar.public_text(case.description),
         "place": place(public_address(case.address), commune_name(rt, case.territory)) if case.address else
                  commune_name(rt, case.territory) or None,
         "date": french_date(rt, case.created_at),

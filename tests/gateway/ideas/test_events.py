@@ -295,3 +295,24 @@ def test_invitez_moi_and_a_theme_brings_the_invitations_of_that_themes_events_un
     assert front.twilio.texts_to(SMS)[-1].startswith("C'est noté : vous ne serez plus invité")
     with front.rt.db.session() as session:
         assert event_store.interested_identities(session, theme="espaces_verts", district=None) == []
+
+
+def test_an_event_supported_or_an_idea_registered_to_is_told_which_is_which_and_invitez_moi_mid_report_counts(
+        front, time_machine):
+    time_machine.move_to(paris_at(10, 0), tick=False)
+    event = a_cafe(front.rt, capacity=None, days=3)
+    with front.rt.db.session() as session:
+        idea = an_idea(session)
+        session.commit()
+        idea_reference = idea.reference
+    front.http.sms(SMS, f"je soutiens {event.reference}")
+    front.http.sms(SMS, f"INSCRIPTION {idea_reference}")
+    front.http.sms(SMS, "il y a un trou énorme")  # a report half told: "Où se trouve le problème ?"
+    front.http.sms(SMS, "INVITEZ-MOI espaces verts")
+    front.settle()
+    supported, registered, _where, invited = front.twilio.texts_to(SMS)
+    assert supported == (f"{event.reference} est un événement : on ne le soutient pas, on s'y inscrit. "
+                         f"Répondez INSCRIPTION {event.reference}.")
+    assert registered.startswith(f"{idea_reference} est une idée, pas un événement : pour la soutenir, "
+                                 f"répondez SOUTIEN {idea_reference}.")
+    assert invited.startswith("C'est noté : vous serez invité aux événements sur le thème ")
