@@ -120,8 +120,9 @@ def test_a_go_with_reasons_and_cost_reaches_every_supporter_on_their_own_channel
     reference = an_idea_with_supporters(front)
     browser = referent(front)
 
+    start, end = paris_at(10, 0, days=90).date(), paris_at(10, 0, days=210).date()  # from the run's present
     answer = decide(browser, reference, decision="go", reasons=REASONS, cost="12 500",
-                    period_start="2027-03-01", period_end="2027-06-30")
+                    period_start=start.isoformat(), period_end=end.isoformat())
     front.settle()
 
     assert "Décision publiée" in flashed(answer)
@@ -129,9 +130,10 @@ def test_a_go_with_reasons_and_cost_reaches_every_supporter_on_their_own_channel
         [text] = texts
         assert reference in text, channel
         assert "l'idée est retenue" in text and REASONS in text, channel
-        assert "12 500 €" in text and "1er mars 2027 au 30 juin 2027" in text, channel
+        period = f"{format_day(front.rt, start, 'fr')} au {format_day(front.rt, end, 'fr')}"
+        assert "12 500 €" in text and period in text, channel
     shown = html.unescape(browser.get(page(reference)).text)
-    assert REASONS in shown and "12 500 €" in shown and "01/03/2027" in shown
+    assert REASONS in shown and "12 500 €" in shown and start.strftime("%d/%m/%Y") in shown
     with front.rt.db.session() as session:
         idea = case_store.by_reference(session, reference)
         audit = session.exec(select(AuditEntry).where(AuditEntry.action == "idea_go")).one()
