@@ -39,7 +39,7 @@ from nlu.spoken import heard, heard_answer, says
 from store import calls, contacts, outbox
 from store import cases as case_store
 from store import events as event_store
-from store.clock import aware, utcnow
+from store.clock import utcnow
 from store.db import fetch
 from store.models import Agent, Call, Case, Identity
 
@@ -259,7 +259,7 @@ class PhoneLine:
         if not said.isdigit() or not 1 <= int(said) <= len(offered):
             return self._missed(ring)
         event = event_store.by_reference(session, offered[int(said) - 1])
-        if event is None or event.status != "scheduled" or aware(event.starts_at) <= utcnow():
+        if event is None or not event_flow.is_open(event, utcnow()):
             ring.say.append(self._words("event_closed"))
             return MENU
         # On a mobile, the SMS identity registers: the confirmation, the reminder and a seat freed reach it.

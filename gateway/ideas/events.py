@@ -17,6 +17,7 @@ from sqlmodel import Session
 from channels.base import Media
 from gateway.cases.flows import MONTHS, release_time
 from gateway.runtime import Runtime
+from nlu.idea_commands import idea_command
 from store import cases as case_store
 from store import contacts, outbox
 from store import events as event_store
@@ -38,12 +39,16 @@ REGISTER_ALONE = re.compile(REGISTER.pattern + r"[ !.,]*(svp|s'il vous plait|mer
 CANCEL = re.compile(r"^(annuler|annulation|je ne viens plus|je ne viendrai pas|je ne pourrai pas venir|cancel)\b")
 YES = re.compile(r"^(oui|yes|ok d'accord|d'accord)[ !.]*$")
 IDEA_REFERENCE = re.compile(r"\bgu\s*-?\s*(\d{4})\s*-?\s*(\d{4})\b")
-SUPPORT_WORDS = re.compile(r"^(je soutien[st]?|j'?soutien[st]?|soutien[st]?|soutenir|\+ ?1|i support|support)\b")
 # « INVITEZ-MOI vélo », « invitez moi aux événements sur les espaces verts »: the events of a theme, from now on.
 INTEREST = re.compile(r"^(?:invitez[- ]?moi|invitez[- ]?nous|invite me)\b(?: aux (?:evenements|reunions))?"
                       r"(?: (?:sur|du|de|des|pour|about|on|to)\b)?(?: (?:le|la|les|l'|the)\b)?[ :]*(?P<theme>.*)$")
 NO_MORE_INVITATIONS = re.compile(r"^(ne plus m'?inviter|ne m'?invitez plus|plus d'invitations?|stop invitations?|"
                                  r"no more invitations?)[ !.]*$")
+
+
+def is_open(event: Event, now: datetime) -> bool:
+    """Whether one may still register: scheduled and still to come."""
+    return event.status == "scheduled" and aware(event.starts_at) > now
 
 
 class EventError(ValueError):
@@ -243,7 +248,7 @@ def answer(rt: Runtime, session: Session, identity: Identity, text: str, *, lang
     if REGISTER.match(words) and reference is None and idea is not None:
         # « INSCRIPTION GU-… »: an idea, not an event; say how to support it and how to register.
         return rt.messages.render("ideas.events.an_idea", language, reference=f"GU-{idea.group(1)}-{idea.group(2)}")
-    if reference is not None and SUPPORT_WORDS.match(words):
+    if reference is not None and idea_command(REFERENCE.sub(" ", words)) == "support":
         # « je soutiens EV-… »: an event is not supported, one registers to it.
         return rt.messages.render("ideas.events.not_an_idea", language, reference=reference)
     if not idle and reference is None:
@@ -283,7 +288,7 @@ def _register_reply(rt: Runtime, session: Session, identity: Identity, reference
         event = event_store.by_reference(session, reference)
         if event is None:
             return rt.messages.render("ideas.events.unknown", language, reference=reference)
-    if event.status != "scheduled" or aware(event.starts_at) <= now:
+    if not is_open(event, now):
         return rt.messages.render("ideas.events.closed", language, reference=event.reference)
     registered = register(rt, session, event, identity, now=now)
     return registration_reply(rt, session, registered, event, language)
@@ -307,7 +312,7 @@ def _last_invitation(session: Session, identity: Identity, *, now: datetime) -> 
     """The upcoming event of the latest invitation this person received, lately."""
     for invited in event_store.invitations_to(session, identity.contact_id, since=now - INVITATION_ANSWERED_WITHIN):
         event = event_store.by_reference(session, invited)
-        if event is not None and event.status == "scheduled" and aware(event.starts_at) > now:
+        if event is not None and is_open(event, now):
             return event
     return None
 

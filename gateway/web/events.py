@@ -18,7 +18,7 @@ from gateway.ideas import events as event_flow
 from gateway.ideas.people import masked
 from gateway.runtime import current_runtime
 from store import events as event_store
-from store.clock import aware, utcnow
+from store.clock import utcnow
 from store.db import key
 from store.models import Event
 
@@ -93,7 +93,7 @@ def _page(reference: str, **context: Any):
     with rt.db.session() as session:
         event = _event_or_404(session, reference)
         [shown] = _shown(session, [event])
-    open_ = event.status == "scheduled" and aware(event.starts_at) > utcnow()
+    open_ = event_flow.is_open(event, utcnow())
     return render_template("events/event.html", item=shown, open=open_, **context)
 
 
@@ -136,7 +136,7 @@ def register(reference: str):
     typed = request.form.get("address", "")
     with rt.db.session() as session:
         event = _event_or_404(session, reference)
-        if event.status != "scheduled" or aware(event.starts_at) <= now:
+        if not event_flow.is_open(event, now):
             return _page(reference, error="Les inscriptions sont closes."), 409
         identity = codes.check(rt, session, purpose="register", target=event.reference, typed=typed,
                                code=request.form.get("code", ""), now=now)
