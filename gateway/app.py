@@ -83,7 +83,7 @@ def run_server(rt, port: int, *, blueprints=(), host: str = "0.0.0.0") -> None:
     rt.db.upgrade()
     worker = Worker(rt)
     _ = rt.understander, rt.router  # load spaCy and the gazetteer before the first message
-    scheduler = worker.start()
+    worker.start()
     loopback = host in ("127.0.0.1", "localhost")  # the demo: nothing reachable from another machine
     mail = start_smtp_server(rt, public=not loopback)
     where = f"http://{host}:{port}" if loopback else f"port {port} of every interface (http://127.0.0.1:{port} here)"
@@ -96,4 +96,4 @@ def run_server(rt, port: int, *, blueprints=(), host: str = "0.0.0.0") -> None:
         waitress_serve(app, host=host, port=port, threads=8, ident="guichet")
     finally:
         mail.stop()
-        scheduler.shutdown(wait=False)
+        worker.shutdown(wait=False)

@@ -97,13 +97,14 @@ def worker() -> None:
     rt = _runtime(serving=True)
     _migrated(rt)
     _ = rt.understander, rt.router
-    scheduler = Worker(rt).start()
+    worker = Worker(rt)
+    worker.start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     click.echo("Guichet worker running")
     stop.wait()
-    scheduler.shutdown(wait=True)
+    worker.shutdown(wait=True)
 
 
 @main.command()
@@ -134,7 +135,8 @@ def telegram_poll() -> None:
     _logging()
     rt = _runtime(serving=True)
     rt.db.upgrade()
-    scheduler = Worker(rt).start()
+    worker = Worker(rt)
+    worker.start()
     stop = threading.Event()
     try:
         poll(rt, stop=stop)
@@ -143,7 +145,7 @@ def telegram_poll() -> None:
     except (ConfigurationError, ProviderUnavailable) as err:  # a bad token, or no Bot API where it was asked
         raise click.ClickException(str(err)) from err
     finally:
-        scheduler.shutdown(wait=False)
+        worker.shutdown(wait=False)
 
 
 @telegram.command("set-webhook")

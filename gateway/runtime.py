@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from functools import cached_property
 
 from flask import current_app
@@ -58,7 +57,6 @@ class Runtime:
             problems = self.messages.problems(Messages(SHIPPED_CONFIG))
             if problems:
                 raise ConfigurationError("\n".join(problems))
-        self.wakeup = threading.Event()  # set by webhooks so an in-process worker reacts at once
 
     @cached_property
     def understander(self):

@@ -16,6 +16,8 @@ from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
+from store.wake import Bells
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # What the database raises when it cannot be reached or opened (refused, dropped, a pool with no connection
 # left, a SQLite file that cannot be opened): the request did nothing, asking again later may work.
@@ -59,6 +61,7 @@ class Database:
     def __init__(self, url: str):
         self.url = url
         self.engine = make_engine(url)
+        self.bells = Bells()  # the worker's wake-ups (store/wake.py)
 
     @property
     def is_postgres(self) -> bool:
@@ -71,10 +74,12 @@ class Database:
         with Session(self.engine, expire_on_commit=False) as session:
             try:
                 yield session
+                rung = self.bells.notify_before_commit(session)
                 session.commit()
             except BaseException:
                 session.rollback()
                 raise
+        self.bells.rung(rung)
 
     def ping(self) -> None:
         """Raise if the database cannot be reached."""

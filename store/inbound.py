@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from channels.base import InboundMessage as Received
 from channels.base import Media
-from store import files
+from store import files, wake
 from store.clock import utcnow
 from store.contacts import identity_for
 from store.models import Identity, ReceivedMessage
@@ -49,7 +49,10 @@ def record(session: Session, received: Received, *, media_dir: Path | None = Non
         "next_attempt_at": now,
     }
     statement = _insert_ignoring_duplicates(session, values).returning(col(ReceivedMessage.id))
-    return session.exec(statement).scalar()
+    stored = session.exec(statement).scalar()
+    if stored is not None:
+        wake.ring(session, wake.INBOUND)
+    return stored
 
 
 @dataclasses.dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, insert, or_
 from sqlmodel import Session, col, select
 
+from store import wake
 from store.clock import utcnow
 from store.db import key
 from store.models import DeliveryEvent, Follower, Identity, OutboxEntry
@@ -58,6 +59,8 @@ def enqueue(
         message.status, message.last_error = "canceled", f"identity stopped ({identity.stop_reason})"
     session.add(message)
     session.flush()
+    if message.status == "queued":
+        wake.ring(session, wake.OUTBOX)
     return message
 
 
@@ -79,6 +82,7 @@ def enqueue_many(session: Session, messages: list[tuple[Identity, str, dict]], *
             "attempts": 0, "next_attempt_at": due, "created_at": now, "updated_at": now,
         })
     session.execute(insert(OutboxEntry), rows)
+    wake.ring(session, wake.OUTBOX)
     return len(rows)
 
 

@@ -32,10 +32,8 @@ def accept(rt, received: InboundMessage) -> int | None:
     except OperationalError as err:
         log.exception("database unavailable, inbound message not stored", extra={"channel": received.channel})
         raise Unavailable("storage unavailable") from err
-    if stored is None:
+    if stored is None:  # a stored message wakes the workers as its transaction commits (store/wake.py)
         log.info("duplicate inbound ignored", extra={"channel": received.channel})
-    else:
-        rt.wakeup.set()
     return stored
 
 

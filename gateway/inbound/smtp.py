@@ -7,7 +7,7 @@ Replies and their meaning for the sending mail server:
   input that will never pass;
 - `550` for any recipient other than the inbox, `552` for mail over the size limit, `554` for mail
   that cannot be read, `500` for a line over 1,000 octets (RFC 5321): the sender's server bounces it to the resident with our explanation.
-Understanding and answers happen in the worker, woken through `rt.wakeup`.
+Understanding and answers happen in the worker, woken as the message is stored (`store/wake.py`).
 """
 
 from __future__ import annotations

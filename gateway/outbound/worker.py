@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -28,7 +29,7 @@ from gateway.cases.satisfaction import ask_due
 from gateway.engine.conversation import ConversationEngine
 from gateway.ideas import events
 from gateway.runtime import Runtime
-from store import contacts, files, inbound, outbox
+from store import contacts, files, inbound, outbox, wake
 from store.db import OUTAGE, fetch, key
 from store.models import Identity, OutboxEntry
 
@@ -44,25 +45,29 @@ class Worker:
         self._lock = threading.Lock()  # one pass at a time within a process
         self._senders = ThreadPoolExecutor(max_workers=rt.settings.send_concurrency, thread_name_prefix="send")
         self._database_down = False  # an outage is logged once when it starts and once when it ends
+        self._outage_lock = threading.Lock()
 
     def run_once(self, *, now: datetime | None = None) -> tuple[int, int]:
         """Handle every pending inbound message, then send what is due (at `now`); returns (handled, sent)."""
         with self._lock:
             return self.handle_inbound(), self.send_due(now=now)
 
-    def scheduled_pass(self) -> None:
-        """`run_once` as the scheduler runs it twice a second: a database outage is one warning when it starts
-        and one line when it ends, not a traceback every pass."""
+    def _guarded(self, work: Callable[[], int]) -> int:
+        """Run `work`; a database outage is one warning when it starts and one line when it ends, not a traceback
+        every poll (0 done meanwhile)."""
         try:
-            self.run_once()
+            done = work()
         except OUTAGE as err:
-            if not self._database_down:
-                log.warning("database unavailable: the worker waits for it", extra={"error": type(err).__name__})
-            self._database_down = True
-            return
-        if self._database_down:
-            log.warning("database available again: the worker goes on")
-        self._database_down = False
+            with self._outage_lock:  # the two loops say it once between them
+                if not self._database_down:
+                    log.warning("database unavailable: the worker waits for it", extra={"error": type(err).__name__})
+                self._database_down = True
+            return 0
+        with self._outage_lock:
+            if self._database_down:
+                log.warning("database available again: the worker goes on")
+            self._database_down = False
+        return done
 
     def handle_inbound(self, limit: int = 500) -> int:
         """Hand pending inbound messages to the conversation engine, each in its own transaction."""
@@ -186,11 +191,21 @@ class Worker:
             return events.send_reminders(self.rt, session, now=now)
     # -- end of events --------------------------------------------------------------------------------
 
-    def start(self) -> BackgroundScheduler:
-        """Run the jobs in the background with APScheduler; the outbox also wakes on `rt.wakeup`."""
-        scheduler = BackgroundScheduler(timezone="UTC")
-        poll = self.rt.settings.worker_poll_seconds
-        scheduler.add_job(self.scheduled_pass, "interval", seconds=poll, id="deliver", max_instances=1, coalesce=True)
+    def start(self, *, poll: float | None = None) -> None:
+        """Run the worker in the background: intake and sending in two loops of their own, which overlap (an
+        answer never waits for a batch of other residents' messages to be understood), each woken the moment
+        its work is committed here or, on PostgreSQL, in any process (`store/wake.py`), else every
+        GUICHET_WORKER_POLL seconds (`poll`); the other jobs with APScheduler."""
+        poll = poll or self.rt.settings.worker_poll_seconds
+        self._stop = threading.Event()
+        if self.rt.db.is_postgres:
+            self.rt.db.bells.listen(self.rt.db.url, self._stop)
+        self._loops = [threading.Thread(target=self._loop, args=(channel, work, poll), daemon=True, name=f"worker-{name}")
+                       for name, channel, work in (("intake", wake.INBOUND, self._intake),
+                                                   ("send", wake.OUTBOX, self.send_due))]
+        for loop in self._loops:
+            loop.start()
+        self._scheduler = scheduler = BackgroundScheduler(timezone="UTC")
         scheduler.add_job(self.reconcile_stale, "interval", seconds=max(5.0, poll), id="reconcile",
                           max_instances=1, coalesce=True)
         scheduler.add_job(self.escalate, "interval", minutes=5, id="escalate", max_instances=1, coalesce=True)
@@ -208,18 +223,35 @@ class Worker:
         scheduler.add_job(self.retain, "cron", hour=3, minute=30, timezone=self.rt.settings.timezone, id="retention",
                           max_instances=1, coalesce=True)
         scheduler.start()
-        threading.Thread(target=self._wake_loop, args=(scheduler,), daemon=True, name="worker-wakeup").start()
-        return scheduler
 
-    def _wake_loop(self, scheduler: BackgroundScheduler) -> None:
-        # A webhook in the same process sets the event: run a pass now instead of at the next tick.
-        while scheduler.running:
-            if self.rt.wakeup.wait(timeout=1.0):
-                self.rt.wakeup.clear()
-                try:
-                    self.scheduled_pass()
-                except Exception:
-                    log.exception("worker pass failed")
+    def shutdown(self, wait: bool = True) -> None:
+        """End the loops (after the message or the sends in hand, when `wait`), the listener and the jobs."""
+        self._stop.set()
+        for channel in wake.CHANNELS:
+            self.rt.db.bells.events[channel].set()
+        self._scheduler.shutdown(wait=wait)
+        if wait:
+            for loop in self._loops:
+                loop.join(timeout=30)
+
+    def _intake(self) -> int:
+        # SQLite has one writer at a time and the intake loop would hold it back to back, starving the sending
+        # loop: there each message's answer is sent by the intake loop itself, before the next message.
+        if self.rt.db.is_postgres:
+            return self.handle_inbound(limit=10)
+        handled = self.handle_inbound(limit=1)
+        self.send_due()
+        return handled
+
+    def _loop(self, channel: str, work: Callable[[], int], poll: float) -> None:
+        # Work until nothing is left, then wait for the bell or the next poll.
+        while not self._stop.is_set():
+            try:
+                while self._guarded(work) and not self._stop.is_set():
+                    pass
+            except Exception:
+                log.exception("worker pass failed")
+            self.rt.db.bells.wait(channel, poll)
 
 
 def _outgoing(session, row: OutboxEntry, rt: Runtime) -> Outgoing:

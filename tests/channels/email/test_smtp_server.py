@@ -10,6 +10,7 @@ from sqlmodel import select
 from channels.standins.smtp_relay import send_eml
 from gateway.inbound.smtp import start_smtp_server
 from store.models import ReceivedMessage
+from store.wake import INBOUND
 from tests.channels.email.conftest import INBOX, RESIDENT, eml
 
 
@@ -19,7 +20,7 @@ def stored(rt) -> list[ReceivedMessage]:
 
 
 def test_a_mail_is_stored_before_250_and_wakes_the_worker(mail_gateway):
-    mail_gateway.rt.wakeup.clear()
+    mail_gateway.rt.db.bells.events[INBOUND].clear()
     code, text = mail_gateway.send(eml("text_plain"))
 
     assert (code, text) == (250, "2.0.0 Message recu, merci. Message accepted.")
@@ -28,7 +29,7 @@ def test_a_mail_is_stored_before_250_and_wakes_the_worker(mail_gateway):
         "email", "<20261103091240.4b1e@mail.example.org>", RESIDENT, INBOX, "pending")
     assert message.body.startswith("Nid de poule\nBonjour,")
     assert message.thread_id == "<20261103091240.4b1e@mail.example.org>"
-    assert mail_gateway.rt.wakeup.is_set()
+    assert mail_gateway.rt.db.bells.events[INBOUND].is_set()
 
 
 def test_a_resent_mail_is_accepted_and_stored_once(mail_gateway):

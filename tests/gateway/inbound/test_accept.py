@@ -8,6 +8,7 @@ from channels.base import InboundMessage
 from channels.standins.telegram import post_update, text_update
 from gateway.errors import Unavailable
 from gateway.inbound.accept import accept
+from store.wake import INBOUND
 from tests.conftest import serve_app
 
 SECRET = "accept-webhook-secret"
@@ -31,7 +32,7 @@ def test_accept_raises_unavailable_and_wakes_no_worker_when_the_database_is_down
     with pytest.raises(Unavailable) as refused:
         accept(broken, received)
 
-    assert (refused.value.status, str(refused.value), broken.wakeup.is_set()) == (503, "storage unavailable", False)
+    assert (refused.value.status, str(refused.value), broken.db.bells.events[INBOUND].is_set()) == (503, "storage unavailable", False)
 
 
 def test_an_sms_with_the_database_down_gets_a_plain_503(broken):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from gateway.outbound.worker import Worker
 
@@ -14,15 +15,30 @@ def test_an_outage_is_two_log_lines_not_a_traceback_every_pass(make_runtime, tmp
     worker = Worker(rt)
     caplog.set_level(logging.INFO, logger="gateway")
 
-    for _ in range(5):
-        worker.scheduled_pass()
-    database.rmdir()
-    rt.db.upgrade()  # the database is back
-    worker.scheduled_pass()
-    worker.scheduled_pass()
-    rt.db.dispose()
+    def said() -> list[tuple[str, str]]:
+        return [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "gateway.outbound.worker"]
 
-    said = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "gateway.outbound.worker"]
-    assert said == [("WARNING", "database unavailable: the worker waits for it"),
-                    ("WARNING", "database available again: the worker goes on")]
+    worker.start(poll=0.02)  # both loops (intake and sending) look fifty times a second
+    try:
+        assert _soon(lambda: len(said()) == 1)
+        time.sleep(0.3)  # a dozen passes of each loop during the outage
+        database.rmdir()
+        rt.db.upgrade()  # the database is back
+        assert _soon(lambda: len(said()) == 2)
+        time.sleep(0.1)
+    finally:
+        worker.shutdown()
+        rt.db.dispose()
+
+    assert said() == [("WARNING", "database unavailable: the worker waits for it"),
+                      ("WARNING", "database available again: the worker goes on")]
     assert not [r for r in caplog.records if r.exc_info]
+
+
+def _soon(condition, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
