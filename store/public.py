@@ -22,7 +22,7 @@ from store.db import key
 from store.models import Agent, Case, CaseEvent, Contribution, Event, EventIdea, Follower, Support
 
 PUBLIC_KINDS = ("created", "status")  # timeline events the public may read (never notes, never followers)
-IDEA_PUBLIC_KINDS = ("created", "status", "step")  # and on an idea's page, the référent's dated steps
+IDEA_PUBLIC_KINDS = ("created", "status", "step", "event")  # and on an idea's page, its steps and held events
 PROBLEM = statuses.Kind.PROBLEM
 ADOPTED = (statuses.IdeaStatus.GO, statuses.IdeaStatus.IN_PROGRESS, statuses.IdeaStatus.DONE)
 RESOLUTION_SAMPLE = 20_000  # the latest resolutions the medians are taken over

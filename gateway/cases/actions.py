@@ -81,6 +81,8 @@ def parse_cost(text: str | int | float | None) -> int | None:
     if isinstance(text, int | float) and not isinstance(text, bool):
         text = f"{text:.2f}"
     cleaned = re.sub(r"[\s\u00a0\u202f€]|EUR", "", str(text), flags=re.IGNORECASE).replace(",", ".")
+    if re.fullmatch(r"-\d+(\.\d+)?", cleaned):
+        raise ActionError(f"le coût est un montant positif en euros ({str(text)[:20]} n'en est pas un)")
     if not re.fullmatch(r"\d{1,9}(\.\d{1,2})?", cleaned):
         raise ActionError(f"coût illisible {str(text)[:20]!r} : écrivez un montant en euros, ex. 1200 ou 1200,50")
     euros, _, cents = cleaned.partition(".")

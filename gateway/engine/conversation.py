@@ -554,6 +554,11 @@ class ConversationEngine:
             self._reset(turn)
             return self._reply(turn, "ideas.intake.not_named", case=case, reference=case.reference)
         name = supports.public_name(turn.inbound.body)
+        if case is not None and row is not None and name is None and turn.analysis.answer is None \
+                and len(turn.inbound.body) <= 60 and "\n" not in turn.inbound.body.strip():
+            # A short answer that is no name ("=HYPERLINK(…)", "06 12…"): the question again, nothing kept.
+            return self._ask(turn, {"language": turn.language, "case": case.reference}, AWAITING_PUBLIC_NAME,
+                             "ideas.intake.ask_name", case=case, reference=case.reference)
         if case is None or row is None or name is None or turn.analysis.answer is not None:
             return self._next_message(turn)
         self._named(turn, row, case, name)

@@ -19,6 +19,9 @@ from store.models import ConfirmationCode, Identity
 
 LIFETIME = timedelta(minutes=15)
 TRIES = 3
+# One answer for a wrong, expired or used-up code (after TRIES wrong ones), on every form that asks for one.
+REFUSED = (f"Ce code n'est pas le bon, ou il n'est plus valable (un code vaut 15 minutes et {TRIES} essais). "
+           "Vérifiez-le, ou demandez un nouveau code.")
 PER_HOUR = 3
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 

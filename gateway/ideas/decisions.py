@@ -29,7 +29,8 @@ from store.statuses import SOLVED, TRANSITIONS, IdeaStatus
 
 log = logging.getLogger(__name__)
 
-FINAL = "une décision publiée est définitive : une autre idée peut être déposée"
+FINAL = ("cette idée a déjà reçu sa décision, qui est définitive : pour revenir dessus, il faut une nouvelle idée "
+         "(le résident ou vous pouvez la déposer)")
 DECIDED = {IdeaStatus.GO, IdeaStatus.NO_GO, IdeaStatus.IN_PROGRESS, IdeaStatus.DONE}
 MAX_REASONS_CHARS = 1200  # the reasons reach people whole, in one SMS (1,600 characters at most)
 

@@ -24,6 +24,7 @@ from store import events as event_store
 from store.clock import aware, utcnow
 from store.db import key
 from store.models import Event, Identity, Registration
+from store.statuses import IdeaStatus
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,10 @@ WEEKDAYS = {"fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", 
             "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
 # A bare "OUI" registers to the event of an invitation received this recently.
 INVITATION_ANSWERED_WITHIN = timedelta(days=14)
+MAX_TITLE_CHARS = 120  # the title goes into invitations and reminders by SMS
+MAX_CAPACITY = 100_000  # a stadium; more is a typing slip (and past what the database's integers hold)
+MAX_CAPACITY_TEXT = f"{MAX_CAPACITY:_}".replace("_", "\u202f")  # "100 000", with a narrow no-break space
+MAX_DAYS_AHEAD = 730  # an event more than two years ahead is a wrong year
 REFERENCE = re.compile(r"\bev\s*-?\s*(\d{4,6})\b")
 REGISTER = re.compile(r"^(inscription|inscrivez[- ]moi|je m'?inscris|je viens|je serai la|register|sign me up)\b")
 REGISTER_ALONE = re.compile(REGISTER.pattern + r"[ !.,]*(svp|s'il vous plait|merci|please)?[ !.]*$")
@@ -70,12 +75,13 @@ def local(rt: Runtime, moment: datetime) -> datetime:
 
 
 def day_text(rt: Runtime, moment: datetime, language: str = "fr") -> str:
-    """"samedi 12 décembre" in the town's time."""
+    """"samedi 12 décembre" in the town's time ("samedi 8 janvier 2028" when it is not this year)."""
     there = local(rt, moment)
     months = MONTHS.get(language, MONTHS["fr"])
     weekday = WEEKDAYS.get(language, WEEKDAYS["fr"])[there.weekday()]
     number = "1er" if there.day == 1 and language == "fr" else str(there.day)
-    return f"{weekday} {number} {months[there.month - 1]}"
+    year = f" {there.year}" if there.year != local(rt, utcnow()).year else ""
+    return f"{weekday} {number} {months[there.month - 1]}{year}"
 
 
 def hour_text(rt: Runtime, moment: datetime) -> str:
@@ -99,23 +105,31 @@ def create(rt: Runtime, session: Session, *, title: str, kind: str, starts_local
     now = now or utcnow()
     if not title.strip():
         raise EventError("Donnez un titre à l'événement.")
+    if len(title.strip()) > MAX_TITLE_CHARS:
+        raise EventError(f"Le titre tient en {MAX_TITLE_CHARS} caractères au plus : il part dans les SMS.")
     if kind not in KINDS:
         raise EventError(f"Type d'événement inconnu : {kind}.")
     if capacity is not None and capacity < 1:
         raise EventError("La capacité est d'au moins une place (laissez vide pour sans limite).")
+    if capacity is not None and capacity > MAX_CAPACITY:
+        raise EventError(f"La capacité va jusqu'à {MAX_CAPACITY_TEXT} places (laissez vide pour sans limite).")
     zone = ZoneInfo(rt.settings.timezone)
     starts = (starts_local.replace(tzinfo=zone) if starts_local.tzinfo is None else starts_local).astimezone(
         ZoneInfo("UTC"))
     if starts <= now:
         raise EventError("La date de l'événement est passée.")
+    if starts > now + timedelta(days=MAX_DAYS_AHEAD):
+        raise EventError("La date de l'événement est à plus de deux ans : vérifiez l'année.")
     cases = []
     for reference in ideas or []:
         case = case_store.by_reference(session, reference.strip().upper())
         if case is None or case.kind != "idea":
             raise EventError(f"{reference} n'est pas une idée connue.")
+        if case.status == IdeaStatus.NO_GO:
+            raise EventError(f"{case.reference} n'a pas été retenue : un événement ne peut pas s'y rattacher.")
         cases.append(case)
     if not cases and not theme and not district:
-        raise EventError("Reliez l'événement à une idée, un thème ou un quartier.")
+        raise EventError("Reliez l'événement à une idée ou à un thème.")
     event = event_store.add(session, Event(
         reference=event_store.new_reference(session), title=title.strip(), kind=kind, description=description,
         starts_at=starts, ends_at=starts + timedelta(minutes=minutes_long), place=place.strip(), capacity=capacity,
@@ -352,8 +366,8 @@ def record_attendance(rt: Runtime, session: Session, event: Event, *, attendance
                       now: datetime | None = None) -> Event:
     """After the event: attendance and minutes on each linked idea's public timeline; the event is "held"."""
     now = now or utcnow()
-    if attendance < 0:
-        raise EventError("Le nombre de participants ne peut pas être négatif.")
+    if not 0 <= attendance <= MAX_CAPACITY:
+        raise EventError(f"Le nombre de participants est un nombre entier, de 0 à {MAX_CAPACITY_TEXT}.")
     if aware(event.starts_at) > now:
         raise EventError("L'événement n'a pas encore eu lieu.")
     event.attendance, event.minutes, event.status = attendance, minutes.strip(), "held"

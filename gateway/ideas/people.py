@@ -17,6 +17,7 @@ from gateway.cases.actions import agent_row, visible_case
 from gateway.cases.agents import ActionError, AgentUser
 from gateway.cases.privacy import mask_personal
 from gateway.errors import Forbidden
+from gateway.identity import spaced_phone
 from gateway.runtime import Runtime
 from store import agents as agent_store
 from store import cases as case_store
@@ -122,13 +123,18 @@ def call_list(session: Session, who: AgentUser, reference: str, *, via: str = "w
         phone = phone_of(contact, idea_store.identities_of(session, {key(contact)}))
         if phone is None:
             continue
-        writer.writerow([case.reference, support.public_name or contact.name or "", phone, support.channel,
-                         support.created_at.strftime("%Y-%m-%d")])
+        writer.writerow([_cell(case.reference), _cell(support.public_name or contact.name or ""),
+                         _cell(spaced_phone(phone)), support.channel, support.created_at.strftime("%Y-%m-%d")])
         rows += 1
     agent_store.audit(session, agent=agent_row(session, who), action="idea_call_list", via=via, case=case,
                       people=rows)
     log.info("idea call list exported", extra={"case": case.reference, "people": rows})
     return out.getvalue()
+
+
+def _cell(value: str) -> str:
+    """A cell a spreadsheet shows as written: one starting like a formula (= + - @, a tab) gets a leading quote."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def audience(session: Session, case: Case) -> list[tuple[Identity, Follower]]:

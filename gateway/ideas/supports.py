@@ -70,11 +70,13 @@ def public_name(written: str) -> str | None:
     at most PUBLIC_NAME_CHARS; None when nothing usable was written."""
     said = re.sub(r"^\s*(?:moi\s+)?(?:c'est|c’est|je m'appelle|je m’appelle|je suis|mon nom est|my name is|i am|"
                   r"i'm|call me|appelez[- ]moi)\s+", "", written.strip(), flags=re.IGNORECASE)
-    words = [w.strip(".,;:!?") for w in said.split()]
-    words = [w for w in words if w and any(c.isalpha() for c in w)]
+    if re.search(r"[\d=()<>\"/\\@:;{}\[\]|*#+]", said):  # a formula, an address, a number: not a name
+        return None
+    # Letters, hyphens and apostrophes only ("Jean-Luc", "N'Diaye"): nothing a spreadsheet or a page could run.
+    words = re.findall(r"[^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))*", said)
     if not words:
         return None
-    name = words[0][:1].upper() + words[0][1:]
+    name = words[0][:1].upper() + words[0][1:30]
     if len(words) > 1:
         name += f" {words[1][:1].upper()}."
     return name[:PUBLIC_NAME_CHARS]

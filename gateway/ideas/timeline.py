@@ -40,9 +40,11 @@ def parse_progress(value: str | int | None) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     text = str(value).replace("%", "").strip()
-    if not text.isdigit() or not 0 <= int(text) <= 100:
-        raise ActionError(f"avancement illisible {str(value)[:10]!r} : un nombre de 0 à 100")
-    return int(text)
+    if text.lstrip("-").isdigit():
+        if not 0 <= int(text) <= 100:
+            raise ActionError(f"l'avancement va de 0 à 100 % ({text} n'en est pas un)")
+        return int(text)
+    raise ActionError(f"avancement illisible {str(value)[:10]!r} : un nombre de 0 à 100")
 
 
 def publish_step(rt: Runtime, session: Session, who: AgentUser, reference: str, *, title: str | None,

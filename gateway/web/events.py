@@ -71,7 +71,10 @@ def _shown(session, events: list[Event]) -> list[dict[str, Any]]:
         ideas = [{"reference": case.reference, "title": mask_personal(case.description)[:120]}
                  for case in event_store.ideas_of(session, event)]
         seats = None if event.capacity is None else max(0, event.capacity - taken.get(key(event), 0))
-        shown.append({"event": event, "ideas": ideas, "seats_left": seats})
+        shown.append({"event": event, "ideas": ideas, "seats_left": seats,
+                      # written by the référent, shown like every public text: a number or an address masked
+                      "minutes": mask_personal(event.minutes) if event.minutes else None,
+                      "description": mask_personal(event.description) if event.description else None})
     return shown
 
 
@@ -143,7 +146,7 @@ def register(reference: str):
         if identity is None:
             session.commit()  # the try counts
             return _page(reference, typed=typed, code_sent=True,
-                         error="Ce code n'est pas le bon, ou il a expiré. Vérifiez-le ou demandez-en un nouveau."), 422
+                         error=codes.REFUSED), 422
         registered = event_flow.register(rt, session, event, identity, channel="web", now=now)
         reply = event_flow.registration_reply(rt, session, registered, event)
         session.commit()
@@ -166,7 +169,10 @@ def _form_event() -> dict[str, Any]:
     except ValueError as err:
         raise event_flow.EventError("Indiquez le jour et l'heure de l'événement.") from err
     if capacity and not capacity.isdigit():
-        raise event_flow.EventError("La capacité est un nombre de places.")
+        raise event_flow.EventError("La capacité est un nombre entier de places, d'au moins une (laissez vide pour "
+                                    "sans limite).")
+    if len(capacity) > 7:
+        raise event_flow.EventError(f"La capacité va jusqu'à {event_flow.MAX_CAPACITY_TEXT} places.")
     return {"title": form.get("title", ""), "kind": form.get("kind", "cafe_citoyen"), "starts_local": starts,
             "place": form.get("place", ""), "capacity": int(capacity) if capacity else None,
             "ideas": [r for r in form.get("ideas", "").replace(",", " ").split() if r],
@@ -205,7 +211,8 @@ def backoffice_event(reference: str, error: str | None = None):
         event = _event_or_404(session, reference)
         [shown] = _shown(session, [event])
         people = event_store.registrations(session, key(event))
-    return render_template("events/backoffice_event.html", item=shown, people=people, error=error)
+    saved = error is None and request.method == "GET" and bool(request.args.get("enregistre"))
+    return render_template("events/backoffice_event.html", item=shown, people=people, error=error, saved=saved)
 
 
 @bp.post("/agents/evenements/<reference>/invitations")
@@ -230,15 +237,18 @@ def backoffice_minutes(reference: str):
     with rt.db.session() as session:
         event = _event_or_404(session, reference)
         count = request.form.get("attendance", "").strip()
-        came = {int(v) for v in request.form.getlist("attended") if v.isdigit()}
+        came = {int(v) for v in request.form.getlist("attended") if v.isdigit() and len(v) < 10}
         attended = {key(row): key(row) in came for row, _ in event_store.registrations(session, key(event))
                     if row.status == "registered"} if came else None
         try:
-            event_flow.record_attendance(rt, session, event, attendance=int(count) if count.isdigit() else len(came),
+            if count and (not count.isdigit() or len(count) > 7):  # "-3", "abc", or more than the int holds
+                raise event_flow.EventError("Le nombre de participants est un nombre entier, de 0 à "
+                                            f"{event_flow.MAX_CAPACITY_TEXT}.")
+            event_flow.record_attendance(rt, session, event, attendance=int(count) if count else len(came),
                                          minutes=request.form.get("minutes", ""), attended=attended,
                                          actor=current_user.email)
         except event_flow.EventError as err:
             session.rollback()
             return backoffice_event(reference, error=str(err)), 422
         session.commit()
-    return redirect(url_for("events.backoffice_event", reference=reference))
+    return redirect(url_for("events.backoffice_event", reference=reference, enregistre=1))

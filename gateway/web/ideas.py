@@ -155,7 +155,8 @@ def _idea(rt: Runtime, case: Case) -> dict[str, Any]:
         {
             "date": french_date(rt, event.created_at, with_time=True),
             "iso": local(rt, event.created_at).isoformat(timespec="minutes"),
-            "title": mask_personal(event.title) if event.title else
+            # An event's line carries its title as the agenda shows it; a step's title is masked like its text.
+            "title": (event.title if event.kind == "event" else mask_personal(event.title)) if event.title else
                      ("Idée enregistrée" if event.kind == "created" else
                       idea_status(rt, event.status_to) if event.status_to else "Étape"),
             "badge": badge_of(event.status_to or "") if event.kind == "status" else None,
@@ -278,5 +279,5 @@ def support_confirm(reference: str):
         done = supports.support(session, idea, identity, channel="web", now=now) if idea and identity else None
     if done is None:
         return _page(rt, case, step="code", status=422, typed=typed,
-                     error="Ce code n'est pas le bon, ou il a expiré. Vérifiez-le, ou demandez un nouveau code.")
+                     error=codes.REFUSED)
     return _page(rt, case, step="thanks", new=done.new)

@@ -27,6 +27,13 @@ bp = Blueprint("ideas_office", __name__, url_prefix="/agents/idees")
 bp.before_request(backoffice._check_csrf)
 bp.context_processor(backoffice._globals)
 
+
+@bp.context_processor
+def _idea_words() -> dict:
+    """An idea's status in idea words here ("déposée", "en cours de réalisation"), never a street problem's."""
+    rt = current_runtime()
+    return {"status_text": lambda status: rt.messages.text(f"ideas.web.status.{status}")}
+
 REGISTRATION_LABELS = {"registered": "inscrit", "waiting": "liste d'attente", "cancelled": "annulé"}
 
 

@@ -38,6 +38,7 @@ from gateway.cases.flows import Intake, delay_text, format_cost, open_or_join
 from gateway.cases.photos import public_name, public_photo, published_path, written_paths
 from gateway.cases.privacy import mask_personal
 from gateway.errors import Forbidden, GuichetError, Invalid, NotFound
+from gateway.ideas import similar
 from gateway.runtime import Runtime, current_runtime
 from gateway.web.security import as_file
 from store import cases as case_store
@@ -340,7 +341,8 @@ def request_entry(rt: Runtime, case: Case, event: CaseEvent | None, photo: str |
         "status_notes": _status_notes(rt, case, event),
         "service_name": rt.category_label(case.category),
         "service_code": case.category,
-        "description": _public_text(case.description),
+        "description": (similar.public_text(case.description)[:MAX_DESCRIPTION] if case.kind == "idea"
+                        else _public_text(case.description)),
         "agency_responsible": rt.service_name(case.service) if case.service else None,
         "service_notice": f"Délai de traitement prévu : {delay_text(rt, case.category, 'fr')}.",
         "requested_datetime": _when(rt, case.created_at),

@@ -220,7 +220,10 @@ def test_a_new_report_with_its_own_place_after_a_support_is_a_new_case(front):
 def test_nommez_moi_asks_for_a_name_and_keeps_first_name_and_initial(front):
     reference = on_file(front)
     sms(front, f"je soutiens {reference}")
-    assert sms(front, "NOMMEZ-MOI") == front.rt.messages.render("ideas.intake.ask_name", "fr", reference=reference)
+    asked = front.rt.messages.render("ideas.intake.ask_name", "fr", reference=reference)
+    assert sms(front, "NOMMEZ-MOI") == asked
+    assert sms(front, '=HYPERLINK("http://evil.example";"x")') == asked  # no name: asked again, nothing kept
+    assert [s.public_name for s in supports_of(front, reference)] == [None]
     assert sms(front, "c'est dominique lefèvre") == (
         f"Merci ! Vous serez cité sous le nom \"Dominique L.\" sur la page de {reference}.")
     assert [s.public_name for s in supports_of(front, reference)] == ["Dominique L."]

@@ -184,7 +184,29 @@ def test_an_event_in_the_past_or_without_idea_or_theme_is_refused_in_one_sentenc
                               place="Mairie", ideas=ideas)
             except events.EventError as err:
                 refused.append(str(err))
-    assert refused == ["La date de l'événement est passée.", "Reliez l'événement à une idée, un thème ou un quartier."]
+    assert refused == ["La date de l'événement est passée.", "Reliez l'événement à une idée ou à un thème."]
+
+
+def test_an_event_too_big_too_far_too_long_or_about_a_rejected_idea_is_refused_in_words(rt, time_machine):
+    time_machine.move_to(paris_at(10, 0), tick=False)
+    with rt.db.session() as session:
+        rejected = an_idea(session, status="no_go")
+        open_idea = an_idea(session)
+        refused = []
+        for fields in ({"capacity": 100_000_000_000_000_000_000}, {"days": 3650}, {"title": "Atelier " * 30},
+                       {"ideas": [rejected.reference]}):
+            try:
+                events.create(rt, session, **{"title": "Atelier", "kind": "atelier", "place": "Mairie",
+                                              "ideas": [open_idea.reference],
+                                              "starts_local": paris_at(18, 0, days=fields.pop("days", 5)).replace(
+                                                  tzinfo=None), **fields})
+            except events.EventError as err:
+                refused.append(str(err))
+    assert refused == [
+        "La capacité va jusqu'à 100\u202f000 places (laissez vide pour sans limite).",
+        "La date de l'événement est à plus de deux ans : vérifiez l'année.",
+        "Le titre tient en 120 caractères au plus : il part dans les SMS.",
+        f"{rejected.reference} n'a pas été retenue : un événement ne peut pas s'y rattacher."]
 
 
 def test_the_public_page_registers_a_phone_proven_by_a_code_and_shows_seats_never_a_resident(
@@ -248,11 +270,22 @@ def test_a_referent_creates_an_event_in_paris_time_sees_registrants_and_records_
 
     time_machine.move_to(paris_at(21, 0, days=7), tick=False)
     path = f"/agents/evenements/{event.reference}"
-    recorded = referent.post(f"{path}/compte-rendu", {"attendance": "9", "minutes": "Deux modèles retenus."},
-                             form=path)
+    typos = [referent.post(f"{path}/compte-rendu", {"attendance": typed, "minutes": ""}, form=path)
+             for typed in ("-3", "abc", "99999999999999999999999")]
+    recorded = referent.post(f"{path}/compte-rendu", {
+        "attendance": "9", "minutes": "Deux modèles retenus. Rappeler Mme Durand au 06 98 76 54 32 ou durand@example.org"},
+        form=path)
     public = requests.get(f"{gateway.url}/evenements", timeout=10)
-    assert recorded.status_code == 200
+    page = requests.get(f"{gateway.url}/evenements/{event.reference}", timeout=10)
+    idea_page = requests.get(f"{gateway.url}/idees/{reference}", timeout=10)
+    assert [(t.status_code, "Le nombre de participants est un nombre entier, de 0 à 100\u202f000." in t.text)
+            for t in typos] == [(422, True)] * 3
+    assert recorded.status_code == 200 and "Participation et compte rendu enregistrés" in recorded.text
     assert "Compte rendu :</strong> Deux modèles retenus." in public.text and "Participants :</strong> 9" in public.text
+    for shown in (public.text, page.text, idea_page.text):  # the référent's words are masked like any public text
+        assert "Deux modèles retenus." in shown
+        assert "06 98" not in shown and "durand@example.org" not in shown and "[téléphone masqué]" in shown
+    assert "Atelier : Atelier bancs (9 participants)" in idea_page.text  # on the idea's timeline
 
 
 def test_the_demo_seeds_an_upcoming_cafe_citoyen_about_a_seeded_idea_with_two_registrations(rt):

@@ -80,3 +80,15 @@ def test_the_agents_api_lists_ideas_apart_with_supports_referent_answer_and_step
     assert [(s["title"], s["progress"]) for s in one["timeline"] if s["kind"] == "step"] == [
         ("Commande des bancs", 40), ("Pose des premiers bancs", 60)]
     assert problem.status_code == 404 and anonymous.status_code == 401
+
+
+def test_an_idea_is_described_as_its_page_shows_it_without_the_words_that_named_it_an_idea(gateway):
+    from store import cases as case_store
+
+    with gateway.rt.db.session() as session:
+        idea = case_store.create(session, prefix="GU", kind="idea", category="sport", territory="valmont",
+                                 description="j'ai une idée : un pumptrack au stade, appelez-moi au 06 98 76 54 32")
+        reference = idea.reference
+
+    [entry] = listing(gateway, f"requests/{reference}.json").json()
+    assert entry["description"] == "Un pumptrack au stade, appelez-moi au [téléphone masqué]"

@@ -30,6 +30,7 @@ from store.models import (
     EventIdea,
     Identity,
     Registration,
+    Support,
 )
 from tests.conftest import ACCOUNT_SID, GATEWAY_NUMBER, paris_at
 from tests.gateway.conftest import INBOX, TELEGRAM_SECRET
@@ -172,7 +173,7 @@ def test_a_no_go_cannot_be_reopened(front, time_machine):
     adopt = decide(browser, reference, decision="go", reasons="Finalement oui.")
     front.settle()
 
-    final = "une décision publiée est définitive : une autre idée peut être déposée"
+    final = "cette idée a déjà reçu sa décision, qui est définitive : pour revenir dessus, il faut une nouvelle idée"
     assert final in flashed(again) and final in flashed(adopt)
     assert status_of(front, reference) == "no_go"
     [text] = received(front)["sms"]
@@ -242,6 +243,9 @@ def test_the_call_list_holds_exactly_the_implique_supporters_with_a_phone_number
             if identity.address != INFORME:  # every one impliqué but one SMS supporter, who stays informé
                 follower.mode = "implique"
                 session.add(follower)
+        for row in session.exec(select(Support).where(Support.channel == "whatsapp")).all():
+            row.public_name = '=HYPERLINK("http://evil.example";"x")'  # what a spreadsheet would run
+            session.add(row)
     browser = referent(front)
 
     export = browser.get(page(reference) + "/appels.csv")
@@ -249,7 +253,9 @@ def test_the_call_list_holds_exactly_the_implique_supporters_with_a_phone_number
 
     assert export.status_code == 200 and export.headers["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";"))
-    assert sorted(row[2] for row in rows[1:]) == [SMS, WHATSAPP]  # Telegram and e-mail have no number
+    # Telegram and e-mail have no number; numbers as a caller dials them; no cell a spreadsheet would run
+    assert sorted((row[2], row[1]) for row in rows[1:]) == [
+        ("06 11 00 00 01", ""), ("06 11 00 00 02", '\'=HYPERLINK("http://evil.example";"x")')]
     assert SMS not in shown and "+336 •• •• •• 01" in shown  # the page masks the addresses
     with front.rt.db.session() as session:
         [audit] = session.exec(select(AuditEntry).where(AuditEntry.action == "idea_call_list")).all()
