@@ -45,6 +45,9 @@ lint: install
 	$(BIN)/mypy
 
 bench: install
+	$(BIN)/python bench/pipeline_bench.py --rate 5 --duration 10
+	$(BIN)/python bench/pipeline_bench.py --rate 300 --duration 15 --workers 1
+	$(BIN)/python bench/pipeline_bench.py --rate 300 --duration 15 --workers 2
 	$(BIN)/python bench/nlu_bench.py
 	$(BIN)/python bench/webhook_bench.py
 	$(BIN)/python bench/phone_bench.py

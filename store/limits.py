@@ -16,20 +16,27 @@ def lock_contact(session: Session, contact_id: int) -> Contact:
     return session.exec(query.execution_options(populate_existing=True)).one()
 
 
-def cases_opened(session: Session, contact_id: int, *, since: datetime) -> int:
-    """Cases this contact reported since `since` (joining an existing case opens none)."""
-    query = select(func.count()).select_from(Case).where(col(Case.reporter_id) == contact_id,
-                                                         col(Case.created_at) >= since)
-    return int(session.exec(query).one())
+def cases_opened(session: Session, contact_id: int, *, since: tuple[datetime, datetime]) -> tuple[int, int]:
+    """Cases this contact reported since each of the two moments (joining an existing case opens none), in one
+    statement."""
+    recent, earlier = since
+    query = select(func.count().filter(col(Case.created_at) >= recent), func.count()).select_from(Case).where(
+        col(Case.reporter_id) == contact_id, col(Case.created_at) >= earlier)
+    first, second = session.exec(query).one()
+    return int(first), int(second)
 
 
-def answers_sent(session: Session, contact_id: int, *, since: datetime) -> int:
-    """Answers to this contact's messages queued since `since`, on any of their channels (canceled ones cost nothing)."""
-    query = (select(func.count()).select_from(OutboxEntry)
+def answers_sent(session: Session, contact_id: int, *, since: tuple[datetime, datetime]) -> tuple[int, int]:
+    """Answers to this contact's messages queued since each of the two moments, on any of their channels
+    (canceled ones cost nothing), in one statement."""
+    recent, earlier = since
+    query = (select(func.count().filter(col(OutboxEntry.created_at) >= recent), func.count())
+             .select_from(OutboxEntry)
              .join(Identity, col(Identity.id) == col(OutboxEntry.identity_id))
              .where(col(Identity.contact_id) == contact_id, col(OutboxEntry.inbound_id).is_not(None),
-                    col(OutboxEntry.status) != "canceled", col(OutboxEntry.created_at) >= since))
-    return int(session.exec(query).one())
+                    col(OutboxEntry.status) != "canceled", col(OutboxEntry.created_at) >= earlier))
+    first, second = session.exec(query).one()
+    return int(first), int(second)
 
 
 def held_contacts(session: Session, *, since: datetime, limit: int = 100) -> list[Contact]:

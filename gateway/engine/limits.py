@@ -42,14 +42,14 @@ def check(session: Session, identity: Identity, settings: Settings, *, now: date
         return max(now - window, lifted) if lifted else now - window
 
     cid = identity.contact_id
-    windows = (
-        ("cases_per_hour", settings.max_cases_per_hour, counts.cases_opened, HOUR),
-        ("cases_per_day", settings.max_cases_per_day, counts.cases_opened, DAY),
-        ("replies_per_hour", settings.max_replies_per_hour, counts.answers_sent, HOUR),
-        ("replies_per_day", settings.max_replies_per_day, counts.answers_sent, DAY),
-    )
-    reached = next((name for name, limit, counted, window in windows
-                    if counted(session, cid, since=since(window)) >= limit), None)
+    windows = (since(HOUR), since(DAY))
+    cases_hour, cases_day = counts.cases_opened(session, cid, since=windows)
+    reached = ("cases_per_hour" if cases_hour >= settings.max_cases_per_hour else
+               "cases_per_day" if cases_day >= settings.max_cases_per_day else None)
+    if reached is None:
+        replies_hour, replies_day = counts.answers_sent(session, cid, since=windows)
+        reached = ("replies_per_hour" if replies_hour >= settings.max_replies_per_hour else
+                   "replies_per_day" if replies_day >= settings.max_replies_per_day else None)
     if reached is None:
         return None
     told = contact.limit_notice_at
