@@ -122,13 +122,19 @@ def send_code(reference: str):
     """Step one of registering from the page: a code sent to the phone or e-mail typed."""
     rt, now = current_runtime(), utcnow()
     typed = request.form.get("address", "")
+    # Each page is drawn after its transaction ends: on SQLite a page read inside it would wait for the write lock
+    # this very request holds (a 503 after 30 s).
+    refused = None
     with rt.db.session() as session:
         event = _event_or_404(session, reference)
         try:
             codes.send(rt, session, purpose="register", target=event.reference, typed=typed, now=now,
                        text_key="ideas.events.code", reference=event.reference)
         except codes.CodeRefused as err:
-            return _page(reference, error=str(err), typed=typed), 422
+            session.rollback()
+            refused = str(err)
+    if refused is not None:
+        return _page(reference, error=refused, typed=typed), 422
     return _page(reference, typed=typed, code_sent=True)
 
 
@@ -137,19 +143,20 @@ def register(reference: str):
     """Step two: the code typed back proves the address, and the person is registered (or waits for a seat)."""
     rt, now = current_runtime(), utcnow()
     typed = request.form.get("address", "")
+    reply = None
     with rt.db.session() as session:
         event = _event_or_404(session, reference)
-        if not event_flow.is_open(event, now):
-            return _page(reference, error="Les inscriptions sont closes."), 409
-        identity = codes.check(rt, session, purpose="register", target=event.reference, typed=typed,
-                               code=request.form.get("code", ""), now=now)
-        if identity is None:
-            session.commit()  # the try counts
-            return _page(reference, typed=typed, code_sent=True,
-                         error=codes.REFUSED), 422
-        registered = event_flow.register(rt, session, event, identity, channel="web", now=now)
-        reply = event_flow.registration_reply(rt, session, registered, event)
-        session.commit()
+        closed = not event_flow.is_open(event, now)
+        identity = None if closed else codes.check(rt, session, purpose="register", target=event.reference,
+                                                   typed=typed, code=request.form.get("code", ""), now=now)
+        if identity is not None:
+            registered = event_flow.register(rt, session, event, identity, channel="web", now=now)
+            reply = event_flow.registration_reply(rt, session, registered, event)
+        # committed either way: a wrong code's try counts
+    if closed:
+        return _page(reference, error="Les inscriptions sont closes."), 409
+    if reply is None:
+        return _page(reference, typed=typed, code_sent=True, error=codes.REFUSED), 422
     return _page(reference, done=reply)
 
 

@@ -214,6 +214,7 @@ def test_the_public_page_registers_a_phone_proven_by_a_code_and_shows_seats_neve
     time_machine.move_to(paris_at(10, 0), tick=False)
     event = a_cafe(front.rt, capacity=2, days=2)
     resident, path = Browser(front.url), f"/evenements/{event.reference}"  # a browser behind the town's HTTPS
+    unreadable = resident.post(f"{path}/code", {"address": "abc"}, form=path)  # drawn after its transaction
     asked = resident.post(f"{path}/code", {"address": "06 12 00 00 09"}, form=path)
     front.settle()
     [text] = front.twilio.texts_to("+33612000009")
@@ -226,6 +227,7 @@ def test_the_public_page_registers_a_phone_proven_by_a_code_and_shows_seats_neve
     forged = requests.post(f"{front.url}/evenements/{event.reference}/code", timeout=10,
                            data={"address": "06 12 00 00 08"})
 
+    assert unreadable.status_code == 422 and 'name="code"' not in unreadable.text
     assert asked.status_code == 200 and 'name="code"' in asked.text
     assert text.startswith(f"Votre code pour vous inscrire à {event.reference} : ")
     assert wrong.status_code == 422 and "pas le bon" in wrong.text
