@@ -10,16 +10,16 @@ drops its own PostgreSQL database.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.scratch import scratch_database  # noqa: E402
 from gateway.cases.flows import change_status, find_duplicate  # noqa: E402
 from gateway.runtime import Runtime  # noqa: E402
 from gateway.settings import Settings  # noqa: E402
@@ -32,20 +32,14 @@ def main() -> None:
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
 
-    name = f"guichet_case_bench_{os.getpid()}"
-    admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    url = args.postgres.rsplit("/", 1)[0] + f"/{name}"
-    rt = Runtime(Settings.from_env({"DATABASE_URL": url, "GUICHET_QUIET_HOURS": "off"}))
-    try:
-        rt.db.upgrade()
-        followers(rt, args.followers)
-        duplicates(rt, args.cases)
-    finally:
-        rt.db.dispose()
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with scratch_database(args.postgres, "guichet_case_bench") as (_name, url):
+        rt = Runtime(Settings.from_env({"DATABASE_URL": url, "GUICHET_QUIET_HOURS": "off"}))
+        try:
+            rt.db.upgrade()
+            followers(rt, args.followers)
+            duplicates(rt, args.cases)
+        finally:
+            rt.db.dispose()
 
 
 def followers(rt: Runtime, count: int) -> None:

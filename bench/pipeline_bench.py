@@ -41,6 +41,7 @@ from twilio.request_validator import RequestValidator
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.scratch import paced, scratch_database  # noqa: E402
 from bench.webhook_bench import (  # noqa: E402
     ACCOUNT_SID,
     GATEWAY_NUMBER,
@@ -107,15 +108,7 @@ async def offer(port: int, batch: list[Report], rate: float) -> float:
         report.webhook_seconds = time.perf_counter() - started
         report.status = int(status_line.split()[1]) if status_line else 0
 
-    started = time.perf_counter()
-    tasks = []
-    for i, report in enumerate(batch):
-        delay = started + i / rate - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(send(report)))
-    await asyncio.gather(*tasks)
-    return len(batch) / (time.perf_counter() - started)
+    return await paced(batch, rate, send)
 
 
 # -- processes: CPU and memory from /proc ---------------------------------------------------------------------
@@ -194,16 +187,19 @@ def answers(standin_url: str) -> dict[str, list[dict]]:
     return by_number
 
 
-def wait_drained(database_url: str, *, quiet_for: float = 3.0, timeout: float = 180.0) -> None:
-    """Until nothing is pending inbound or queued outbound for `quiet_for` seconds (or `timeout`)."""
+def wait_drained(database_url: str, *, quiet_for: float = 3.0, stuck_for: float = 60.0) -> None:
+    """Until nothing is pending inbound or queued outbound for `quiet_for` seconds, or nothing moved for
+    `stuck_for` seconds (what is left then is counted lost)."""
     engine = create_engine(database_url)
-    deadline, calm_since = time.monotonic() + timeout, None
+    calm_since, last, moved_at = None, -1, time.monotonic()
     try:
-        while time.monotonic() < deadline:
+        while time.monotonic() - moved_at < stuck_for:
             with engine.connect() as c:
                 left = c.execute(text(
                     "SELECT (SELECT count(*) FROM inbound_message WHERE status = 'pending')"
                     " + (SELECT count(*) FROM outbound_message WHERE status IN ('queued', 'sending'))")).scalar_one()
+            if left != last:
+                last, moved_at = left, time.monotonic()
             if left:
                 calm_since = None
             elif calm_since is None:
@@ -279,12 +275,12 @@ def main() -> None:
     parser.add_argument("--web-workers", type=int, default=8, help="gunicorn workers (the Procfile's web).")
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
+    with scratch_database(args.postgres, "guichet_pipeline") as (name, url):
+        run(args, name, url)
 
-    name = f"guichet_pipeline_{os.getpid()}"
-    admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    url = args.postgres.rsplit("/", 1)[0] + f"/{name}"
+
+def run(args: argparse.Namespace, name: str, url: str) -> None:
+    """One measured run on the database `name` at `url`."""
     Database(url).upgrade()
     web_port, standin_port = 8124, 8125
     standin_url = f"http://127.0.0.1:{standin_port}"
@@ -375,9 +371,6 @@ def main() -> None:
     finally:
         stop_sampling.set()
         _stop(*workers, web, standin)
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _stop(*processes: subprocess.Popen) -> None:

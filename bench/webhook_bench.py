@@ -30,6 +30,7 @@ from twilio.request_validator import RequestValidator
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.scratch import paced  # noqa: E402
 from channels.standins.twilio import TwilioStandin, inbound_sms_params  # noqa: E402
 from store.db import Database  # noqa: E402
 from store.models import OutboxEntry, ReceivedMessage  # noqa: E402
@@ -94,16 +95,8 @@ async def open_loop(port: int, requests: list[bytes], rate: float) -> tuple[floa
     async def fire(raw: bytes):
         results.append(await _one(port, raw))
 
-    started = time.perf_counter()
-    tasks = []
-    for i, raw in enumerate(requests):
-        delay = started + i / rate - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(fire(raw)))
-    await asyncio.gather(*tasks)
-    elapsed = time.perf_counter() - started
-    return len(requests) / elapsed, [r[0] for r in results], sum(r[1] != 200 for r in results)
+    achieved = await paced(requests, rate, fire)
+    return achieved, [r[0] for r in results], sum(r[1] != 200 for r in results)
 
 
 def pct(values: list[float], q: float) -> float:
