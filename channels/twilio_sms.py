@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 import requests
 from flask import Request
 from twilio.base.exceptions import TwilioRestException
-from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
-from twilio.rest import Client
 
 from channels.base import (
     BadPayload,
@@ -30,6 +30,9 @@ from channels.base import (
 )
 from channels.media import MediaPolicy, fetch
 from channels.sms import to_gsm7
+
+if TYPE_CHECKING:
+    from twilio.rest import Client
 
 log = logging.getLogger(__name__)
 # The twilio library logs request parameters (phone numbers) at INFO; residents' numbers stay out of logs.
@@ -87,8 +90,16 @@ class TwilioAccount:
         self.validator = RequestValidator(auth_token)
         self.public_url = public_url.rstrip("/")
         self.sender = sender
-        self.client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=15))
-        self.client.api.base_url = api_url
+
+    @cached_property
+    def client(self) -> Client:
+        """The REST client, built on the first send: a web process, which only verifies and stores, never loads it."""
+        from twilio.http.http_client import TwilioHttpClient
+        from twilio.rest import Client
+
+        client = Client(*self.credentials, http_client=TwilioHttpClient(timeout=15))
+        client.api.base_url = self.api_url
+        return client
 
     def acknowledgement(self) -> tuple[str, str]:
         """The body and media type of a 2xx answer to Twilio: empty TwiML, nothing for Twilio to do."""

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nlu.communes import Commune, CommuneList, load_communes
 from routing.distance import haversine_m
-from routing.geocoders import GazetteerGeocoder, Geocoder
 from routing.places import Place, Territory
 from routing.services import Service, Services
-from routing.territories import Territories
+
+if TYPE_CHECKING:  # geopy, shapely and numpy load with the first Router, not with the web process's imports
+    from routing.geocoders import Geocoder
 
 __all__ = ["Commune", "Located", "Place", "Router", "Service", "Territory"]
 
@@ -38,6 +40,9 @@ class Router:
 
     def __init__(self, config_dir: Path | str, geocoder: Geocoder | None = None, *,
                  fallback: Geocoder | None = None) -> None:
+        from routing.geocoders import GazetteerGeocoder
+        from routing.territories import Territories
+
         self.territories = Territories.load(config_dir)
         self.communes: CommuneList = load_communes(config_dir)
         # Asked when the geocoder finds nothing (GUICHET_GEOCODER_FALLBACK=ban): the BAN knows every address.

@@ -5,18 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
 from store.wake import Bells
+
+if TYPE_CHECKING:  # Alembic loads for migrations only, never in a web worker's memory
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # What the database raises when it cannot be reached or opened (refused, dropped, a pool with no connection
@@ -89,18 +88,25 @@ class Database:
     def upgrade(self) -> None:
         """Apply pending migrations."""
         with self.engine.begin() as connection:
+            from alembic import command
+
             config = alembic_config(self.url)
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 
     def revision(self) -> str | None:
         """The migration the database stands at (None: an empty database)."""
+        from alembic.runtime.migration import MigrationContext
+
         with self.engine.connect() as connection:
             heads = MigrationContext.configure(connection).get_current_heads()
         return ",".join(sorted(heads)) or None
 
     def is_current(self) -> bool:
         """Whether every migration is applied (a worker on an empty or older database would fail each pass)."""
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
         with self.engine.connect() as connection:
             applied = set(MigrationContext.configure(connection).get_current_heads())
         return applied == set(ScriptDirectory.from_config(alembic_config(self.url)).get_heads())
@@ -112,6 +118,8 @@ class Database:
 
 def alembic_config(url: str) -> Config:
     """Alembic's configuration, built in code so no alembic.ini has to sit in the working directory."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))

@@ -18,7 +18,6 @@ from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, jsonify, make_response, redirect, render_template, request, url_for
-from shapely.geometry import mapping
 from werkzeug.exceptions import HTTPException
 
 from channels.twilio_whatsapp import TwilioWhatsApp
@@ -340,6 +339,9 @@ def _map_cases(rt: Runtime) -> list[dict[str, Any]]:
 @bp.get("/carte")
 def map_page():
     """The map of open cases (and recently resolved ones) coloured by progress, with filters and as a list."""
+    # shapely comes with the router's outlines: loaded by the first map, not by every web worker
+    from shapely.geometry import mapping
+
     rt = current_runtime()
     cases = _map_cases(rt)
     outlines = {
