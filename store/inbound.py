@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import and_, exists, insert
+from sqlalchemy import Insert, and_, exists, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -48,8 +49,7 @@ def record(session: Session, received: Received, *, media_dir: Path | None = Non
         "received_at": now,
         "next_attempt_at": now,
     }
-    statement = _insert_ignoring_duplicates(session, values).returning(col(ReceivedMessage.id))
-    stored = session.exec(statement).scalar()
+    stored = session.connection().execute(_insert_statement(session.get_bind().dialect.name), values).scalar()
     if stored is not None:
         wake.ring(session, wake.INBOUND)
     return stored
@@ -87,15 +87,19 @@ def _kept(media: Media, media_dir: Path | None) -> KeptMedia:
                      point=photo.point)
 
 
-def _insert_ignoring_duplicates(session: Session, values: dict):
-    dialect = session.get_bind().dialect.name
+@functools.cache
+def _insert_statement(dialect: str):
+    """One INSERT … RETURNING id per dialect, built once, ignoring a provider's resend (its values are bound at
+    each execution: SQLAlchemy compiles it once, the webhook's cost is the round trip)."""
+    table = ReceivedMessage.__table__  # type: ignore[attr-defined]
+    statement: Insert
     if dialect == "postgresql":
-        return postgresql.insert(ReceivedMessage).values(**values).on_conflict_do_nothing(
-            index_elements=["channel", "provider_id"])
-    if dialect == "sqlite":
-        return sqlite.insert(ReceivedMessage).values(**values).on_conflict_do_nothing(
-            index_elements=["channel", "provider_id"])
-    return insert(ReceivedMessage).values(**values)
+        statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=["channel", "provider_id"])
+    elif dialect == "sqlite":
+        statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=["channel", "provider_id"])
+    else:
+        statement = insert(table)
+    return statement.returning(table.c.id)
 
 
 def claim_next(session: Session, *, window: int = 64) -> ReceivedMessage | None:
