@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 FIELDS = ("intent", "category", "urgency", "address", "reference", "language")
 # Checked only on the lines that give them.
-OPTIONAL_FIELDS = ("emergency_numbers", "mistyped_reference", "answer")
+OPTIONAL_FIELDS = ("act", "emergency_numbers", "mistyped_reference", "answer")
 _NONE = "-"
 
 
@@ -46,6 +46,8 @@ class EvalReport:
     correct: Counter = field(default_factory=Counter)  # field -> messages right
     labelled: Counter = field(default_factory=Counter)  # optional field -> messages that give it
     address_exact: int = 0  # the place returned is exactly the expected one
+    high_expected: int = 0  # messages labelled high urgency
+    high_found: int = 0  # of those, found high (or more: an emergency is never under-rated)
     emergencies_expected: int = 0
     emergencies_found: int = 0
     false_emergencies: int = 0
@@ -72,6 +74,8 @@ class EvalReport:
                 lines.append(f"  {name:<10} {self.accuracy(name):6.1%}  ({self.correct[name]}/{self.labelled[name]})")
         exact = self.address_exact / self.total if self.total else 0.0
         lines.append(f"  {'address exactly as expected':<10} {exact:6.1%}")
+        high = self.high_found / self.high_expected if self.high_expected else 1.0
+        lines.append(f"  high-urgency recall {high:.1%} ({self.high_found}/{self.high_expected})")
         lines.append(
             f"  emergency recall {self.emergency_recall:.1%} ({self.emergencies_found}/{self.emergencies_expected}),"
             f" false emergencies {self.false_emergencies}"
@@ -142,6 +146,8 @@ def score(examples: list[Example], analyses: list[Analysis]) -> EvalReport:
         if expected.get("address") and analysis.address and _place(expected["address"]) == _place(analysis.address):
             report.address_exact += 1
         report.confusion[(expected.get("category") or _NONE, analysis.category or _NONE)] += 1
+        report.high_expected += expected.get("urgency") == "high"
+        report.high_found += expected.get("urgency") == "high" and analysis.urgency in ("high", "emergency")
         wanted_emergency = expected.get("urgency") == "emergency"
         found_emergency = analysis.urgency == "emergency"
         report.emergencies_expected += wanted_emergency

@@ -125,7 +125,7 @@ class ConversationEngine:
         if analysis.answer is None and conversation.state in YES_NO_QUESTIONS and "\n" in text:
             # "OUI" above a signature, or above the rest of an e-mail: the reply's own first line answers.
             first = self.rt.understander.analyze(text.split("\n", 1)[0])
-            if first.answer is not None and first.intent not in ("stop", "erase"):
+            if first.answer is not None and first.said not in ("stop", "erase"):
                 analysis = replace(analysis, answer=first.answer)
         language = _language(session, identity, conversation, analysis, text,
                              said=self.rt.understander.language_said(text) if text else None)
@@ -133,17 +133,17 @@ class ConversationEngine:
         self._remember_language(turn)
         # Past a flood limit the message stays stored, unanswered: one notice a day, no case (limits.py).
         # STOP, START and erasure always go through: a person held by a limit may still leave.
-        exempt = analysis.intent in ("stop", "start", "erase") or conversation.state == erasure.AWAITING_ERASURE
+        exempt = analysis.said in ("stop", "start", "erase") or conversation.state == erasure.AWAITING_ERASURE
         held = None if exempt else limits.check(session, identity, self.rt.settings)
         if held is not None:
             return self._reply(turn, "limit_reached") if held.notify else None
         self._keep_photos(turn)
 
-        if analysis.intent == "stop":
+        if analysis.said == "stop":
             return self._stop(turn)
-        if analysis.intent == "start":
+        if analysis.said == "start":
             return self._start(turn)
-        if analysis.intent == "erase":
+        if analysis.said == "erase":
             return self._erasure(turn)
         # -- ideas: events (gateway/ideas/events.py): "INSCRIPTION EV-1234", "ANNULER", "OUI" after an invitation
         about_event = events.answer(self.rt, turn.session, identity, text, language=language,
@@ -167,11 +167,11 @@ class ConversationEngine:
             return self._idea_command(turn, command)
         if analysis.reference and self._contribution_by_reference(turn):
             return None
-        if analysis.intent == "status" or (
-            (analysis.reference or analysis.mistyped_reference) and analysis.intent not in ("report", "idea")
+        if analysis.said == "status" or (
+            (analysis.reference or analysis.mistyped_reference) and analysis.said not in ("report", "idea")
         ):
             return self._status(turn)
-        if analysis.intent == "help":
+        if analysis.said == "help":
             return self._reply(turn, "help")
         if conversation.state == AWAITING_PUBLIC_NAME:
             return self._public_name_answer(turn)  # even in the e-mail thread of the question
@@ -212,12 +212,12 @@ class ConversationEngine:
             return self._ask(turn, self._with_turn_media(turn, draft), AWAITING_WHERE, "ask_where",
                              ask_location=True)
         if a.category is None and not has_place:
-            if a.intent == "greeting":
+            if a.said == "greeting":
                 return self._reply(turn, "greeting")
-            if a.intent == "thanks":
+            if a.said == "thanks":
                 return self._reply(turn, "thanks")
         draft = {
-            "kind": "idea" if a.intent == "idea" else "problem",
+            "kind": "idea" if a.said == "idea" else "problem",
             "description": turn.inbound.body.strip(),
             "category": a.category,
             "urgency": a.urgency,
@@ -236,7 +236,7 @@ class ConversationEngine:
         draft["category"] = a.category or "autre"
         draft["confidence"] = 1.0  # they answered our question: no need to check it again
         draft["urgency"] = _max_urgency(draft.get("urgency", "normal"), a.urgency)
-        if a.intent == "idea":
+        if a.said == "idea":
             draft["kind"] = "idea"
         draft["address"] = draft.get("address") or a.address
         draft["commune"] = draft.get("commune") or a.commune
@@ -581,12 +581,12 @@ class ConversationEngine:
         subject (« et il faudrait aussi des poubelles à côté des bancs »). Conservative: a place makes a new case."""
         a = turn.analysis
         text = turn.inbound.body.strip()
-        if len(text.split()) < 3 or a.intent in ("greeting", "thanks", "help", "status") or turn.point is not None:
+        if len(text.split()) < 3 or a.said in ("greeting", "thanks", "help", "status") or turn.point is not None:
             return False
         goes_on = bool(ADDS.search(text))  # « et », « aussi », « en plus »: it goes on with the idea, place or not
         if not goes_on and a.address and self.rt.router.locate_text(a.address, commune=a.commune) is not None:
             return False
-        if a.intent == "report" or (a.category and a.category not in (idea.category, "autre") and a.intent != "idea"):
+        if a.said == "report" or (a.category and a.category not in (idea.category, "autre") and a.said != "idea"):
             return False
         # Another idea of the same person is a new case unless it goes on with this one: its theme, its words,
         # or a word that adds (« et », « aussi »).
@@ -601,7 +601,7 @@ class ConversationEngine:
         text = turn.inbound.body.strip()
         rest = text.replace(turn.analysis.reference or "", " ").strip(" :-,")
         # « GU-… où en est-elle ? » asks its status; only words that add to the idea are a contribution.
-        if len(rest.split()) < 3 or self.rt.understander.analyze(rest).intent in ("status", "report", "help"):
+        if len(rest.split()) < 3 or self.rt.understander.analyze(rest).said in ("status", "report", "help"):
             return False
         supported = idea_store.support_of(turn.session, case_id=case.id or 0, contact_id=turn.identity.contact_id)
         if supported is None and case.reporter_id != turn.identity.contact_id:
@@ -652,7 +652,7 @@ class ConversationEngine:
 
     def _thread_case(self, turn: Turn) -> Case | None:
         """The case a threaded message answers (an e-mail reply in a case's thread), if any."""
-        if turn.analysis.intent in ("idea",):
+        if turn.analysis.said in ("idea",):
             return None
         reference = turn.inbound.thread_reference
         if reference:
@@ -687,7 +687,7 @@ class ConversationEngine:
         idea, or a problem of another category with its own place (« lampadaire éteint 3 rue Balzac »). A place
         alone, a photo, a category alone are answers (« c'est devant le 15 rue de la gare »)."""
         a = turn.analysis
-        if a.intent == "idea":
+        if a.said == "idea":
             return True
         return bool(a.category and a.category != case.category and (a.address or turn.point is not None))
 
@@ -750,7 +750,7 @@ class ConversationEngine:
     def _erasure(self, turn: Turn) -> None:
         """SUPPRIMER MES DONNÉES asks for a confirmation; OUI erases the person (gateway/cases/erasure.py)."""
         # Answered even after STOP (purpose "erasure" bypasses it): the person asks, and may ask to leave.
-        if turn.analysis.intent == "erase":
+        if turn.analysis.said == "erase":
             return self._ask(turn, {"language": turn.language}, erasure.AWAITING_ERASURE, "erase_confirm",
                              purpose="erasure")
         if turn.analysis.answer == "yes":

@@ -205,14 +205,14 @@ class PhoneLine:
         choice: str | None = request.digits[:1]
         if not choice and request.speech.strip():
             analysis = self.rt.understander.analyze(request.speech)
-            if analysis.intent == "erase":
+            if analysis.said == "erase":
                 ring.say.append(self._words("erase_by_sms"))  # erasure is confirmed in writing, by SMS
                 return MENU
             if analysis.category or analysis.address or analysis.urgency == "emergency":
                 # A whole report said at once: no need to go through the menu (once sure it was heard right).
                 if analysis.urgency != "emergency" and self._unsure(ring.request):
                     return self._hear_back(ring)
-                return self._idea(session, ring) if analysis.intent == "idea" else self._what(session, ring)
+                return self._idea(session, ring) if analysis.said == "idea" else self._what(session, ring)
             # A reference said is what the caller asks about, even among menu words (« où en est le dossier … »).
             if analysis.reference:
                 return self._read_reference(session, ring, analysis.reference)
@@ -223,7 +223,7 @@ class PhoneLine:
                     format_reference(digits, self.rt.reference_prefix))))
                 return REFERENCE
             choice = _spoken_choice(request.speech)
-            if not choice and analysis.intent == "status":
+            if not choice and analysis.said == "status":
                 choice = "2"
         if choice == "1":
             return WHAT
@@ -747,7 +747,7 @@ def _forget_report(data: dict) -> None:
 
 def _only_a_place(analysis: Analysis) -> bool:
     """A place said and nothing else: no category, no words of a report, no emergency."""
-    return (bool(analysis.address) and not analysis.category and analysis.intent not in ("report", "idea")
+    return (bool(analysis.address) and not analysis.category and analysis.said not in ("report", "idea")
             and analysis.urgency != "emergency")
 
 

@@ -2,6 +2,8 @@
 
 import pytest
 
+import nlu
+
 
 @pytest.mark.parametrize(
     "text",
@@ -9,17 +11,17 @@ import pytest
      "UNSUBSCRIBE", "stop merci", "Arrêtez de m'envoyer des messages"],
 )
 def test_stop_and_its_variants(understander, text):
-    assert understander.analyze(text).intent == "stop"
+    assert understander.analyze(text).said == "stop"
 
 
 @pytest.mark.parametrize("text", ["START", "start", "Reprise", "REPRISE", "unstop"])
 def test_start_and_its_variants(understander, text):
-    assert understander.analyze(text).intent == "start"
+    assert understander.analyze(text).said == "start"
 
 
 @pytest.mark.parametrize("text", ["AIDE", "aide", "Help", "?", " ? ", "??"])
 def test_help(understander, text):
-    assert understander.analyze(text).intent == "help"
+    assert understander.analyze(text).said == "help"
 
 
 @pytest.mark.parametrize(
@@ -48,7 +50,7 @@ def test_no_yes_in_a_message_that_says_more(understander, text):
      ("Bonjour, les poubelles débordent rue Pasteur", "report"), ("merci pour la réparation du lampadaire", "thanks")],
 )
 def test_commands_are_whole_messages_only(understander, text, intent):
-    assert understander.analyze(text).intent == intent
+    assert understander.analyze(text).said == intent
 
 
 @pytest.mark.parametrize(
@@ -71,12 +73,12 @@ def test_mixed_or_longer_answers_are_not_bare(understander, text):
     "text", ["merci c'est réparé, super boulot", "Bon boulot pour le lampadaire !", "great job fixing the bench"]
 )
 def test_praise_for_a_repair_is_thanks(understander, text):
-    assert understander.analyze(text).intent == "thanks"
+    assert understander.analyze(text).said == "thanks"
 
 
 @pytest.mark.parametrize("text", ["Merci pour la proposition, bonne journée", "merci pour votre idée du banc"])
 def test_thanks_for_an_idea_is_still_thanks(understander, text):
-    assert understander.analyze(text).intent == "thanks"
+    assert understander.analyze(text).said == "thanks"
 
 
 @pytest.mark.parametrize(
@@ -97,7 +99,7 @@ def test_thanks_for_an_idea_is_still_thanks(understander, text):
     ],
 )
 def test_commands_said_in_a_sentence(understander, text, intent):
-    assert understander.analyze(text).intent == intent
+    assert understander.analyze(text).said == intent
 
 
 @pytest.mark.parametrize(
@@ -112,7 +114,7 @@ def test_commands_said_in_a_sentence(understander, text, intent):
     ],
 )
 def test_a_stop_or_help_word_in_a_report_is_no_command(understander, text, intent):
-    assert understander.analyze(text).intent == intent
+    assert understander.analyze(text).said == intent
 
 
 @pytest.mark.parametrize(
@@ -128,10 +130,25 @@ def test_a_stop_or_help_word_in_a_report_is_no_command(understander, text, inten
     ],
 )
 def test_thanks_and_ideas_said_in_many_ways(understander, text, intent):
-    assert understander.analyze(text).intent == intent
+    assert understander.analyze(text).said == intent
 
 
 @pytest.mark.parametrize("text", ["non c pas le meme", "nn c pas le meme", "nn", "non finalement c bon",
                                   "c pas pareil"])
 def test_a_no_in_sms_spelling_is_a_no(understander, text):
     assert understander.analyze(text).answer == "no"
+
+
+@pytest.mark.parametrize("text, intent, act", [
+    ("Bonjour", "other", "greeting"),
+    ("Merci beaucoup !", "other", "thanks"),
+    ("START", "stop", "start"),
+    ("STOP", "stop", None),
+    ("Nid de poule devant le 14 rue Victor Hugo", "report", None),
+])
+def test_intent_is_one_of_the_six_and_the_finer_label_is_kept_apart(understander, text, intent, act):
+    analysis = understander.analyze(text)
+
+    assert (analysis.intent, analysis.act) == (intent, act)
+    assert analysis.intent in nlu.INTENTS
+    assert analysis.to_json()["intent"] == intent and analysis.to_json()["act"] == act
