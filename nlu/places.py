@@ -253,6 +253,12 @@ class PlaceFinder:
             end = k + number_word + 1
             if end < len(ws) and ws[end].folded in self._suffixes:
                 end += 1
+            if ws[k].folded == "entre":  # "entre le 40 et le 60": the stretch, written whole
+                rest = [w.folded for w in ws[end:end + 3]]
+                for tail in (rest[:3], rest[:2]):
+                    if tail and tail[0] == "et" and self._is_house_number(tail[-1]) and \
+                            all(w in ("et", "le", "la", "au") for w in tail[:-1]):
+                        return end + len(tail)
             return end
         return j
 

@@ -54,6 +54,9 @@ STOPWORDS = frozenset({"de", "la", "le", "les", "du", "des", "l", "d", "a", "au"
 PART_OF_NAME = frozenset({"de", "d", "du", "des"})  # "route de valmont" names a street, not the commune
 INTERSECTION_WORDS = frozenset({"angle", "coin", "carrefour", "croisement", "intersection", "entre"})
 NUMBER_SUFFIXES = {"bis": "bis", "ter": "ter", "quater": "quater", "b": "bis", "t": "ter"}
+# The words between a street and the house number that ends the address (nlu's `places.number_words`, folded).
+NUMBER_LEADS = frozenset({"au", "a", "n", "no", "numero", "num", "number", "hauteur", "niveau", "la", "du", "le",
+                          "face", "en", "vers", "pres", "entre", "devant", "at", "near"})
 _WORDS = re.compile(r"[^\W\d_]+")
 
 
@@ -384,6 +387,12 @@ def _house_number(tokens: list[str]) -> tuple[int | None, str | None, list[str]]
             following += 1
         if index == 0 or (following < len(tokens) and tokens[following] in NAME_STARTS):
             return int(token), suffix, tokens[:index] + tokens[after:]
+        if after == len(tokens) and index > 0:  # after the street: "av jean jaures au 20", "rue X à hauteur du 33"
+            before = index
+            while before > 0 and tokens[before - 1] in NUMBER_LEADS:
+                before -= 1
+            if 0 < before < index:  # a word says it is a number ("au 20"): never the year of "rue du 8 Mai 1945"
+                return int(token), suffix, tokens[:before]
     return None, None, tokens
 
 

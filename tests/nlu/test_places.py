@@ -14,6 +14,11 @@ import pytest
         ("fuite 6 imp des lilas", "6 imp des lilas"),
         ("trottoir cassé 19 r. Victor Hugo", "19 r. Victor Hugo"),
         ("poubelles av jean jaures depuis lundi", "av jean jaures"),
+        ("nid de poule av jean jaures au 20", "av jean jaures au 20"),  # the number after, with its word
+        ("lampadaire éteint rue des Lilas, au numéro 6", "rue des Lilas, au numéro 6"),
+        ("poubelle renversée rue Victor Hugo à hauteur du 33", "rue Victor Hugo à hauteur du 33"),
+        ("voiture garée rue du Stade entre le 40 et le 60", "rue du Stade entre le 40 et le 60"),  # a stretch
+        ("trou rue du Stade entre le 40 et la mairie", "rue du Stade entre le 40"),
         ("feu rouge en panne carrefour leclerc", "carrefour leclerc"),
         ("trou quai de la Résistance", "quai de la Résistance"),
         ("tags place Lamartine", "place Lamartine"),

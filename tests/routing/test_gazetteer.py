@@ -24,6 +24,11 @@ from routing.places import Place
         ("au 3 de la grande rue", "3 Grande Rue, Saint-Aubin-sur-Loire", "address"),
         ("8 rue du 8 mai 1945", "8 Rue du 8 Mai 1945, Valmont", "address"),  # the date is not a house number
         ("rue du 8 mai 1945", "Rue du 8 Mai 1945, Valmont", "street"),
+        # the number after the street, said with a word (nlu's places.number_words)
+        ("av jean jaures au 20", "20 Avenue Jean Jaurès, Valmont", "address"),
+        ("rue des Lilas, au numéro 6", "6 Rue des Lilas, Valmont", "address"),
+        ("rue Victor Hugo à hauteur du 33", "33 Rue Victor Hugo, Valmont", "address"),
+        ("rue du Stade entre le 40", "40 Rue du Stade, Valmont", "address"),
         # abbreviations and typos
         ("12 av jean jaures", "12 Avenue Jean Jaurès, Valmont", "address"),
         ("av jaures", "Avenue Jean Jaurès, Valmont", "street"),
