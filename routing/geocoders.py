@@ -54,9 +54,6 @@ STOPWORDS = frozenset({"de", "la", "le", "les", "du", "des", "l", "d", "a", "au"
 PART_OF_NAME = frozenset({"de", "d", "du", "des"})  # "route de valmont" names a street, not the commune
 INTERSECTION_WORDS = frozenset({"angle", "coin", "carrefour", "croisement", "intersection", "entre"})
 NUMBER_SUFFIXES = {"bis": "bis", "ter": "ter", "quater": "quater", "b": "bis", "t": "ter"}
-# The words between a street and the house number that ends the address (nlu's `places.number_words`, folded).
-NUMBER_LEADS = frozenset({"au", "a", "n", "no", "numero", "num", "number", "hauteur", "niveau", "la", "du", "le",
-                          "face", "en", "vers", "pres", "entre", "devant", "at", "near"})
 _WORDS = re.compile(r"[^\W\d_]+")
 
 
@@ -188,6 +185,7 @@ class GazetteerGeocoder:
     def __init__(self, config_dir: Path | str, territories: Territories | None = None) -> None:
         self.territories = territories or Territories.load(config_dir)
         self.entries = load_gazetteer(config_dir)
+        self._number_leads = _number_leads(config_dir)
         self._commune_names = {commune.code: commune.name for commune in self.territories.communes()}
         self._commune_forms = sorted(
             ((form, code) for code, name in self._commune_names.items() for form in _commune_forms(name)),
@@ -285,7 +283,7 @@ class GazetteerGeocoder:
 
     def _single(self, tokens: list[str], prefer: str | None) -> GazetteerHit | None:
         """One street (with or without a house number) or one landmark."""
-        number, suffix, tokens = _house_number(tokens)
+        number, suffix, tokens = _house_number(tokens, self._number_leads)
         candidates = self._everything.best(tokens, prefer)
         if not candidates:
             return None
@@ -373,7 +371,18 @@ def _commune_forms(name: str) -> list[list[str]]:
     return forms
 
 
-def _house_number(tokens: list[str]) -> tuple[int | None, str | None, list[str]]:
+def _number_leads(config_dir: Path | str) -> frozenset[str]:
+    """The words that may stand between a street and the house number that ends it ("au 20", "à hauteur du 33"):
+    the catalogue's `places.number_words`, the ones nlu keeps in the address, folded word by word."""
+    from nlu.catalogue import load_catalogue
+
+    if not (Path(config_dir) / "catalogue.yaml").exists():
+        return frozenset()
+    return frozenset(token for phrase in load_catalogue(Path(config_dir)).places.number_words for token in fold(phrase))
+
+
+def _house_number(tokens: list[str], leads: frozenset[str] = frozenset()) -> tuple[int | None, str | None,
+                                                                                     list[str]]:
     """The house number ("14", "14 bis") before a street, and the tokens without it."""
     for index, token in enumerate(tokens):
         if not token.isdigit() or len(token) > 4:
@@ -389,7 +398,7 @@ def _house_number(tokens: list[str]) -> tuple[int | None, str | None, list[str]]
             return int(token), suffix, tokens[:index] + tokens[after:]
         if after == len(tokens) and index > 0:  # after the street: "av jean jaures au 20", "rue X à hauteur du 33"
             before = index
-            while before > 0 and tokens[before - 1] in NUMBER_LEADS:
+            while before > 0 and tokens[before - 1] in leads:
                 before -= 1
             if 0 < before < index:  # a word says it is a number ("au 20"): never the year of "rue du 8 Mai 1945"
                 return int(token), suffix, tokens[:before]

@@ -37,6 +37,7 @@ INVITATION_ANSWERED_WITHIN = timedelta(days=14)
 MAX_TITLE_CHARS = 120  # the title goes into invitations and reminders by SMS
 MAX_CAPACITY = 100_000  # a stadium; more is a typing slip (and past what the database's integers hold)
 MAX_CAPACITY_TEXT = f"{MAX_CAPACITY:_}".replace("_", "\u202f")  # "100 000", with a narrow no-break space
+ATTENDANCE_REFUSED = f"Le nombre de participants est un nombre entier, de 0 à {MAX_CAPACITY_TEXT}."
 MAX_DAYS_AHEAD = 730  # an event more than two years ahead is a wrong year
 REFERENCE = re.compile(r"\bev\s*-?\s*(\d{4,6})\b")
 REGISTER = re.compile(r"^(inscription|inscrivez[- ]moi|je m'?inscris|je viens|je serai la|register|sign me up)\b")
@@ -367,7 +368,7 @@ def record_attendance(rt: Runtime, session: Session, event: Event, *, attendance
     """After the event: attendance and minutes on each linked idea's public timeline; the event is "held"."""
     now = now or utcnow()
     if not 0 <= attendance <= MAX_CAPACITY:
-        raise EventError(f"Le nombre de participants est un nombre entier, de 0 à {MAX_CAPACITY_TEXT}.")
+        raise EventError(ATTENDANCE_REFUSED)
     if aware(event.starts_at) > now:
         raise EventError("L'événement n'a pas encore eu lieu.")
     event.attendance, event.minutes, event.status = attendance, minutes.strip(), "held"
