@@ -83,6 +83,7 @@ class Places:
     """Words that shape an address, an intersection or a landmark."""
 
     street_types: tuple[str, ...]
+    trailing_street_types: tuple[str, ...]  # written after the name, in English: "21 Victor Hugo street"
     ambiguous_types: tuple[str, ...]
     type_blockers: tuple[str, ...]  # words after which an ambiguous type is an ordinary word ("en place")
     number_suffixes: tuple[str, ...]
@@ -202,6 +203,7 @@ def _places(raw: dict) -> Places:
     landmarks = raw.get("landmarks") or {}
     return Places(
         street_types=_strings(raw.get("street_types"), "places.street_types"),
+        trailing_street_types=_strings(raw.get("trailing_street_types"), "places.trailing_street_types"),
         ambiguous_types=_strings(raw.get("ambiguous_types"), "places.ambiguous_types"),
         type_blockers=_strings(raw.get("type_blockers"), "places.type_blockers"),
         number_suffixes=_strings(raw.get("number_suffixes"), "places.number_suffixes"),

@@ -139,7 +139,7 @@ def score(examples: list[Example], analyses: list[Analysis]) -> EvalReport:
             if name in expected:
                 report.labelled[name] += 1
                 want, got = expected[name], analysis.to_json()[name]
-                if want == got:
+                if want == got or (isinstance(want, bool) and want == bool(got)):  # `true`: some value is expected
                     report.correct[name] += 1
                 else:
                     report.misses.append(Miss(example.text, name, want, got))

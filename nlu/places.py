@@ -122,6 +122,7 @@ class PlaceFinder:
         gazetteer_streets: Iterable[str] = (),
     ) -> None:
         self._types = _PhraseSet(places.street_types)
+        self._trailing_types = _PhraseSet(places.trailing_street_types)
         self._ambiguous = {tuple(w.folded for w in words(t)) for t in places.ambiguous_types}
         self._type_blockers = {fold(w) for w in places.type_blockers}
         self._suffixes = {fold(s) for s in places.number_suffixes}
@@ -202,7 +203,7 @@ class PlaceFinder:
             crossing = self._intersection(ws, i, i + marker, lowered)
             if crossing:
                 found.append(crossing)
-        street = self._street(ws, i, lowered)
+        street = self._street(ws, i, lowered) or self._street_named_first(ws, i, lowered)
         if street:
             end_index, found_street = street
             crossing = self._joined(ws, found_street, end_index, lowered)
@@ -235,6 +236,30 @@ class PlaceFinder:
         end = max(name_end, number_after)
         rank = _NUMBERED_STREET if has_number else _STREET
         return end, _Found(rank, ws[start].start, ws[end - 1].end)
+
+    def _street_named_first(self, ws: list[Word], i: int, lowered: bool) -> tuple[int, _Found] | None:
+        """An English street, its type after its name, maybe its number first: "21 Victor Hugo street".
+
+        The name is a street of the gazetteer, or capitalised words in a message that is not shouted.
+        """
+        numbered = self._is_house_number(ws[i].folded)
+        j = i + 1 if numbered else i
+        if not numbered and i > 0 and self._is_house_number(ws[i - 1].folded):
+            return None  # found from its number
+        k = j
+        while k < len(ws) and k - j < _MAX_NAME_WORDS and ws[k].folded.isalpha() and ws[k].folded not in self._stop \
+                and not _match(ws, k, self._trailing_types):
+            k += 1
+        type_len = _match(ws, k, self._trailing_types)
+        if k == j or not type_len:
+            return None
+        name = ws[j:k]
+        if tuple(w.folded for w in name) not in self._known_streets and (
+            lowered or not all(w.capitalised for w in name) or any(self._is_keyword(w.folded) for w in name)
+        ):
+            return None
+        end = k + type_len
+        return end, _Found(_NUMBERED_STREET if numbered else _STREET, ws[i].start, ws[end - 1].end)
 
     def _number_before(self, ws: list[Word], i: int) -> int:
         j = i - 1

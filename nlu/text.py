@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ _PUNCTUATION = re.compile(r"[^\w\s'?👍👎]+")
 _SPACES = re.compile(r"\s+")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # words come back: a batch folds the same few thousand over and over
 def fold(text: str) -> str:
     """Lower-case `text`, drop its accents and straighten its apostrophes."""
     decomposed = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES).casefold())

@@ -19,6 +19,7 @@ from nlu.analysis import Analysis
 from nlu.catalogue import Catalogue, load_catalogue
 from nlu.communes import CommuneFinder, load_communes
 from nlu.french import use_light_french_tokenizer
+from nlu.learned import Learned
 from nlu.phrases import (
     Forms,
     Match,
@@ -63,6 +64,14 @@ _UNRELIABLE_POS = {"PROPN", "X", "INTJ"}
 _EMERGENCY_WEIGHT = 0.5
 # A context word ("parc", "aire de jeux") says where more than what: it counts less than a keyword.
 _CONTEXT_WEIGHT = 0.4
+# The intents whose missing category the classifier may give (nlu/learned.py); for `other`, its intent too.
+_LEARNED_FILLS = ("report", "idea", "status", "other")
+# How far ahead of the runner-up the classifier's label must be (in mean feature weights) to be taken.
+LEARNED_MARGIN = 0.5
+# A message the rules understood nothing of is guessed only with this many words of three letters beside its place.
+_LEARNED_WORDS = 3
+# A learned category's confidence is at most this, under the engine's CONFIRM_BELOW: the resident confirms it.
+LEARNED_CONFIDENCE = 0.45
 
 
 @functools.cache
@@ -155,6 +164,11 @@ class Understander:
         )
 
     # building ----------------------------------------------------------------------------------
+
+    @functools.cached_property
+    def _learned(self) -> Learned | None:
+        """The classifier of the town's examples, trained (0.3 s) when a message first needs it."""
+        return Learned.from_examples(self.config_dir / "examples", self.catalogue.categories)
 
     def _catalogue_phrases(self) -> Iterable[tuple[str, Tag]]:
         cat = self.catalogue
@@ -386,6 +400,9 @@ class Understander:
             mistyped = prefixed_wrong or (any_wrong if mostly_reference or "status" in scores.kinds else None)
         intent = self._intent(scores, has_reference=bool(valid or mistyped), text=text)
         category = scores.category if intent not in ("stop", "start", "help", "erase") else None
+        confidence = scores.confidence if category else 0.0
+        if category is None and intent in _LEARNED_FILLS and not scores.emergencies and self._learned:
+            intent, category, confidence = self._learned_guess(text, intent, place_span)
         emergency_numbers = self._numbers(scores.emergencies)
         if emergency_numbers:
             urgency = "emergency"
@@ -406,11 +423,29 @@ class Understander:
             reference=valid.reference if valid else None,
             mistyped_reference=mistyped.written if mistyped else None,
             language=scores.language,
-            confidence=scores.confidence if category else 0.0,
+            confidence=confidence,
             emergency_numbers=emergency_numbers,
             emergencies=tuple(scores.emergencies) if emergency_numbers else (),
             corrects="correction" in scores.kinds,
         )
+
+    def _learned_guess(self, text: str, intent: str, place: range) -> tuple[str, str | None, float]:
+        """The classifier's category where the rules found none (nlu/learned.py), and for a message the rules
+        understood nothing of, its intent; its confidence stays under the engine's bar, so the resident is asked.
+
+        A bare place ("à Saumur rue d'Orléans") stays a bare place: a message of `other` is guessed only when it says
+        something beside its place."""
+        assert self._learned is not None
+        guess = self._learned.guess(text)
+        if guess.category is None or guess.category_margin < LEARNED_MARGIN:
+            return intent, None, 0.0
+        if intent == "other":
+            said = [w for w in words(text) if w.start not in place and w.folded.isalpha() and len(w.folded) > 2]
+            if guess.intent not in _LEARNED_FILLS or guess.intent == "other" or guess.intent_margin < LEARNED_MARGIN \
+                    or len(said) < _LEARNED_WORDS:
+                return intent, None, 0.0
+            intent = guess.intent
+        return intent, guess.category, round(LEARNED_CONFIDENCE * (1 - math.exp(-guess.category_margin)), 3)
 
     def _slots(self, doc: Doc, hidden: tuple[range, ...]) -> list[Slot]:
         """The words to match; a street's own name ("rue de la Fontaine", "parc des Tilleuls") is no keyword."""

@@ -86,3 +86,15 @@ def test_landmarks_and_names_are_kept_whole(understander, text, address):
 )
 def test_a_car_pooling_destination_is_no_address(understander, text):
     assert understander.analyze(text).address is None
+
+
+def test_an_english_street_with_its_type_after_its_name(understander):
+    found = {text: understander.analyze(text).address for text in (
+        "pothole at 21 Victor Hugo street", "Street light out at 4 Mill Lane", "the bin on Church Street is full",
+        "big hole at 21 victor hugo street",
+    )}  # fmt: skip
+
+    assert found == {
+        "pothole at 21 Victor Hugo street": "21 Victor Hugo street", "Street light out at 4 Mill Lane": "4 Mill Lane",
+        "the bin on Church Street is full": "Church Street", "big hole at 21 victor hugo street": "21 victor hugo street",
+    }  # fmt: skip

@@ -103,3 +103,17 @@ def test_conversation_state_is_kept_in_the_database(gateway, worker):
         conversation = session.exec(select(Conversation)).one()
     assert conversation.state == "awaiting_where"
     assert conversation.draft["category"] == "stationnement"
+
+
+def test_a_category_guessed_from_examples_is_confirmed_before_the_case_opens(gateway, worker, twilio):
+    gateway.sms(RESIDENT, "des cartons entassés au pied de l'immeuble du 3 rue Pasteur depuis une semaine")
+    worker.run_once()
+    asked = all_cases(gateway.rt)
+    gateway.sms(RESIDENT, "oui")
+    worker.run_once()
+
+    question, ack = answers(twilio, RESIDENT)
+    assert asked == []
+    assert question == "C'est bien au sujet de : Propreté et déchets ? Répondez OUI ou NON."
+    [case] = all_cases(gateway.rt)
+    assert (case.category, case.reference in ack) == ("dechets", True)
