@@ -172,8 +172,11 @@ def unhidden(matches: list[Match], kept: list[Match], kind: str = "emergency") -
     would say a danger is over; a phrase that only overlaps another hides nothing: in "la poubelle est en
     feu au feu rouge", "feu au rouge" (a keyword that skips a word) shares one word with "en feu", yet the
     bin is on fire. Only a phrase of another kind hides, and no emergency, nor a phrase that says whether
-    a danger is over or goes on ("brûle encore" confirms its "brûle").
+    a danger is over or goes on ("brûle encore" confirms its "brûle"). A neutral phrase hides its words even
+    when a longer one that skips them was kept: "alarme (incendie) qui sonne" is noise, and its "alarme incendie"
+    still says the "incendie" is no fire.
     """
+    hiders = [*kept, *(m for m in matches if m not in kept and any(tag.kind == "neutral" for tag in m.phrase.tags))]
     return [
         m
         for m in matches
@@ -182,7 +185,7 @@ def unhidden(matches: list[Match], kept: list[Match], kind: str = "emergency") -
             len(k.at) > len(m.at)
             and set(m.at) <= set(k.at)
             and all(tag.kind not in (kind, "emergency", "over", "still") for tag in k.phrase.tags)
-            for k in kept
+            for k in hiders
         )
     ]
 

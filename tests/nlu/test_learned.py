@@ -83,3 +83,4 @@ def test_the_fountain_that_leaks_in_a_park_is_a_leak(understander):
     analysis = understander.analyze("la fontaine du parc du château fuit")
 
     assert (analysis.category, analysis.address) == ("eau", "parc du château")
+    assert analysis.confidence >= CONFIRM_BELOW  # a leak said in two words of its own is not asked about

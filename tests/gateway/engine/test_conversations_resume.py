@@ -95,15 +95,15 @@ def daytime(time_machine):
 # -- 1. duplicates: the same kind and category only, named, and NON opens one's own ----------------------------
 
 
-def test_a_leaking_fountain_is_not_joined_to_an_idea_about_benches_in_the_same_park(front):
+def test_an_unmown_lawn_is_not_joined_to_an_idea_about_benches_in_the_same_park(front):
     sms(front, NEIGHBOUR, "Je propose des bancs dans le parc du château")
-    sms(front, RESIDENT, "la fontaine du parc du château fuit")
+    sms(front, RESIDENT, "la pelouse du parc du château n'est plus tondue depuis un mois")
 
-    idea, fountain = cases(front.rt)
-    assert (idea.kind, fountain.kind) == ("idea", "problem")
-    assert idea.category == fountain.category  # the same park, the same theme: yet not the same thing
+    idea, lawn = cases(front.rt)
+    assert (idea.kind, lawn.kind) == ("idea", "problem")
+    assert idea.category == lawn.category  # the same park, the same theme: yet not the same thing
     [answer] = front.twilio.texts_to(RESIDENT)
-    assert fountain.reference in answer and "déjà signalé" not in answer
+    assert lawn.reference in answer and "déjà signalé" not in answer
     assert followers(front.rt, idea) == [NEIGHBOUR]
 
 
