@@ -85,6 +85,7 @@ class Places:
     street_types: tuple[str, ...]
     trailing_street_types: tuple[str, ...]  # written after the name, in English: "21 Victor Hugo street"
     ambiguous_types: tuple[str, ...]
+    capitalised_types: tuple[str, ...]  # English types written first need a capitalised name: "Road surface" is none
     type_blockers: tuple[str, ...]  # words after which an ambiguous type is an ordinary word ("en place")
     number_suffixes: tuple[str, ...]
     number_words: tuple[str, ...]
@@ -96,6 +97,7 @@ class Places:
     destination_prepositions: tuple[str, ...]  # "bosser à Tours": in a car-pooling idea, a destination
     standalone_landmarks: tuple[str, ...]
     named_landmarks: tuple[str, ...]
+    trailing_heads: tuple[str, ...]  # English names a landmark before its head: "Chateau park", "station underpass"
     name_stop_words: tuple[str, ...]
     months: tuple[str, ...]
 
@@ -205,6 +207,7 @@ def _places(raw: dict) -> Places:
         street_types=_strings(raw.get("street_types"), "places.street_types"),
         trailing_street_types=_strings(raw.get("trailing_street_types"), "places.trailing_street_types"),
         ambiguous_types=_strings(raw.get("ambiguous_types"), "places.ambiguous_types"),
+        capitalised_types=_strings(raw.get("capitalised_types"), "places.capitalised_types"),
         type_blockers=_strings(raw.get("type_blockers"), "places.type_blockers"),
         number_suffixes=_strings(raw.get("number_suffixes"), "places.number_suffixes"),
         number_words=_strings(raw.get("number_words"), "places.number_words"),
@@ -216,6 +219,7 @@ def _places(raw: dict) -> Places:
         destination_prepositions=_strings(raw.get("destination_prepositions"), "places.destination_prepositions"),
         standalone_landmarks=_strings(landmarks.get("standalone"), "places.landmarks.standalone"),
         named_landmarks=_strings(landmarks.get("named"), "places.landmarks.named"),
+        trailing_heads=_strings(landmarks.get("trailing_heads"), "places.landmarks.trailing_heads"),
         name_stop_words=_strings(raw.get("name_stop_words"), "places.name_stop_words"),
         months=_strings(raw.get("months"), "places.months"),
     )

@@ -124,6 +124,7 @@ class PlaceFinder:
         self._types = _PhraseSet(places.street_types)
         self._trailing_types = _PhraseSet(places.trailing_street_types)
         self._ambiguous = {tuple(w.folded for w in words(t)) for t in places.ambiguous_types}
+        self._capitalised_types = {tuple(w.folded for w in words(t)) for t in places.capitalised_types}
         self._type_blockers = {fold(w) for w in places.type_blockers}
         self._suffixes = {fold(s) for s in places.number_suffixes}
         self._number_words = _PhraseSet(places.number_words)
@@ -134,6 +135,7 @@ class PlaceFinder:
         self._links = _PhraseSet(places.landmark_links)
         self._standalone = _PhraseSet(places.standalone_landmarks, drop=_DETERMINERS)
         self._named = _PhraseSet(places.named_landmarks, drop=_DETERMINERS)
+        self._heads = _PhraseSet(places.trailing_heads)
         self._stop = {fold(w) for w in places.name_stop_words}
         self._months = {fold(m) for m in places.months}
         self._is_keyword = is_keyword
@@ -165,7 +167,7 @@ class PlaceFinder:
             found.extend(self._at(ws, i, lowered))
         if not found:
             return None
-        best = max(found, key=lambda f: (f.rank, -f.start))
+        best = max(found, key=lambda f: (f.rank, -f.start, f.end))  # among equals, the first, then the longest
         street = best.rank >= _STREET
         names = [range(best.start, best.end)] if street else self._names(best)
         if not street:
@@ -211,6 +213,9 @@ class PlaceFinder:
         landmark = self._landmark(ws, i, lowered)
         if landmark:
             found.append(landmark)
+        headed = self._named_before_head(ws, i, lowered)
+        if headed:
+            found.append(headed)
         return found
 
     # streets ---------------------------------------------------------------------------------
@@ -227,6 +232,8 @@ class PlaceFinder:
         after_type = i + type_len
         if after_type < len(ws) and ws[after_type].text == ".":  # "r. Victor Hugo", "av. Foch"
             after_type += 1
+        if street_type in self._capitalised_types and not self._named_in_capitals(ws, after_type, lowered):
+            return None
         name_end = self._name(ws, after_type, lowered, strict=ambiguous)
         if name_end is None:
             return None
@@ -236,6 +243,11 @@ class PlaceFinder:
         end = max(name_end, number_after)
         rank = _NUMBERED_STREET if has_number else _STREET
         return end, _Found(rank, ws[start].start, ws[end - 1].end)
+
+    def _named_in_capitals(self, ws: list[Word], j: int, lowered: bool) -> bool:
+        """A known street, or a capitalised word in a message that is not shouted, follows at `j`."""
+        k = self._skip_connectors(ws, j)
+        return self._known_street_at(ws, j) is not None or (k < len(ws) and ws[k].capitalised and not lowered)
 
     def _street_named_first(self, ws: list[Word], i: int, lowered: bool) -> tuple[int, _Found] | None:
         """An English street, its type after its name, maybe its number first: "21 Victor Hugo street".
@@ -441,6 +453,20 @@ class PlaceFinder:
         # "parking de la gare" is as well known as the station it is named after
         rank = _KNOWN_LANDMARK if known_inside else _LANDMARK
         return _Found(rank, ws[self._with_determiner(ws, i)].start, ws[complement - 1].end, _start(ws, head, complement))
+
+    def _named_before_head(self, ws: list[Word], i: int, lowered: bool) -> _Found | None:
+        """An English landmark, its name or its landmark first: "Chateau park", "the swimming pool car park"."""
+        k = i + _match(ws, i, self._standalone)
+        if k == i:
+            if lowered or (i > 0 and ws[i - 1].capitalised and ws[i - 1].folded.isalpha()):
+                return None  # found from the name's first word
+            while k < len(ws) and k - i < _MAX_NAME_WORDS and ws[k].capitalised and ws[k].folded[:1].isalpha() \
+                    and ws[k].folded not in self._stop and not _match(ws, k, self._heads):
+                k += 1
+        head = _match(ws, k, self._heads)
+        if k == i or not head:
+            return None
+        return _Found(_LANDMARK, ws[self._with_determiner(ws, i)].start, ws[k + head - 1].end)
 
     def _introduced(self, ws: list[Word], i: int) -> bool:
         """A landmark follows a determiner or a preposition, or opens the message."""

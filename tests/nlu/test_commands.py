@@ -152,3 +152,20 @@ def test_intent_is_one_of_the_six_and_the_finer_label_is_kept_apart(understander
     assert (analysis.intent, analysis.act) == (intent, act)
     assert analysis.intent in nlu.INTENTS
     assert analysis.to_json()["intent"] == intent and analysis.to_json()["act"] == act
+
+
+@pytest.mark.parametrize(
+    "text, said",
+    [
+        ("C'est gratuit d'envoyer des sms à ce numéro ?", "help"),
+        ("Vous répondez le week-end ?", "help"),
+        ("Can I send a voice message instead of typing?", "help"),
+        ("Qu'est-ce que vous faites de mes données personnelles ?", "help"),
+        ("supprimez toutes mes données svp", "erase"),
+        ("Can you remove my phone number and everything you've got on me", "erase"),
+    ],
+)
+def test_questions_about_the_service_and_erasure_in_whole_sentences(understander, text, said):
+    analysis = understander.analyze(text)
+
+    assert (analysis.said, analysis.category) == (said, None)

@@ -117,3 +117,16 @@ def test_a_past_fire_leaves_the_report_it_is(understander):
     )
 
     assert (analysis.intent, analysis.category, analysis.urgency) == ("report", "stationnement", "normal")
+
+
+@pytest.mark.parametrize(
+    "text, urgency",
+    [
+        ("alarme incendie qui sonne depuis 2h dans l'immeuble 4 rue Pasteur", "normal"),  # noise, inside a longer phrase
+        ("Trou dans la route rue Balzac, un cône dedans mais ça fait 3 semaines que ça bouge pas", "normal"),
+        ("un motard est au sol il bouge pas", "emergency"),
+        ("Il y a un trou béant au carrefour Leclerc", "high"),
+    ],
+)
+def test_what_is_said_around_an_emergency_word_decides(understander, text, urgency):
+    assert understander.analyze(text).urgency == urgency

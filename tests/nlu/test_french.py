@@ -47,12 +47,15 @@ def test_the_workaround_is_decided_once_per_process(understander):
     "text, lemmas",
     [
         ("les poubelles débordent", ["le", "poubelle", "déborder"]),
-        ("aujourd'hui le lampadaire est éteint", ["aujourd'hui", "le", "lampadaire", "être", "éteindre"]),
+        ("les lampadaires sont éteints", ["le", "lampadaire", "être", "éteint"]),
         ("le nid de poule", ["le", "nid", "de", "poule"]),
     ],
 )
 def test_the_lemmas_of_the_keywords_are_right(understander, text, lemmas):
-    assert [t.lemma_ for t in understander._nlp(text)] == lemmas
+    doc = understander._nlp.make_doc(text)  # messages are only tokenised: lemmas come from the lookup table
+
+    assert [lemma for token, lemma in zip(doc, lemmas, strict=True) if lemma in understander._token_forms(token).exact] \
+        == lemmas
 
 
 @pytest.mark.parametrize(

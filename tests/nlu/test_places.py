@@ -98,3 +98,22 @@ def test_an_english_street_with_its_type_after_its_name(understander):
         "pothole at 21 Victor Hugo street": "21 Victor Hugo street", "Street light out at 4 Mill Lane": "4 Mill Lane",
         "the bin on Church Street is full": "Church Street", "big hole at 21 victor hugo street": "21 victor hugo street",
     }  # fmt: skip
+
+
+def test_an_english_landmark_named_before_its_head(understander):
+    found = {text: understander.analyze(text).address for text in (
+        "Broken bench in Chateau park", "Graffiti on the wall of Saint-Martin church",
+        "No lights at all in the leisure centre car park", "Road completely flooded outside the stadium",
+    )}  # fmt: skip
+
+    assert found == {
+        "Broken bench in Chateau park": "Chateau park", "Graffiti on the wall of Saint-Martin church": "Saint-Martin church",
+        "No lights at all in the leisure centre car park": "the leisure centre car park",
+        "Road completely flooded outside the stadium": "the stadium",  # "Road completely" is no street
+    }  # fmt: skip
+
+
+def test_a_question_about_the_service_names_no_place(understander):
+    analysis = understander.analyze("Vous êtes qui exactement ? C'est la mairie ce numéro ?")
+
+    assert (analysis.intent, analysis.address) == ("help", None)
