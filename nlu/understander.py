@@ -409,6 +409,8 @@ class Understander:
         emergency_numbers = self._numbers(scores.emergencies)
         if emergency_numbers:
             urgency = "emergency"
+        elif intent == "status":
+            urgency = "normal"  # « où en est l'arbre dangereux ? » follows a case; a danger said now is an emergency
         elif category and (scores.high or self.catalogue.categories[category].urgency == "high"):
             urgency = "high"
         else:

@@ -144,3 +144,19 @@ def test_the_poubelle_still_burns_next_to_a_traffic_light(understander):
 )
 def test_no_emergency_is_invented(understander, text):
     assert understander.analyze(text).emergency_numbers == ()
+
+
+@pytest.mark.parametrize(
+    "text, urgency",
+    [
+        ("grosse branche sur la chaussée avenue Jean Jaurès, les voitures montent sur le trottoir pour l'éviter", "high"),
+        ("Hi, there's a massive pothole outside 21 Victor Hugo street, cars swerve into the other lane", "high"),
+        ("Le feu de la rue Jules Ferry est vert dans les deux sens en même temps, ça va mal finir", "high"),
+        ("un gars en scooter est tombé rue Balzac, il répond plus", "emergency"),
+        ("Alors, le dossier de l'arbre dangereux, ça avance ?", "normal"),  # a status question follows a case
+        ("des jeunes font crisser les pneus jusqu'à 3h sur le parking", "normal"),
+        ("Quelqu'un a écrit son blaze en lettres géantes sur le château d'eau", "normal"),
+    ],
+)
+def test_what_can_hurt_soon_and_what_cannot(understander, text, urgency):
+    assert understander.analyze(text).urgency == urgency
