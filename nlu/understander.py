@@ -20,6 +20,7 @@ from nlu.catalogue import Catalogue, load_catalogue
 from nlu.communes import CommuneFinder, load_communes
 from nlu.french import use_light_french_tokenizer
 from nlu.learned import Learned
+from nlu.lemmas import lemma_lookup
 from nlu.phrases import (
     Forms,
     Match,
@@ -82,8 +83,9 @@ def load_model() -> Language:
     # corpora as the tagger and its rule lemmas did (v5: 92.7 % against 93.0 % in category, the same intents, places
     # and emergencies) at twice the speed, so the tagger and the vectors it runs on are left out. The recogniser
     # of named places (with its own vectors) runs only when rules find no place, and for the masking of names.
-    return spacy.load(MODEL, exclude=["tokenizer", "parser", "senter", "tok2vec", "morphologizer", "attribute_ruler"],
-                      disable=["lemmatizer", "ner"])
+    # The lemmatizer's table is read on its own, from a cache (nlu/lemmas.py).
+    return spacy.load(MODEL, exclude=["tokenizer", "parser", "senter", "tok2vec", "morphologizer", "attribute_ruler",
+                                      "lemmatizer"], disable=["ner"])
 
 
 # A report is a few lines: what is past this is kept for the agents, not read (spaCy refuses a million characters,
@@ -123,9 +125,8 @@ class Understander:
         self.config_dir = Path(config_dir)
         self.catalogue: Catalogue = load_catalogue(self.config_dir)
         self._nlp = nlp or load_model()
-        lemmatizer: Any = self._nlp.get_pipe("lemmatizer")  # spaCy types pipes as bare callables
         self._tokenizer: Any = self._nlp.tokenizer  # spaCy's Tokenizer; its stubs say Callable
-        self._lookup = lemmatizer.lookups.get_table("lemma_lookup")
+        self._lookup = lemma_lookup(Path(self._nlp.path))  # the model directory spaCy loaded
         self._lemmas = set(itertools.chain.from_iterable(self._lookup.values()))
         self._index = PhraseIndex()
         self._build_index()
