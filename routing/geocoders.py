@@ -49,6 +49,8 @@ STREET_TYPES = frozenset({
     "point", "square", "sentier", "cours", "ruelle", "voie", "residence", "mail", "promenade", "cite",
     "hameau", "clos", "lotissement", "parvis", "esplanade", "carrefour",
 })
+# English puts the type after the name: "21 Victor Hugo street" is looked up as "21 Victor Hugo"
+TRAILING_TYPES = frozenset({"street", "st", "road", "rd", "lane", "avenue", "boulevard"})
 NAME_STARTS = STREET_TYPES | {"grande", "grand", "petite", "petit", "vieille", "vieux"}  # "le 3 de la Grande Rue"
 STOPWORDS = frozenset({"de", "la", "le", "les", "du", "des", "l", "d", "a", "au", "aux", "en", "sur", "un", "une"})
 PART_OF_NAME = frozenset({"de", "d", "du", "des"})  # "route de valmont" names a street, not the commune
@@ -284,6 +286,8 @@ class GazetteerGeocoder:
     def _single(self, tokens: list[str], prefer: str | None) -> GazetteerHit | None:
         """One street (with or without a house number) or one landmark."""
         number, suffix, tokens = _house_number(tokens, self._number_leads)
+        if len(tokens) > 1 and tokens[-1] in TRAILING_TYPES:
+            tokens = tokens[:-1]
         candidates = self._everything.best(tokens, prefer)
         if not candidates:
             return None

@@ -30,6 +30,9 @@ from store.statuses import SOLVED, TRANSITIONS, IdeaStatus, ProblemStatus
 log = logging.getLogger(__name__)
 
 URGENT_LEVELS = {"high", "emergency"}
+# The category of what no other names: an emergency filed there (a gas smell, a person who cannot get up) is one of
+# many kinds, so it is never another case's duplicate, nor has one; each gets its own case and on-call alert.
+CATCH_ALL = "autre"
 # The statuses by which a service accepts a case: they carry the expected date and the estimated cost.
 VALIDATION = {ProblemStatus.VALIDATED, IdeaStatus.GO}
 # Month names by language, for the expected date in messages (not templates: « août » is no GSM-7 text, and
@@ -76,7 +79,8 @@ def open_or_join(rt: Runtime, session: Session, identity: Identity, intake: Inta
     now = now or utcnow()
     located = intake.located
     territory = located.territory if located else None
-    if join and located is not None and intake.kind == "problem":
+    if join and located is not None and intake.kind == "problem" and not _unlike_emergency(intake.category,
+                                                                                           intake.urgency):
         existing = find_duplicate(rt, session, intake.category, located.place.lat, located.place.lon,
                                   kind=intake.kind)
         if existing is not None:
@@ -124,9 +128,14 @@ def find_duplicate(rt: Runtime, session: Session, category: str, lat: float, lon
     candidates = case_store.open_in_box(session, kind=kind, category=category, box=bbox(lat, lon, radius),
                                         since=since)
     scored = [(haversine_m(lat, lon, c.lat, c.lon), key(c), c) for c in candidates
-              if c.lat is not None and c.lon is not None]
+              if c.lat is not None and c.lon is not None and not _unlike_emergency(c.category, c.urgency)]
     scored = [item for item in scored if item[0] <= radius]
     return min(scored)[2] if scored else None
+
+
+def _unlike_emergency(category: str, urgency: str) -> bool:
+    """An emergency under the catch-all category: joined to nothing, nothing joined to it (see CATCH_ALL)."""
+    return urgency == "emergency" and category == CATCH_ALL
 
 
 def release_time(now: datetime, quiet_hours: tuple[time, time] | None, zone: str) -> datetime | None:

@@ -73,3 +73,9 @@ def test_a_million_characters_are_understood_from_their_start(understander):
     analysis = understander.analyze(pasted)
 
     assert analysis.category == "chaussee" and analysis.address
+
+
+def test_a_bin_fire_that_is_out_is_about_the_bin_not_the_lights(understander):
+    analysis = understander.analyze("y avait un feu de poubelle hier devant le 3 rue victor hugo mais c'est eteint maintenant")
+
+    assert (analysis.category, analysis.urgency) == ("dechets", "normal")

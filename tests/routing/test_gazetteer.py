@@ -26,6 +26,8 @@ from routing.places import Place
         ("rue du 8 mai 1945", "Rue du 8 Mai 1945, Valmont", "street"),
         # the number after the street, said with a word (nlu's places.number_words)
         ("av jean jaures au 20", "20 Avenue Jean Jaurès, Valmont", "address"),
+        ("21 Victor Hugo street", "21 Rue Victor Hugo, Valmont", "address"),  # English: the type after the name
+        ("Gambetta boulevard", "Boulevard Gambetta, Valmont", "street"),
         ("rue des Lilas, au numéro 6", "6 Rue des Lilas, Valmont", "address"),
         ("rue Victor Hugo à hauteur du 33", "33 Rue Victor Hugo, Valmont", "address"),
         ("rue du Stade entre le 40", "40 Rue du Stade, Valmont", "address"),

@@ -107,6 +107,18 @@ def test_an_unmown_lawn_is_not_joined_to_an_idea_about_benches_in_the_same_park(
     assert followers(front.rt, idea) == [NEIGHBOUR]
 
 
+def test_a_person_who_cannot_get_up_is_never_joined_to_a_gas_smell_next_door(front):
+    sms(front, NEIGHBOUR, "ca pue le gaz ds l'immeuble au 5 rue victor hugo vite")
+    sms(front, RESIDENT, "mon voisin est tombé dans l'escalier au 7 rue victor hugo il arrive pas a se relever")
+
+    gas, fall = cases(front.rt)
+    assert (gas.urgency, fall.urgency, gas.category, fall.category) == ("emergency", "emergency", "autre", "autre")
+    first, second = front.twilio.texts_to(RESIDENT)
+    assert first.startswith("URGENCE") and "15" in first
+    assert fall.reference in second and "déjà signalé" not in second
+    assert followers(front.rt, gas) == [NEIGHBOUR]
+
+
 @pytest.mark.parametrize("refusal", ["NON", "non c'est pas le même", "pas pareil", "no"])
 def test_the_resident_reads_which_problem_is_already_reported_and_a_no_opens_their_own(front, refusal):
     sms(front, NEIGHBOUR, "Nid de poule devant le 14 rue Victor Hugo")
