@@ -51,6 +51,14 @@ STREET_TYPES = frozenset({
 })
 # English puts the type after the name: "21 Victor Hugo street" is looked up as "21 Victor Hugo"
 TRAILING_TYPES = frozenset({"street", "st", "road", "rd", "lane", "avenue", "boulevard"})
+# A resident writing in English names the town's landmarks in English; the gazetteer names them in French.
+ENGLISH_LANDMARKS = {
+    ("town", "hall"): ["mairie"], ("city", "hall"): ["mairie"], ("train", "station"): ["gare"],
+    ("railway", "station"): ["gare"], ("station",): ["gare"], ("church",): ["eglise"], ("post", "office"): ["poste"],
+    ("school",): ["ecole"], ("swimming", "pool"): ["piscine"], ("cemetery",): ["cimetiere"],
+    ("library",): ["mediatheque"], ("covered", "market"): ["marche", "couvert"], ("market",): ["marche"],
+    ("stadium",): ["stade"], ("car", "park"): ["parking"],
+}
 NAME_STARTS = STREET_TYPES | {"grande", "grand", "petite", "petit", "vieille", "vieux"}  # "le 3 de la Grande Rue"
 STOPWORDS = frozenset({"de", "la", "le", "les", "du", "des", "l", "d", "a", "au", "aux", "en", "sur", "un", "une"})
 PART_OF_NAME = frozenset({"de", "d", "du", "des"})  # "route de valmont" names a street, not the commune
@@ -218,6 +226,7 @@ class GazetteerGeocoder:
         query = _WORDS.sub(self._unless_misspelt, query)
         tokens = [token for token in fold(query) if not (token.isdigit() and len(token) == 5)]  # postcodes
         tokens, mentioned = self._strip_communes(tokens)
+        tokens = _in_french(tokens)
         prefer = self._commune_code(commune) or mentioned
         return self._intersection(tokens, prefer) or self._single(tokens, prefer)
 
@@ -327,6 +336,23 @@ class GazetteerGeocoder:
         commune_name = self._commune_names.get(first.commune, first.commune)
         label = f"Angle {first.name} et {second.name}, {commune_name}"
         return GazetteerHit(Place(lat, lon, label, "address"), first, None)
+
+
+def _in_french(tokens: list[str]) -> list[str]:
+    """English landmark words put in French ("the town hall" -> "the mairie"), the longest first."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for size in (2, 1):
+            french = ENGLISH_LANDMARKS.get(tuple(tokens[i:i + size]))
+            if french:
+                out.extend(french)
+                i += size
+                break
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out
 
 
 def _words_agree(query: list[str], name: list[str]) -> bool:

@@ -82,7 +82,7 @@ def open_or_join(rt: Runtime, session: Session, identity: Identity, intake: Inta
     if join and located is not None and intake.kind == "problem" and not _unlike_emergency(intake.category,
                                                                                            intake.urgency):
         existing = find_duplicate(rt, session, intake.category, located.place.lat, located.place.lon,
-                                  kind=intake.kind)
+                                  kind=intake.kind, urgency=intake.urgency)
         if existing is not None:
             is_new = case_store.add_follower(session, existing, identity, thread=thread)
             event = None
@@ -120,15 +120,17 @@ def open_or_join(rt: Runtime, session: Session, identity: Identity, intake: Inta
 
 
 def find_duplicate(rt: Runtime, session: Session, category: str, lat: float, lon: float, *,
-                   kind: str = "problem") -> Case | None:
+                   kind: str = "problem", urgency: str = "normal") -> Case | None:
     """The nearest open case of the same kind (a problem is never an idea's duplicate) and category within the
-    duplicate radius and period."""
+    duplicate radius and period. An emergency joins only an emergency: a traffic-light box on fire is not the
+    light reported stuck last week, and the on-call team must hear of it."""
     radius = rt.settings.duplicate_radius_m
     since = utcnow() - timedelta(days=rt.settings.duplicate_days)
     candidates = case_store.open_in_box(session, kind=kind, category=category, box=bbox(lat, lon, radius),
                                         since=since)
     scored = [(haversine_m(lat, lon, c.lat, c.lon), key(c), c) for c in candidates
-              if c.lat is not None and c.lon is not None and not _unlike_emergency(c.category, c.urgency)]
+              if c.lat is not None and c.lon is not None and not _unlike_emergency(c.category, c.urgency)
+              and (urgency != "emergency" or c.urgency == "emergency")]
     scored = [item for item in scored if item[0] <= radius]
     return min(scored)[2] if scored else None
 

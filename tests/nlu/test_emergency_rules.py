@@ -130,3 +130,25 @@ def test_a_past_fire_leaves_the_report_it_is(understander):
 )
 def test_what_is_said_around_an_emergency_word_decides(understander, text, urgency):
     assert understander.analyze(text).urgency == urgency
+
+
+@pytest.mark.parametrize(
+    "text, emergency",
+    [
+        ("un enfant est tombé dans la Loire pres du pont, il arrive pas a remonter", "injured"),
+        ("mon chien a pris une décharge en touchant le lampadaire, ya du jus qui sort", "electricity"),
+        ("odeur d'oeuf pourri tres forte dans la cage d'escalier", "gas"),
+        ("c chaud ca fume sous le capot d une voiture garée rue Balzac", "fire"),
+    ],
+)
+def test_emergencies_said_by_what_one_sees(understander, text, emergency):
+    analysis = understander.analyze(text)
+
+    assert (analysis.urgency, analysis.emergencies) == ("emergency", (emergency,))
+
+
+def test_the_firemen_already_there_end_the_emergency(understander):
+    analysis = understander.analyze("les pompiers sont deja la, c etait juste un petit feu de poubelle devant le 16 rue"
+                                    " victor hugo, faudrait remplacer le bac")
+
+    assert (analysis.intent, analysis.category, analysis.urgency) == ("report", "dechets", "normal")

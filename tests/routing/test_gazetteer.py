@@ -28,6 +28,8 @@ from routing.places import Place
         ("av jean jaures au 20", "20 Avenue Jean Jaurès, Valmont", "address"),
         ("21 Victor Hugo street", "21 Rue Victor Hugo, Valmont", "address"),  # English: the type after the name
         ("Gambetta boulevard", "Boulevard Gambetta, Valmont", "street"),
+        ("in front of the town hall", "Mairie, Valmont", "landmark"),  # English landmark words, in French
+        ("near the train station", "Gare SNCF, Valmont", "landmark"),
         ("rue des Lilas, au numéro 6", "6 Rue des Lilas, Valmont", "address"),
         ("rue Victor Hugo à hauteur du 33", "33 Rue Victor Hugo, Valmont", "address"),
         ("rue du Stade entre le 40", "40 Rue du Stade, Valmont", "address"),

@@ -119,6 +119,15 @@ def test_a_person_who_cannot_get_up_is_never_joined_to_a_gas_smell_next_door(fro
     assert followers(front.rt, gas) == [NEIGHBOUR]
 
 
+def test_a_traffic_light_on_fire_is_not_joined_to_the_light_stuck_at_red(front):
+    sms(front, NEIGHBOUR, "le feu tricolore reste bloqué au rouge devant le 10 rue victor hugo")
+    sms(front, RESIDENT, "le boîtier du feu tricolore est en flammes devant le 10 rue victor hugo")
+
+    stuck, burning = cases(front.rt)
+    assert (stuck.category, burning.category, burning.urgency) == ("signalisation", "signalisation", "emergency")
+    assert followers(front.rt, stuck) == [NEIGHBOUR] and followers(front.rt, burning) == [RESIDENT]
+
+
 @pytest.mark.parametrize("refusal", ["NON", "non c'est pas le même", "pas pareil", "no"])
 def test_the_resident_reads_which_problem_is_already_reported_and_a_no_opens_their_own(front, refusal):
     sms(front, NEIGHBOUR, "Nid de poule devant le 14 rue Victor Hugo")
