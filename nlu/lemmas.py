@@ -19,10 +19,11 @@ class LemmaTable:
 
     def __init__(self, by_hash: dict[int, list[str]]) -> None:
         self._by_hash = by_hash
+        self._get = by_hash.get
 
     def get(self, word: str) -> list[str] | None:
         """The lemmas of `word` (lower case), or None."""
-        return self._by_hash.get(get_string_id(word))
+        return self._get(get_string_id(word))
 
     def __contains__(self, word: str) -> bool:
         return get_string_id(word) in self._by_hash

@@ -150,6 +150,7 @@ class PlaceFinder:
         # street names without their type: "Rue Victor Hugo" -> ("victor", "hugo")
         self._known_streets = {self._strip_type(tuple(w.folded for w in words(s))) for s in gazetteer_streets}
         self._known_streets.discard(())
+        self._street_first_words = {name[0] for name in self._known_streets}
         self._determiners = _DETERMINERS
 
     def _strip_type(self, seq: tuple[str, ...]) -> tuple[str, ...]:
@@ -255,6 +256,8 @@ class PlaceFinder:
         The name is a street of the gazetteer, or capitalised words in a message that is not shouted.
         """
         numbered = self._is_house_number(ws[i].folded)
+        if not numbered and not ws[i].capitalised and ws[i].folded not in self._street_first_words:
+            return None  # the quick no: most words start no street
         j = i + 1 if numbered else i
         if not numbered and i > 0 and self._is_house_number(ws[i - 1].folded):
             return None  # found from its number
@@ -456,6 +459,8 @@ class PlaceFinder:
 
     def _named_before_head(self, ws: list[Word], i: int, lowered: bool) -> _Found | None:
         """An English landmark, its name or its landmark first: "Chateau park", "the swimming pool car park"."""
+        if not ws[i].capitalised and not self._standalone.starting_with(ws[i].folded):
+            return None  # the quick no: neither a name nor a landmark starts here
         k = i + _match(ws, i, self._standalone)
         if k == i:
             if lowered or (i > 0 and ws[i - 1].capitalised and ws[i - 1].folded.isalpha()):

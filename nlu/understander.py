@@ -128,6 +128,7 @@ class Understander:
         self._tokenizer: Any = self._nlp.tokenizer  # spaCy's Tokenizer; its stubs say Callable
         self._lookup = lemma_lookup(Path(self._nlp.path))  # the model directory spaCy loaded
         self._lemmas = set(itertools.chain.from_iterable(self._lookup.values()))
+        self._common: dict[str, bool] = {}  # a word -> whether French has it (the lookup table knows it)
         self._index = PhraseIndex()
         self._build_index()
         self._fillers = {fold(w) for w in self.catalogue.fillers}
@@ -332,7 +333,12 @@ class Understander:
         return fold(word) in self._fillers
 
     def _is_common_word(self, word: str) -> bool:
-        return word in self._lookup or word in self._lemmas
+        common = self._common.get(word)
+        if common is None:
+            if len(self._common) >= _CACHE_SIZE:
+                self._common.clear()
+            common = self._common[word] = word in self._lookup or word in self._lemmas
+        return common
 
     def _is_keyword(self, word: str) -> bool:
         """Whether a word, maybe misspelt or abbreviated, is one of the catalogue's."""
