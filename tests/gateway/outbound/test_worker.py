@@ -100,7 +100,7 @@ def test_a_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice(gateway,
     # One send at a time: the first answer reaches Twilio, the other two are claimed but never sent.
     first = _start_worker(gateway.rt, GUICHET_SEND_CONCURRENCY="1")
     try:
-        _wait(lambda: twilio.requests_received >= 1, 60, "the first send to reach Twilio")
+        _wait(lambda: len(twilio.messages) >= 1, 60, "the first send to reach Twilio")
     finally:
         os.kill(first.pid, signal.SIGKILL)
         first.wait()
