@@ -102,7 +102,6 @@ class Learned:
 
     def __init__(self, texts: Sequence[str], intents: Sequence[str], categories: Sequence[str | None]) -> None:
         self._vocabulary = Vocabulary(features(t) for t in texts)
-        self.size = len(texts)
         self._intent = ComplementNB(self._vocabulary, intents)
         self._category = ComplementNB(self._vocabulary, [c or NONE for c in categories])
 

@@ -83,7 +83,7 @@ def load_model() -> Language:
     # corpora as the tagger and its rule lemmas did (v5: 92.7 % against 93.0 % in category, the same intents, places
     # and emergencies) at twice the speed, so the tagger and the vectors it runs on are left out. The recogniser
     # of named places (with its own vectors) runs only when rules find no place, and for the masking of names.
-    # The lemmatizer's table is read on its own, from a cache (nlu/lemmas.py).
+    # The lemmatizer's lookup table is read on its own (nlu/lemmas.py).
     return spacy.load(MODEL, exclude=["tokenizer", "parser", "senter", "tok2vec", "morphologizer", "attribute_ruler",
                                       "lemmatizer"], disable=["ner"])
 

@@ -10,9 +10,10 @@ import csv
 import logging
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -25,6 +26,9 @@ from shapely.ops import nearest_points
 
 from routing.places import Place
 from routing.territories import Territories
+
+if TYPE_CHECKING:
+    from nlu.catalogue import Places
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +53,6 @@ STREET_TYPES = frozenset({
     "point", "square", "sentier", "cours", "ruelle", "voie", "residence", "mail", "promenade", "cite",
     "hameau", "clos", "lotissement", "parvis", "esplanade", "carrefour",
 })
-# English puts the type after the name: "21 Victor Hugo street" is looked up as "21 Victor Hugo"
-TRAILING_TYPES = frozenset({"street", "st", "road", "rd", "lane", "avenue", "boulevard"})
 # A resident writing in English names the town's landmarks in English; the gazetteer names them in French.
 ENGLISH_LANDMARKS = {
     ("town", "hall"): ["mairie"], ("city", "hall"): ["mairie"], ("train", "station"): ["gare"],
@@ -195,7 +197,10 @@ class GazetteerGeocoder:
     def __init__(self, config_dir: Path | str, territories: Territories | None = None) -> None:
         self.territories = territories or Territories.load(config_dir)
         self.entries = load_gazetteer(config_dir)
-        self._number_leads = _number_leads(config_dir)
+        places = _catalogue_places(config_dir)
+        self._number_leads = _folded_words(places.number_words if places else ())
+        # English puts the type after the name: "21 Victor Hugo street" is looked up as "21 Victor Hugo"
+        self._trailing_types = _folded_words(places.trailing_street_types if places else ())
         self._commune_names = {commune.code: commune.name for commune in self.territories.communes()}
         self._commune_forms = sorted(
             ((form, code) for code, name in self._commune_names.items() for form in _commune_forms(name)),
@@ -295,7 +300,7 @@ class GazetteerGeocoder:
     def _single(self, tokens: list[str], prefer: str | None) -> GazetteerHit | None:
         """One street (with or without a house number) or one landmark."""
         number, suffix, tokens = _house_number(tokens, self._number_leads)
-        if len(tokens) > 1 and tokens[-1] in TRAILING_TYPES:
+        if len(tokens) > 1 and tokens[-1] in self._trailing_types and tokens[0] not in STREET_TYPES:
             tokens = tokens[:-1]
         candidates = self._everything.best(tokens, prefer)
         if not candidates:
@@ -401,14 +406,19 @@ def _commune_forms(name: str) -> list[list[str]]:
     return forms
 
 
-def _number_leads(config_dir: Path | str) -> frozenset[str]:
-    """The words that may stand between a street and the house number that ends it ("au 20", "à hauteur du 33"):
-    the catalogue's `places.number_words`, the ones nlu keeps in the address, folded word by word."""
+def _catalogue_places(config_dir: Path | str) -> Places | None:
+    """The address words of the catalogue nlu reads, so that both read a place alike: `places.number_words` (what
+    may stand between a street and the house number that ends it, "au 20", "à hauteur du 33") and
+    `places.trailing_street_types`; None without a catalogue."""
     from nlu.catalogue import load_catalogue
 
     if not (Path(config_dir) / "catalogue.yaml").exists():
-        return frozenset()
-    return frozenset(token for phrase in load_catalogue(Path(config_dir)).places.number_words for token in fold(phrase))
+        return None
+    return load_catalogue(Path(config_dir)).places
+
+
+def _folded_words(phrases: Iterable[str]) -> frozenset[str]:
+    return frozenset(token for phrase in phrases for token in fold(phrase))
 
 
 def _house_number(tokens: list[str], leads: frozenset[str] = frozenset()) -> tuple[int | None, str | None,

@@ -79,8 +79,7 @@ def open_or_join(rt: Runtime, session: Session, identity: Identity, intake: Inta
     now = now or utcnow()
     located = intake.located
     territory = located.territory if located else None
-    if join and located is not None and intake.kind == "problem" and not _unlike_emergency(intake.category,
-                                                                                           intake.urgency):
+    if join and located is not None and intake.kind == "problem":
         existing = find_duplicate(rt, session, intake.category, located.place.lat, located.place.lon,
                                   kind=intake.kind, urgency=intake.urgency)
         if existing is not None:
@@ -124,6 +123,8 @@ def find_duplicate(rt: Runtime, session: Session, category: str, lat: float, lon
     """The nearest open case of the same kind (a problem is never an idea's duplicate) and category within the
     duplicate radius and period. An emergency joins only an emergency: a traffic-light box on fire is not the
     light reported stuck last week, and the on-call team must hear of it."""
+    if _unlike_emergency(category, urgency):
+        return None
     radius = rt.settings.duplicate_radius_m
     since = utcnow() - timedelta(days=rt.settings.duplicate_days)
     candidates = case_store.open_in_box(session, kind=kind, category=category, box=bbox(lat, lon, radius),
