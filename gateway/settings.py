@@ -114,6 +114,8 @@ class Settings(BaseModel):
     send_backoff_seconds: Annotated[float, Field(ge=0)] = Field(5.0, validation_alias="GUICHET_SEND_BACKOFF")
     send_lease_seconds: Seconds = Field(120.0, validation_alias="GUICHET_SEND_LEASE")
     send_concurrency: Count = Field(8, validation_alias="GUICHET_SEND_CONCURRENCY")
+    # Messages a worker handles in one transaction on PostgreSQL (one per resident; SQLite: one at a time).
+    intake_batch: Count = Field(8, validation_alias="GUICHET_INTAKE_BATCH")
     # Floods, per person (one contact, whatever their channels): cases opened and answers sent per hour and
     # per day; past them their messages are kept unanswered (gateway/engine/limits.py).
     max_cases_per_hour: Count = Field(5, validation_alias="GUICHET_MAX_CASES_PER_HOUR")

@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nlu.analysis import INTENTS, URGENCIES, Analysis
 from nlu.catalogue import Catalogue, CatalogueError, load_catalogue
-from nlu.evaluation import EvalReport, evaluate
-from nlu.understander import Understander
+
+if TYPE_CHECKING:
+    from nlu.evaluation import EvalReport, evaluate
+    from nlu.understander import Understander
+
+# spaCy (80 MB once imported) comes with the understander, on first use: a process that only reads the
+# catalogue or the communes (the web's gunicorn workers, see README "Speed") never pays for it.
+_LAZY = {"Understander": "nlu.understander", "EvalReport": "nlu.evaluation", "evaluate": "nlu.evaluation"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'nlu' has no attribute {name!r}")
 
 __all__ = [
     "INTENTS",
@@ -37,6 +51,8 @@ def default_config_dir() -> Path:
 @functools.cache
 def default_understander() -> Understander:
     """The understander of the default config, built on first use and then reused."""
+    from nlu.understander import Understander
+
     return Understander(default_config_dir())
 
 

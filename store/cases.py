@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from nlu.references import new_reference
 from store import statuses
 from store.clock import utcnow
-from store.db import key
+from store.db import insert_new, key
 from store.models import Attachment, Case, CaseEvent, Follower, Identity
 
 
@@ -79,18 +79,8 @@ def add_event(session: Session, case: Case, kind: str, **fields) -> CaseEvent:
 def add_follower(session: Session, case: Case, identity: Identity, *, role: str = "follower",
                  thread: str | None = None) -> bool:
     """Subscribe an identity to the case (in its message thread, if any); False if it already follows it."""
-    existing = session.exec(
-        select(Follower).where(col(Follower.case_id) == case.id, col(Follower.identity_id) == identity.id)
-    ).first()
-    if existing:
-        return False
-    try:
-        with session.begin_nested():
-            session.add(Follower(case_id=key(case), identity_id=key(identity), role=role, thread=thread))
-            session.flush()
-    except IntegrityError:
-        return False
-    return True
+    follower = Follower(case_id=key(case), identity_id=key(identity), role=role, thread=thread)
+    return insert_new(session, follower, unique=("case_id", "identity_id")) is not None
 
 
 def remove_follower(session: Session, case: Case, identity: Identity, *, event_id: int | None = None) -> None:
@@ -237,6 +227,8 @@ def overdue(session: Session, *, limit: int = 200) -> list[Case]:
 
 def attach(session: Session, case: Case, attachment_ids: list[int]) -> None:
     """Link photos received in a conversation to the case it opened or joined."""
+    if not attachment_ids:
+        return
     for attachment in session.exec(select(Attachment).where(col(Attachment.id).in_(attachment_ids))).all():
         attachment.case_id = case.id
         session.add(attachment)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import phonenumbers
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from store.clock import utcnow
-from store.db import key
+from store.db import insert_new, key
 from store.models import Contact, Conversation, Identity
 
 PHONE_CHANNELS = {"sms", "whatsapp", "voice"}
@@ -26,67 +26,108 @@ def normalise_phone(address: str, region: str = "FR") -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@dataclass(frozen=True)
+class Sender:
+    """Who wrote a message: their identity on the channel and whether this message brought them."""
+
+    identity: Identity
+    new: bool = False  # the identity was created now: it has no conversation yet
+    contact: Contact | None = None  # the contact, when created now (with the identity)
+
+    @property
+    def first_contact(self) -> bool:
+        """The person is new (their contact too was created now): nothing of theirs exists yet, no case, no
+        answer, no support, so there is nothing to look up or count."""
+        return self.contact is not None
+
+
 def identity_for(session: Session, *, channel: str, address: str, gateway_address: str | None,
                  seen_at: datetime | None = None, name: str | None = None) -> Identity:
     """The identity that wrote from `address` on `channel`, created with its contact on first contact."""
+    return sender(session, channel=channel, address=address, gateway_address=gateway_address, seen_at=seen_at,
+                  name=name).identity
+
+
+def sender(session: Session, *, channel: str, address: str, gateway_address: str | None,
+           seen_at: datetime | None = None, name: str | None = None) -> Sender:
+    """`identity_for`, saying whether the identity and its contact are new (`Sender`)."""
     if channel in PHONE_CHANNELS:
         address = normalise_phone(address) or address
+    seen_at = seen_at or utcnow()
     identity = session.exec(
         select(Identity).where(col(Identity.channel) == channel, col(Identity.address) == address)
     ).first()
     if identity is None:
         phone = address if channel in PHONE_CHANNELS and address.startswith("+") else None
-        identity = _create_identity(session, channel=channel, address=address, phone=phone)
+        created = _create_identity(session, channel=channel, address=address, phone=phone,
+                                   gateway_address=gateway_address, seen_at=seen_at, name=name)
+        if created.new:  # written whole in its INSERT, the name with a new contact
+            if name and not created.first_contact:
+                _remember_name(session, created.identity, name)
+            return created
+        identity = created.identity
     if gateway_address and identity.gateway_address != gateway_address:
         identity.gateway_address = gateway_address
-    identity.last_inbound_at = max(filter(None, (identity.last_inbound_at, seen_at or utcnow())))
+    identity.last_inbound_at = max(filter(None, (identity.last_inbound_at, seen_at)))
     session.add(identity)
     if name:
-        contact = session.get(Contact, identity.contact_id)
-        if contact is not None and not contact.name:
-            contact.name = name  # a WhatsApp profile name, for agents writing back; never shown publicly
-            session.add(contact)
-    return identity
+        _remember_name(session, identity, name)
+    return Sender(identity)
 
 
-def _create_identity(session: Session, *, channel: str, address: str, phone: str | None) -> Identity:
-    # Two first messages from one number can arrive together, on one channel or on two (SMS and WhatsApp):
-    # a savepoint lets the loser of the race read the winner's identity, or join the contact it created.
+def _remember_name(session: Session, identity: Identity, name: str) -> None:
+    contact = session.get(Contact, identity.contact_id)
+    if contact is not None and not contact.name:
+        contact.name = name  # a WhatsApp profile name, for agents writing back; never shown publicly
+        session.add(contact)
+
+
+def _create_identity(session: Session, *, channel: str, address: str, phone: str | None,
+                     gateway_address: str | None = None, seen_at: datetime | None = None,
+                     name: str | None = None) -> Sender:
+    # Two first messages from one number can arrive together, on one channel or on two (SMS and WhatsApp): each
+    # INSERT gives way to the other's row (`insert_new`), and the loser reads the winner's once it is committed.
     for _ in range(3):
-        try:
-            with session.begin_nested():
-                contact = _contact_for_phone(session, phone)
-                identity = Identity(contact_id=key(contact), channel=channel, address=address)
-                session.add(identity)
-                session.flush()
-                return identity
-        except IntegrityError:
-            winner = session.exec(
-                select(Identity).where(col(Identity.channel) == channel, col(Identity.address) == address)
-            ).first()
-            if winner is not None:
-                return winner
-            # The other message created the contact (the same phone) on another channel: join it next time round.
+        contact, new_contact = _contact_for_phone(session, phone, name=name)
+        identity = insert_new(session, Identity(contact_id=key(contact), channel=channel, address=address,
+                                                gateway_address=gateway_address, last_inbound_at=seen_at),
+                              unique=("channel", "address"))
+        if identity is not None:
+            return Sender(identity, new=True, contact=contact if new_contact else None)
+        if new_contact:
+            session.delete(contact)  # made for the identity another message created first: no one else has it
+        winner = session.exec(
+            select(Identity).where(col(Identity.channel) == channel, col(Identity.address) == address)
+        ).first()
+        if winner is not None:
+            return Sender(winner)
     raise RuntimeError(f"no identity could be created for a {channel} address after three tries")
 
 
-def _contact_for_phone(session: Session, phone: str | None) -> Contact:
-    if phone:
-        contact = session.exec(select(Contact).where(col(Contact.phone) == phone)).first()
-        if contact:
-            return contact
-    contact = Contact(phone=phone)
-    session.add(contact)
-    session.flush()
-    return contact
+def _contact_for_phone(session: Session, phone: str | None, *, name: str | None = None) -> tuple[Contact, bool]:
+    """The contact of this phone number, or a new one (True); with no phone, always a new one."""
+    if not phone:
+        contact = Contact(name=name)
+        session.add(contact)
+        session.flush()
+        return contact, True
+    for _ in range(3):
+        created = insert_new(session, Contact(phone=phone, name=name), unique=("phone",))
+        if created is not None:
+            return created, True
+        existing = session.exec(select(Contact).where(col(Contact.phone) == phone)).first()
+        if existing is not None:
+            return existing, False
+    raise RuntimeError("no contact could be found or created for a phone number after three tries")
 
 
-def conversation_for(session: Session, identity: Identity, *, lock: bool = True) -> Conversation:
-    """The identity's conversation, locked for this transaction so turns never interleave."""
-    query = select(Conversation).where(col(Conversation.identity_id) == identity.id)
-    if lock:
-        query = query.with_for_update()
-    conversation = session.exec(query).first()
+def conversation_for(session: Session, identity: Identity, *, lock: bool = True, new: bool = False) -> Conversation:
+    """The identity's conversation, locked for this transaction so turns never interleave (an identity `new` in
+    this transaction has none yet: it is created without looking)."""
+    conversation = None
+    if not new:
+        query = select(Conversation).where(col(Conversation.identity_id) == identity.id)
+        conversation = session.exec(query.with_for_update() if lock else query).first()
     if conversation is None:
         conversation = Conversation(identity_id=key(identity))
         session.add(conversation)
@@ -133,4 +174,4 @@ def staff_identity(session: Session, *, channel: str, address: str) -> Identity:
     if identity is not None:
         return identity
     phone = address if channel in PHONE_CHANNELS and address.startswith("+") else None
-    return _create_identity(session, channel=channel, address=address, phone=phone)
+    return _create_identity(session, channel=channel, address=address, phone=phone).identity

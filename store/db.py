@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
@@ -51,7 +53,34 @@ def make_engine(url: str) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, hide_parameters=True)
+    engine = create_engine(url, pool_size=10, max_overflow=20, hide_parameters=True)
+    _ping_when_idle(engine)
+    return engine
+
+
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Check a pooled connection before use only when it has sat idle (SQLAlchemy's pre-ping, for the connections a
+    restart or a network cut may have killed), not one back in the pool a moment ago: under load a ping was one
+    round trip more for every transaction (a report's answer took a dozen). A connection killed while in use is
+    still caught: its first statement fails (an outage, `OUTAGE`: the webhook's 503, the worker's wait) and
+    SQLAlchemy then discards every connection the pool held from before."""
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection, record):
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, record, _proxy):
+        returned = record.info.get("returned_at")
+        if returned is not None and time.monotonic() - returned < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as err:  # the pool throws this connection away and takes another (SQLAlchemy's contract)
+            raise DisconnectionError("connection found dead at checkout") from err
 
 
 class Database:
@@ -134,6 +163,19 @@ def key(row: Any) -> int:
     if row.id is None:
         raise ValueError(f"this {type(row).__name__} has no id yet: add and flush it first")
     return int(row.id)
+
+
+def insert_new(session: Session, row: Row, *, unique: tuple[str, ...]) -> Row | None:
+    """INSERT `row` unless one with the same `unique` columns exists (ON CONFLICT DO NOTHING), in one statement:
+    the inserted row, persistent in `session` as if added and flushed, or None when another transaction (or an
+    earlier step of this one) has it. No savepoint is needed around it, and the transaction stays usable: the
+    two first messages of one resident, taken by two workers at once, both go on."""
+    model = type(row)
+    table = model.__table__  # type: ignore[attr-defined]
+    values = {column.name: getattr(row, column.name) for column in table.columns if not column.primary_key}
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(model).values(values).on_conflict_do_nothing(index_elements=list(unique)).returning(model)
+    return session.scalars(statement).first()
 
 
 def fetch(session: Session, model: type[Row], row_id: int | None, *, lock: bool = False) -> Row:

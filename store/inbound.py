@@ -16,7 +16,7 @@ from channels.base import InboundMessage as Received
 from channels.base import Media
 from store import files, wake
 from store.clock import utcnow
-from store.contacts import identity_for
+from store.contacts import Sender, sender
 from store.models import Identity, ReceivedMessage
 
 MAX_ATTEMPTS = 5
@@ -103,16 +103,23 @@ def _insert_statement(dialect: str):
 
 
 def claim_next(session: Session, *, window: int = 64) -> ReceivedMessage | None:
-    """Lock the oldest pending message whose sender has nothing older pending, so turns keep their order.
+    """Lock the oldest pending message whose sender has nothing older pending, so turns keep their order."""
+    claimed = claim_batch(session, 1, window=window)
+    return claimed[0] if claimed else None
+
+
+def claim_batch(session: Session, size: int, *, window: int = 64) -> list[ReceivedMessage]:
+    """Lock up to `size` of the oldest pending messages whose senders have nothing older pending, oldest first:
+    at most one per sender, so each resident's turns keep their order, whatever the workers.
 
     The oldest `window` pending messages are looked at first, which an index answers at once; the whole
     backlog only when none of them can be taken (all locked by other workers or waiting behind older ones).
     """
-    first = session.exec(_claim_query(window)).first()
-    return first if first is not None else session.exec(_claim_query(None)).first()
+    first = session.exec(_claim_query(window, size)).all()
+    return list(first) if first else list(session.exec(_claim_query(None, size)).all())
 
 
-def _claim_query(window: int | None):
+def _claim_query(window: int | None, size: int):
     earlier = aliased(ReceivedMessage)
     older_pending = exists().where(
         and_(
@@ -127,17 +134,23 @@ def _claim_query(window: int | None):
     if window is not None:
         oldest = select(col(ReceivedMessage.id)).where(due).order_by(col(ReceivedMessage.id)).limit(window)
         query = query.where(col(ReceivedMessage.id).in_(oldest.scalar_subquery()))
-    return query.order_by(col(ReceivedMessage.id)).limit(1).with_for_update(skip_locked=True)
+    return query.order_by(col(ReceivedMessage.id)).limit(size).with_for_update(skip_locked=True)
 
 
 def sender_identity(session: Session, message: ReceivedMessage) -> Identity:
     """The identity that wrote `message` (created on first contact), remembered on the message."""
-    identity = identity_for(session, channel=message.channel, address=message.sender,
-                            gateway_address=message.recipient or None, seen_at=message.received_at,
-                            name=message.profile_name)
-    message.identity_id = identity.id
-    session.add(message)
-    return identity
+    return sender_of(session, message).identity
+
+
+def sender_of(session: Session, message: ReceivedMessage, *, remember: bool = True) -> Sender:
+    """`sender_identity`, saying whether the identity and its contact were created by this message; unless
+    `remember`, the caller sets the message's `identity_id` itself (later: one UPDATE fewer)."""
+    found = sender(session, channel=message.channel, address=message.sender, gateway_address=message.recipient or None,
+                   seen_at=message.received_at, name=message.profile_name)
+    if remember:
+        message.identity_id = found.identity.id
+        session.add(message)
+    return found
 
 
 def mark_done(session: Session, message: ReceivedMessage) -> None:

@@ -30,6 +30,7 @@ from store import cases as case_store
 from store import contacts, outbox
 from store import ideas as idea_store
 from store import inbound as inbound_store
+from store import limits as counts
 from store.clock import aware, utcnow
 from store.models import Case, Contact, Conversation, Identity, ReceivedMessage
 from store.statuses import SOLVED, IdeaStatus, Kind, ProblemStatus
@@ -68,6 +69,8 @@ class Turn:
     inbound: ReceivedMessage
     analysis: Analysis
     language: str
+    contact: Contact  # locked for the transaction (flood limits count under it)
+    first_contact: bool = False  # the person's first message: nothing of theirs exists yet (contacts.Sender)
     unblocked: bool = False  # this message lifted a provider block (Telegram): the resident is reachable again
     photo_point: tuple[float, float] | None = None  # GPS tags of a photo sent with the message
 
@@ -108,7 +111,15 @@ class ConversationEngine:
 
     def handle(self, session: Session, inbound: ReceivedMessage) -> None:
         """Handle one inbound message inside the caller's transaction."""
-        identity = inbound_store.sender_identity(session, inbound)
+        sender = inbound_store.sender_of(session, inbound, remember=False)
+        try:
+            self._handle(session, inbound, sender)
+        finally:  # set last, it goes out with the message's status (`inbound.mark_done`) in one UPDATE
+            inbound.identity_id = sender.identity.id
+            session.add(inbound)
+
+    def _handle(self, session: Session, inbound: ReceivedMessage, sender: contacts.Sender) -> None:
+        identity = sender.identity
         adapter = self.rt.channels.get(identity.channel)
         unblocked = bool(identity.stop_reason and identity.stop_reason.startswith("provider") and getattr(
             adapter, "inbound_lifts_block", False))
@@ -119,7 +130,8 @@ class ConversationEngine:
             # Auto-replies, bounces and list mail are kept, never answered: no mail loops.
             log.info("automatic message not answered", extra={"channel": identity.channel})
             return
-        conversation = contacts.conversation_for(session, identity)
+        conversation = contacts.conversation_for(session, identity, new=sender.new)
+        contact = sender.contact or counts.lock_contact(session, identity.contact_id)
         text = inbound.body.strip()
         analysis = self.rt.understander.analyze(text) if text else Analysis()
         if analysis.answer is None and conversation.state in YES_NO_QUESTIONS and "\n" in text:
@@ -127,14 +139,15 @@ class ConversationEngine:
             first = self.rt.understander.analyze(text.split("\n", 1)[0])
             if first.answer is not None and first.said not in ("stop", "erase"):
                 analysis = replace(analysis, answer=first.answer)
-        language = _language(session, identity, conversation, analysis, text,
+        language = _language(contact, conversation, analysis, text,
                              said=self.rt.understander.language_said(text) if text else None)
-        turn = Turn(session, identity, conversation, inbound, analysis, language, unblocked=unblocked)
+        turn = Turn(session, identity, conversation, inbound, analysis, language, contact,
+                    first_contact=sender.first_contact, unblocked=unblocked)
         self._remember_language(turn)
         # Past a flood limit the message stays stored, unanswered: one notice a day, no case (limits.py).
         # STOP, START and erasure always go through: a person held by a limit may still leave.
         exempt = analysis.said in ("stop", "start", "erase") or conversation.state == erasure.AWAITING_ERASURE
-        held = None if exempt else limits.check(session, identity, self.rt.settings)
+        held = None if exempt or sender.first_contact else limits.check(session, contact, self.rt.settings)
         if held is not None:
             return self._reply(turn, "limit_reached") if held.notify else None
         self._keep_photos(turn)
@@ -570,6 +583,8 @@ class ConversationEngine:
 
     def _supported_idea_told(self, turn: Turn) -> Case | None:
         """The idea told within the window that this person supports (or proposed): what a "rebond" adds to."""
+        if turn.first_contact:
+            return None  # nothing told to them yet
         case = self._idea_told(turn)
         if case is None or case.status not in similar.OPEN:
             return None
@@ -679,6 +694,8 @@ class ConversationEngine:
 
     def _awaited_reply(self, turn: Turn) -> Case | None:
         """The case an agent wrote to this reporter about within GUICHET_REPLY_WINDOW_HOURS: their answer goes there."""
+        if turn.first_contact:
+            return None  # no agent has written to them yet
         since = utcnow() - timedelta(hours=self.rt.settings.reply_window_hours)
         return case_store.awaiting_reply(turn.session, contact_id=turn.identity.contact_id, since=since)
 
@@ -791,14 +808,13 @@ class ConversationEngine:
                        case_id=case.id if case else None, inbound_id=turn.inbound.id, meta=meta)
 
     def _remember_language(self, turn: Turn) -> None:
-        contact = turn.session.get(Contact, turn.identity.contact_id)
-        if contact is not None and contact.language != turn.language:
-            contact.language = turn.language
-            turn.session.add(contact)
+        if turn.contact.language != turn.language:
+            turn.contact.language = turn.language
+            turn.session.add(turn.contact)
 
 
-def _language(session: Session, identity: Identity, conversation: Conversation, analysis: Analysis,
-              text: str, *, said: str | None) -> str:
+def _language(contact: Contact, conversation: Conversation, analysis: Analysis, text: str, *,
+              said: str | None) -> str:
     """The language to answer in: a new, worded message sets it; answers that do not tell ("+1", "2") keep the
     conversation's. A short French one ("oui", "SOUTIEN") brings the town's language back, so one English message
     does not make every later French one answered in English; a short English word in a French conversation
@@ -807,8 +823,7 @@ def _language(session: Session, identity: Identity, conversation: Conversation, 
         return analysis.language
     if said == "fr" or (said == "en" and len(text.split()) >= 3):
         return said
-    contact = session.get(Contact, identity.contact_id)
-    return conversation.draft.get("language") or (contact.language if contact else "fr")
+    return conversation.draft.get("language") or contact.language or "fr"
 
 
 def _offer_answer(text: str) -> tuple[str | None, int | None]:

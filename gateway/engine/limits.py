@@ -17,7 +17,8 @@ from sqlmodel import Session
 from gateway.settings import Settings
 from store import limits as counts
 from store.clock import utcnow
-from store.models import Identity
+from store.db import key
+from store.models import Contact
 
 log = logging.getLogger(__name__)
 
@@ -32,16 +33,16 @@ class Hold:
     notify: bool
 
 
-def check(session: Session, identity: Identity, settings: Settings, *, now: datetime | None = None) -> Hold | None:
-    """None when the person behind `identity` is within every limit; else the Hold, recorded on their contact."""
+def check(session: Session, contact: Contact, settings: Settings, *, now: datetime | None = None) -> Hold | None:
+    """None when the person is within every limit; else the Hold, recorded on their contact, which the caller
+    has locked for the transaction (`store.limits.lock_contact`)."""
     now = now or utcnow()
-    contact = counts.lock_contact(session, identity.contact_id)
     lifted = contact.limits_lifted_at
 
     def since(window: timedelta) -> datetime:
         return max(now - window, lifted) if lifted else now - window
 
-    cid = identity.contact_id
+    cid = key(contact)
     windows = (since(HOUR), since(DAY))
     cases_hour, cases_day = counts.cases_opened(session, cid, since=windows)
     reached = ("cases_per_hour" if cases_hour >= settings.max_cases_per_hour else

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlmodel import col, select
 
 from channels.base import Media, PermanentSendError, RetryableSendError
 from channels.base import OutboundMessage as Outgoing
@@ -31,7 +32,7 @@ from gateway.ideas import events
 from gateway.runtime import Runtime
 from store import contacts, files, inbound, outbox, wake
 from store.db import OUTAGE, fetch, key
-from store.models import Identity, OutboxEntry
+from store.models import Identity, OutboxEntry, ReceivedMessage
 
 log = logging.getLogger(__name__)
 
@@ -69,35 +70,70 @@ class Worker:
             self._database_down = False
         return done
 
-    def handle_inbound(self, limit: int = 500) -> int:
-        """Hand pending inbound messages to the conversation engine, each in its own transaction."""
+    def handle_inbound(self, limit: int = 500, *, batch: int = 1) -> int:
+        """Hand up to `limit` pending inbound messages to the conversation engine, `batch` at a time in one
+        transaction (one per sender: `inbound.claim_batch`); returns how many were handled.
+
+        A batch saves each message its own transaction (a claim, a BEGIN and a COMMIT with its flush to disk).
+        If one of its messages fails, the whole batch is rolled back and its messages are handled again one by
+        one, each in its own transaction: the bad one is counted and retried later, the others go through.
+        """
         handled = 0
-        for _ in range(limit):
-            message_id = None
+        while handled < limit:
+            size = min(batch, limit - handled)
+            ids: list[int] = []
             try:
                 with self.rt.db.session() as session:
-                    message = inbound.claim_next(session)
-                    if message is None:
-                        break
-                    message_id = message.id
-                    # An on-call contact's "OK" acknowledges an alert: never a resident's report.
-                    if not oncall.take_reply(self.rt, session, message):
-                        self.engine.handle(session, message)
-                    inbound.mark_done(session, message)
-                handled += 1
-            except Exception as err:  # one bad message must not stop the others
-                if message_id is None:
-                    raise
-                log.exception("inbound message failed", extra={"inbound": message_id})
-                with self.rt.db.session() as session:
-                    inbound.mark_failed_attempt(session, message_id, f"{type(err).__name__}: {err}")
+                    claimed = inbound.claim_batch(session, size)
+                    ids = [key(message) for message in claimed]
+                    for message in claimed:
+                        self._handle(session, message)
+            except Exception as err:
+                if not ids:
+                    raise  # the claim itself failed (the database is gone: the loop waits for it, `_guarded`)
+                if len(ids) == 1:
+                    self._failed(ids[0], err)
+                else:  # rolled back: each again on its own
+                    handled += sum(self._handle_alone(message_id) for message_id in ids)
+                continue
+            if not ids:
+                break
+            handled += len(ids)
         return handled
+
+    def _handle(self, session, message) -> None:
+        # An on-call contact's "OK" acknowledges an alert: never a resident's report.
+        if not oncall.take_reply(self.rt, session, message):
+            self.engine.handle(session, message)
+        inbound.mark_done(session, message)
+
+    def _handle_alone(self, message_id: int) -> int:
+        """Handle one message in its own transaction (1), or count its failure for a later try (0)."""
+        try:
+            with self.rt.db.session() as session:
+                message = session.get(ReceivedMessage, message_id, with_for_update=True)
+                if message is None or message.status != "pending":
+                    return 0
+                self._handle(session, message)
+            return 1
+        except Exception as err:  # one bad message must not stop the others
+            self._failed(message_id, err)
+            return 0
+
+    def _failed(self, message_id: int, err: Exception) -> None:
+        log.exception("inbound message failed", extra={"inbound": message_id})
+        with self.rt.db.session() as session:
+            inbound.mark_failed_attempt(session, message_id, f"{type(err).__name__}: {err}")
 
     def send_due(self, limit: int = 50, *, now: datetime | None = None) -> int:
         """Send the outbox rows that are due (at `now`, default the present); returns how many went out."""
         with self.rt.db.session() as session:
-            claimed = [(key(row), _outgoing(session, row, self.rt)) for row in
-                       outbox.claim_due(session, limit=limit, now=now)]
+            rows = outbox.claim_due(session, limit=limit, now=now)
+            # Their identities in one statement (held here, `_outgoing` finds them in the session): not one each.
+            identities = session.exec(select(Identity).where(
+                col(Identity.id).in_({row.identity_id for row in rows}))).all() if rows else []
+            claimed = [(key(row), _outgoing(session, row, self.rt)) for row in rows]
+            del identities
         # A provider call is mostly waiting (Twilio answers in a few hundred milliseconds): residents
         # are served concurrently, but one resident's messages go one after the other, in order, so the
         # emergency numbers always arrive before anything else.
@@ -134,8 +170,9 @@ class Worker:
             log.warning("send failed for good", extra={"outbound": row_id, "code": err.code})
             return 0
         with self.rt.db.session() as session:
-            row = fetch(session, OutboxEntry, row_id, lock=True)
-            outbox.mark_wired(session, row, result.provider_id, result.status)
+            if not outbox.mark_wired_by_id(session, row_id, result.provider_id, result.status):
+                outbox.mark_wired(session, fetch(session, OutboxEntry, row_id, lock=True), result.provider_id,
+                                  result.status)
         return 1
 
     def reconcile_stale(self) -> int:
@@ -238,7 +275,7 @@ class Worker:
         # SQLite has one writer at a time and the intake loop would hold it back to back, starving the sending
         # loop: there each message's answer is sent by the intake loop itself, before the next message.
         if self.rt.db.is_postgres:
-            return self.handle_inbound(limit=10)
+            return self.handle_inbound(limit=self.rt.settings.intake_batch, batch=self.rt.settings.intake_batch)
         handled = self.handle_inbound(limit=1)
         self.send_due()
         return handled

@@ -88,3 +88,20 @@ def test_inbound_is_recorded_once_per_provider_id(rt):
     with rt.db.session() as session:
         second = inbound.record(session, received)
     assert first is not None and second is None
+
+
+def test_a_send_marked_wired_in_one_statement_never_moves_a_receipt_back(rt):
+    identity = _identity(rt)
+    with rt.db.session() as session:
+        early, plain, farewell = (outbox.enqueue(session, identity, body, purpose=purpose)
+                                  for body, purpose in (("a", "reply"), ("b", "reply"), ("c", "erasure")))
+        early.status = "delivered"  # its receipt came in before the worker wrote down the send
+        session.add(early)
+    with rt.db.session() as session:
+        marked = [outbox.mark_wired_by_id(session, row.id, f"SM{n}") for n, row in enumerate((early, plain, farewell))]
+    with rt.db.session() as session:
+        rows = [session.get(OutboxEntry, row.id) for row in (early, plain, farewell)]
+    assert marked == [True, True, False]  # the farewell needs its row (the erased address goes with it)
+    assert [(row.status, row.provider_id) for row in rows] == [("delivered", "SM0"), ("wired", "SM1"),
+                                                               ("queued", None)]
+    assert rows[1].sent_at is not None
