@@ -23,6 +23,8 @@ _LAZY = {"Understander": "nlu.understander", "EvalReport": "nlu.evaluation", "ev
 def __getattr__(name: str):
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
+    if name in ("evaluation", "understander"):  # `nlu.evaluation.read_corpus` after a bare `import nlu`
+        return importlib.import_module(f"nlu.{name}")
     raise AttributeError(f"module 'nlu' has no attribute {name!r}")
 
 __all__ = [
