@@ -10,7 +10,7 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, insert, or_, update
+from sqlalchemy import bindparam, case, func, insert, or_, update
 from sqlmodel import Session, col, select
 
 from store import wake
@@ -197,18 +197,25 @@ def mark_wired(session: Session, message: OutboxEntry, provider_id: str, status:
     session.add(message)
 
 
-def mark_wired_by_id(session: Session, message_id: int, provider_id: str, status: str = "wired") -> bool:
-    """`mark_wired` in one UPDATE, the row never read (the worker's path after each send: one statement, where
-    reading and locking the row first was two). False, and nothing written, for an erasure's farewell, which
-    needs its row and its identity: `mark_wired` then."""
+def mark_wired_many(session: Session, sent: list[tuple[int, str, str]]) -> None:
+    """`mark_wired` for a batch of sends, each (row id, provider id, status), the rows never read: one UPDATE a
+    status, executed for every row at once (the worker's path after its sends: one transaction, where each send
+    was its own). Statuses still only move forward. Not for an erasure's farewell, which needs its row and its
+    identity: `mark_wired` then (such a row is left alone here)."""
     now = utcnow()
     table = OutboxEntry.__table__  # type: ignore[attr-defined]
-    earlier = [name for name, rank in RANK.items() if rank < RANK[status]]  # statuses only move forward
-    statement = (update(table)
-                 .where(table.c.id == message_id, table.c.purpose != "erasure")
-                 .values(provider_id=provider_id, sent_at=func.coalesce(table.c.sent_at, now), updated_at=now,
-                         status=case((table.c.status.in_(earlier), status), else_=table.c.status)))
-    return session.connection().execute(statement).rowcount == 1
+    by_status: dict[str, list[dict[str, Any]]] = {}
+    for message_id, provider_id, status in sent:
+        by_status.setdefault(status, []).append({"row": message_id, "provider": provider_id})
+    for status, rows in by_status.items():
+        earlier = [name for name, rank in RANK.items() if rank < RANK[status]]
+        statement = (update(table)
+                     .where(table.c.id == bindparam("row"), table.c.purpose != "erasure")
+                     .values(provider_id=bindparam("provider"), sent_at=func.coalesce(table.c.sent_at, now),
+                             updated_at=now,  # (no IN list: its expanding parameter cannot be executed many)
+                             status=case((or_(*(table.c.status == name for name in earlier)), status),
+                                         else_=table.c.status)))
+        session.connection().execute(statement, rows)
 
 
 def mark_retry(session: Session, message: OutboxEntry, error: str, *, base_delay: float,

@@ -13,13 +13,14 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlmodel import col, select
 
-from channels.base import Media, PermanentSendError, RetryableSendError
+from channels.base import Media, PermanentSendError, RetryableSendError, SendResult
 from channels.base import OutboundMessage as Outgoing
 from gateway.cases import oncall
 from gateway.cases.digest import send_overdue_digest
@@ -35,6 +36,16 @@ from store.db import OUTAGE, fetch, key
 from store.models import Identity, OutboxEntry, ReceivedMessage
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one send: the provider's answer, or the error it raised."""
+
+    row_id: int
+    purpose: str
+    result: SendResult | None = None
+    error: RetryableSendError | PermanentSendError | None = None
 
 
 class Worker:
@@ -140,40 +151,51 @@ class Worker:
         by_resident: dict[tuple[str, str], list[tuple[int, Outgoing]]] = {}
         for row_id, message in claimed:
             by_resident.setdefault((message.channel, message.to), []).append((row_id, message))
-        return sum(self._senders.map(self._send_in_order, by_resident.values()))
+        outcomes = [outcome for sends in self._senders.map(self._send_in_order, by_resident.values())
+                    for outcome in sends]
+        self._record(outcomes)
+        return sum(1 for outcome in outcomes if outcome.result is not None)
 
-    def _send_in_order(self, messages: list[tuple[int, Outgoing]]) -> int:
-        return sum(self._send(row_id, message) for row_id, message in messages)
+    def _send_in_order(self, messages: list[tuple[int, Outgoing]]) -> list[Outcome]:
+        return [self._send(row_id, message) for row_id, message in messages]
 
-    def _send(self, row_id: int, message: Outgoing) -> int:
+    def _send(self, row_id: int, message: Outgoing) -> Outcome:
         adapter = self.rt.channels.get(message.channel)
-        settings = self.rt.settings
         try:
             if adapter is None:
                 raise PermanentSendError(f"no adapter for channel {message.channel}")
-            result = adapter.send(message)
-        except RetryableSendError as err:
-            with self.rt.db.session() as session:
-                row = fetch(session, OutboxEntry, row_id, lock=True)
-                outbox.mark_retry(session, row, str(err), base_delay=settings.send_backoff_seconds,
-                                  max_attempts=settings.send_max_attempts,
-                                  retry_window=timedelta(hours=settings.send_retry_hours),
-                                  retry_after=err.retry_after, deferred=err.retry_after is not None)
-            log.warning("send failed, will retry", extra={"outbound": row_id, "code": err.code})
-            return 0
-        except PermanentSendError as err:
-            with self.rt.db.session() as session:
-                row = fetch(session, OutboxEntry, row_id, lock=True)
-                outbox.mark_failed(session, row, str(err), err.code)
-                if err.stops_identity:
-                    contacts.stop(session, fetch(session, Identity, row.identity_id), f"provider error {err.code}")
-            log.warning("send failed for good", extra={"outbound": row_id, "code": err.code})
-            return 0
+            return Outcome(row_id, message.purpose, result=adapter.send(message))
+        except (RetryableSendError, PermanentSendError) as err:
+            return Outcome(row_id, message.purpose, error=err)
+
+    def _record(self, outcomes: list[Outcome]) -> None:
+        """Write down what the provider said of each send, all in one transaction once the batch is out. Until
+        then a sent row stays `sending`: a worker dying here leaves it to `reconcile_stale`, which finds it at
+        the provider (the crash guarantee a send always had), and a receipt finds it by its id meanwhile."""
+        if not outcomes:
+            return
+        settings = self.rt.settings
         with self.rt.db.session() as session:
-            if not outbox.mark_wired_by_id(session, row_id, result.provider_id, result.status):
-                outbox.mark_wired(session, fetch(session, OutboxEntry, row_id, lock=True), result.provider_id,
-                                  result.status)
-        return 1
+            outbox.mark_wired_many(session, [(o.row_id, o.result.provider_id, o.result.status) for o in outcomes
+                                             if o.result is not None and o.purpose != "erasure"])
+            for o in outcomes:
+                if o.result is not None and o.purpose == "erasure":
+                    row = fetch(session, OutboxEntry, o.row_id, lock=True)
+                    outbox.mark_wired(session, row, o.result.provider_id, o.result.status)
+                elif isinstance(o.error, RetryableSendError):
+                    row = fetch(session, OutboxEntry, o.row_id, lock=True)
+                    outbox.mark_retry(session, row, str(o.error), base_delay=settings.send_backoff_seconds,
+                                      max_attempts=settings.send_max_attempts,
+                                      retry_window=timedelta(hours=settings.send_retry_hours),
+                                      retry_after=o.error.retry_after, deferred=o.error.retry_after is not None)
+                    log.warning("send failed, will retry", extra={"outbound": o.row_id, "code": o.error.code})
+                elif isinstance(o.error, PermanentSendError):
+                    row = fetch(session, OutboxEntry, o.row_id, lock=True)
+                    outbox.mark_failed(session, row, str(o.error), o.error.code)
+                    if o.error.stops_identity:
+                        contacts.stop(session, fetch(session, Identity, row.identity_id),
+                                      f"provider error {o.error.code}")
+                    log.warning("send failed for good", extra={"outbound": o.row_id, "code": o.error.code})
 
     def reconcile_stale(self) -> int:
         """Settle sends left `sending` by a dead worker: found at the provider → wired, else queued again."""

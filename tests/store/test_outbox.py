@@ -90,18 +90,20 @@ def test_inbound_is_recorded_once_per_provider_id(rt):
     assert first is not None and second is None
 
 
-def test_a_send_marked_wired_in_one_statement_never_moves_a_receipt_back(rt):
+def test_sends_marked_wired_together_never_move_a_receipt_back(rt):
     identity = _identity(rt)
     with rt.db.session() as session:
-        early, plain, farewell = (outbox.enqueue(session, identity, body, purpose=purpose)
-                                  for body, purpose in (("a", "reply"), ("b", "reply"), ("c", "erasure")))
+        early, plain, read, farewell = (outbox.enqueue(session, identity, body, purpose=purpose) for body, purpose in
+                                        (("a", "reply"), ("b", "reply"), ("c", "reply"), ("d", "erasure")))
         early.status = "delivered"  # its receipt came in before the worker wrote down the send
         session.add(early)
     with rt.db.session() as session:
-        marked = [outbox.mark_wired_by_id(session, row.id, f"SM{n}") for n, row in enumerate((early, plain, farewell))]
+        outbox.mark_wired_many(session, [(early.id, "SM0", "wired"), (plain.id, "SM1", "wired"),
+                                         (read.id, "TG2", "delivered"), (farewell.id, "SM3", "wired")])
     with rt.db.session() as session:
-        rows = [session.get(OutboxEntry, row.id) for row in (early, plain, farewell)]
-    assert marked == [True, True, False]  # the farewell needs its row (the erased address goes with it)
-    assert [(row.status, row.provider_id) for row in rows] == [("delivered", "SM0"), ("wired", "SM1"),
-                                                               ("queued", None)]
+        rows = [session.get(OutboxEntry, row.id) for row in (early, plain, read, farewell)]
+    assert [(row.status, row.provider_id) for row in rows] == [
+        ("delivered", "SM0"), ("wired", "SM1"), ("delivered", "TG2"),
+        ("queued", None),  # a farewell needs its row (the erased address goes with it): `mark_wired`
+    ]
     assert rows[1].sent_at is not None
