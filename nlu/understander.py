@@ -492,7 +492,8 @@ class Understander:
         if word in self._corrections:
             return self._corrections[word]
         corrected = None
-        if len(word) >= 5 and word.isalpha() and not self._is_common_word(word):
+        # An English -ing form is a word of its own, never a typo of another ("checking" is not "choking").
+        if len(word) >= 5 and word.isalpha() and not self._is_common_word(word) and not word.endswith("ing"):
             folded = fold(word)
             candidates = self._fuzzy_vocabulary.get(folded[0], [])
             best = process.extractOne(
