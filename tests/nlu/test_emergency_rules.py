@@ -22,6 +22,9 @@ import pytest
         ("an old lady fell and can't get up near the church", ("112", "15")),
         ("someone is trapped in their car after a crash", ("112", "15")),
         ("a woman is lying on the ground unconscious", ("112", "15")),
+        ("a man is chokng outside the bakery", ("112", "15")),  # a typo of an emergency's word is still read
+        ("my friend came off her bike and hit her head, there's blood everywhere", ("112", "15")),
+        ("un gamin est tombé dans le bassin du parc, il arrive pas à sortir", ("112", "15")),
         # smoke or fire in a building
         ("de la fumée sort de la fenêtre du 3e étage rue Pasteur", ("112", "18")),
         ("ya de la fumee qui sort du toit de la maison au 5 rue Balzac", ("112", "18")),
@@ -87,6 +90,11 @@ def test_an_emergency_is_never_missed(understander, text, numbers):
         "ma voiture est coincée dans la boue du chemin",
         "la porte du local poubelle est coincée",
         "le feu est tombé en panne au carrefour",
+        # an English word is not corrected into an emergency's ("checking" is no "choking"), water "shooting" no gun
+        "Hi, just checking on case GU-4014-4831, any progress?",
+        "Burst water main on Boulevard Blaise Pascal, water shooting up out of the road",
+        "le feu reste au vert dans les deux sens, deux voitures ont failli se percuter",
+        "une caisse cramée abandonnée derrière la halle des sports depuis des semaines",
     ],
 )
 def test_no_emergency_is_invented(understander, text):
