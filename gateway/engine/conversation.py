@@ -245,6 +245,13 @@ class ConversationEngine:
     def _what_answer(self, turn: Turn) -> None:
         a, draft = turn.analysis, dict(turn.conversation.draft)
         text = turn.inbound.body.strip()
+        if a.answer is not None and a.category is None and not a.address and len(text.split()) <= 3:
+            # A bare OUI or NON says nothing of the problem: NON, there is none to tell (the words so far are
+            # dropped); OUI, the question again. Neither becomes a case's description.
+            if a.answer == "no":
+                self._reset(turn)
+                return self._reply(turn, "nothing_to_report")
+            return self._ask(turn, draft, AWAITING_WHAT, "ask_what_only")
         draft["description"] = f"{draft['description']} {text}".strip() if draft.get("description") else text
         draft["category"] = a.category or "autre"
         draft["confidence"] = 1.0  # they answered our question: no need to check it again
@@ -295,6 +302,12 @@ class ConversationEngine:
             draft["description"] = f"{draft.get('description', '')} {text}".strip()
         elif a.answer != "no":
             return self._next_message(turn, thanked=a.answer == "yes")
+        if a.address:  # « non, le mien est rue Pasteur »: their place, not the joined case's
+            draft["address"] = a.address
+        elif (number := _house_number_given(text)) is not None and draft.get("address"):
+            # « non, le mien est plus loin au 2 »: the same street, at the number they give
+            draft["address"] = _LEADING_NUMBER.sub("", draft["address"]).strip()
+            draft["address"] = f"{number} {draft['address']}"
         joined = case_store.by_reference(turn.session, draft.get("joined", ""))
         if joined is not None:
             case_store.remove_follower(turn.session, joined, turn.identity, event_id=draft.get("follower_event"))
@@ -824,6 +837,16 @@ def _language(contact: Contact, conversation: Conversation, analysis: Analysis, 
     if said == "fr" or (said == "en" and len(text.split()) >= 3):
         return said
     return conversation.draft.get("language") or contact.language or "fr"
+
+
+_HOUSE_NUMBER = re.compile(r"\b(?:au|aux|numéro|numero|n°|no|number|at)\s*(\d{1,4}(?:\s?(?:bis|ter))?)\b", re.IGNORECASE)
+_LEADING_NUMBER = re.compile(r"^\s*\d{1,4}(?:\s?(?:bis|ter))?\b,?", re.IGNORECASE)
+
+
+def _house_number_given(text: str) -> str | None:
+    """The house number a message gives on its own ("plus loin, au 2"), if any."""
+    found = _HOUSE_NUMBER.search(text)
+    return found.group(1) if found else None
 
 
 def _offer_answer(text: str) -> tuple[str | None, int | None]:

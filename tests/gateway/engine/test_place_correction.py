@@ -58,3 +58,25 @@ def test_no_then_why_after_already_reported_opens_the_residents_own_case(front):
     assert own.reference in acknowledged and first.reference not in acknowledged
     assert "un autre trou" in own.description
     assert followers(front.rt, first) == [NEIGHBOUR]
+
+
+def test_no_with_a_number_after_already_reported_opens_the_case_at_that_number(front):
+    sms(front, NEIGHBOUR, "Nid de poule devant le 14 rue Victor Hugo")
+    sms(front, RESIDENT, "Nid de poule devant le 14 rue Victor Hugo")
+    sms(front, RESIDENT, "non c'est pas le même, le mien est plus loin au 2")
+
+    first, own = cases(front.rt)
+    _, acknowledged = front.twilio.texts_to(RESIDENT)
+    assert own.reference in acknowledged and own.address.startswith("2 Rue Victor Hugo")
+    assert "2 Rue Victor Hugo" in acknowledged
+    assert followers(front.rt, first) == [NEIGHBOUR]
+
+
+@pytest.mark.parametrize("answer, expected", [("NON", "rien à signaler"), ("oui", "De quoi s'agit-il")])
+def test_a_bare_yes_or_no_to_what_is_wrong_never_becomes_a_report(front, answer, expected):
+    sms(front, RESIDENT, "bonjour")
+    sms(front, RESIDENT, "j'aurais une question")  # no problem said: asked what is wrong
+    sms(front, RESIDENT, answer)
+
+    assert cases(front.rt) == []
+    assert expected in front.twilio.texts_to(RESIDENT)[-1]
