@@ -36,6 +36,7 @@ class MapCase:
     kind: str
     status: str
     category: str
+    urgency: str
     description: str
     address: str | None
     lat: float
@@ -88,7 +89,7 @@ def map_cases(session: Session, *, resolved_since: datetime, category: str | Non
     if territory:
         query = query.where(col(Case.territory) == territory)
     return [
-        MapCase(reference=c.reference, kind=c.kind, status=c.status, category=c.category,
+        MapCase(reference=c.reference, kind=c.kind, status=c.status, category=c.category, urgency=c.urgency,
                 description=c.description, address=c.address, lat=c.lat, lon=c.lon, territory=c.territory,
                 created_at=aware(c.created_at), resolved_at=aware(c.resolved_at), people=count)
         for c, count in session.exec(query).all()

@@ -266,6 +266,20 @@ def mask_personal(text: str, *, config_dir: Path | None = None) -> str:
     return finder(config_dir).mask(text)
 
 
+# What the public sees of an emergency, in place of the resident's words: they tell of a person hurt, fallen or in
+# danger, someone's health (a third party's, data the GDPR protects most), and the on-call team has them already.
+EMERGENCY_WITHHELD = ("Urgence signalée, transmise à l'équipe d'astreinte. Le message n'est pas publié : il peut "
+                      "parler de la santé d'une personne.")
+
+
+def public_description(description: str | None, urgency: str | None) -> str:
+    """A case's description as public pages, feeds and Open311 show it: masked (`mask_personal`), and an
+    emergency's withheld (`EMERGENCY_WITHHELD`)."""
+    if urgency == "emergency":
+        return EMERGENCY_WITHHELD
+    return mask_personal(description or "")
+
+
 def mask_contacts(text: str) -> str:
     """`text` with phone numbers and e-mail addresses masked: the patterns alone, fast enough for every log line."""
     if not text:

@@ -36,7 +36,7 @@ from werkzeug.exceptions import HTTPException
 
 from gateway.cases.flows import Intake, delay_text, format_cost, open_or_join
 from gateway.cases.photos import public_name, public_photo, published_path, written_paths
-from gateway.cases.privacy import mask_personal
+from gateway.cases.privacy import mask_personal, public_description
 from gateway.errors import Forbidden, GuichetError, Invalid, NotFound
 from gateway.ideas import similar
 from gateway.runtime import Runtime, current_runtime
@@ -342,12 +342,14 @@ def request_entry(rt: Runtime, case: Case, event: CaseEvent | None, photo: str |
         "service_name": rt.category_label(case.category),
         "service_code": case.category,
         "description": (similar.public_text(case.description)[:MAX_DESCRIPTION] if case.kind == "idea"
-                        else _public_text(case.description)),
+                        else public_description(case.description, case.urgency)[:MAX_DESCRIPTION]),
         "agency_responsible": rt.service_name(case.service) if case.service else None,
-        "service_notice": f"Délai de traitement prévu : {delay_text(rt, case.category, 'fr')}.",
+        # an emergency is promised no delay (SPEC): the on-call team has it
+        "service_notice": ("Urgence transmise à l'équipe d'astreinte." if case.urgency == "emergency"
+                           else f"Délai de traitement prévu : {delay_text(rt, case.category, 'fr')}."),
         "requested_datetime": _when(rt, case.created_at),
         "updated_datetime": _when(rt, case.updated_at),  # the last status change: for a closed case, its closing
-        "expected_datetime": _when(rt, case.due_at),
+        "expected_datetime": None if case.urgency == "emergency" else _when(rt, case.due_at),
         "address": mask_personal(case.address) if case.address else None,  # a client's address_string is free text
         "address_id": None,
         "zipcode": None,

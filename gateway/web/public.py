@@ -23,7 +23,7 @@ from werkzeug.exceptions import HTTPException
 from channels.twilio_whatsapp import TwilioWhatsApp
 from gateway.cases.flows import format_cost
 from gateway.cases.photos import public_name
-from gateway.cases.privacy import mask_personal
+from gateway.cases.privacy import mask_personal, public_description
 from gateway.identity import spaced_phone
 from gateway.runtime import Runtime, current_runtime
 from nlu.references import find_references
@@ -282,10 +282,12 @@ def tracking(reference: str):
     shown = {
         **_summary(rt, case),
         "kind": case.kind,
-        "description": mask_personal(case.description),
+        "description": public_description(case.description, case.urgency),
         "service": rt.service_name(case.service),
         "place": place(public_address(case.address), commune_name(rt, case.territory)),
-        "due": french_date(rt, case.due_at) if case.status in OPEN and not case.expected_on else None,
+        # an emergency is promised no delay, here either: the on-call team has it (SPEC)
+        "due": french_date(rt, case.due_at) if case.status in OPEN and not case.expected_on
+        and case.urgency != "emergency" else None,
         "expected": (f"{'1er' if case.expected_on.day == 1 else case.expected_on.day} "
                      f"{MONTHS[case.expected_on.month - 1]} {case.expected_on.year}")
         if case.expected_on and case.status in OPEN else None,
@@ -322,7 +324,7 @@ def _map_cases(rt: Runtime) -> list[dict[str, Any]]:
             "badge": badge_of(row.status),
             "category": row.category,
             "category_label": rt.category_label(row.category),
-            "description": mask_personal(row.description),
+            "description": public_description(row.description, row.urgency),
             "address": public_address(row.address),
             "place": place(public_address(row.address), commune_name(rt, row.territory)),
             "date": french_date(rt, row.created_at),
@@ -478,7 +480,7 @@ def resolved_feed():
         child(entry, "link", rel="alternate", type="text/html", href=link)
         child(entry, "category", term=case.category, label=rt.category_label(case.category))
         summary = f"{status_text(rt, case.status)} le {french_date(rt, case.resolved_at)}. " \
-                  f"Signalement : {mask_personal(case.description)}"
+                  f"Signalement : {public_description(case.description, case.urgency)}"
         if event is not None and event.message:
             summary += f" Réponse du service : {mask_personal(event.message)}"
         child(entry, "summary", summary, type="text")

@@ -25,6 +25,7 @@ import pytest
         ("a man is chokng outside the bakery", ("112", "15")),  # a typo of an emergency's word is still read
         ("my friend came off her bike and hit her head, there's blood everywhere", ("112", "15")),
         ("un gamin est tombé dans le bassin du parc, il arrive pas à sortir", ("112", "15")),
+        ("une dame âgée est par terre sur le trottoir devant la pharmacie, elle répond pas", ("112", "15")),
         # smoke or fire in a building
         ("de la fumée sort de la fenêtre du 3e étage rue Pasteur", ("112", "18")),
         ("ya de la fumee qui sort du toit de la maison au 5 rue Balzac", ("112", "18")),
