@@ -153,6 +153,14 @@ def resume(session: Session, identity: Identity) -> bool:
     return True
 
 
+def identities(session: Session, identity_ids: set[int]) -> dict[int, Identity]:
+    """The identities of these ids, by id, in one statement."""
+    if not identity_ids:
+        return {}
+    rows = session.exec(select(Identity).where(col(Identity.id).in_(identity_ids))).all()
+    return {key(identity): identity for identity in rows}
+
+
 def languages(session: Session, contact_ids: set[int]) -> dict[int, str]:
     """The language each contact writes in, by contact id."""
     if not contact_ids:

@@ -139,18 +139,17 @@ def _claim_query(window: int | None, size: int):
 
 def sender_identity(session: Session, message: ReceivedMessage) -> Identity:
     """The identity that wrote `message` (created on first contact), remembered on the message."""
-    return sender_of(session, message).identity
+    found = sender_of(session, message)
+    message.identity_id = found.identity.id
+    session.add(message)
+    return found.identity
 
 
-def sender_of(session: Session, message: ReceivedMessage, *, remember: bool = True) -> Sender:
-    """`sender_identity`, saying whether the identity and its contact were created by this message; unless
-    `remember`, the caller sets the message's `identity_id` itself (later: one UPDATE fewer)."""
-    found = sender(session, channel=message.channel, address=message.sender, gateway_address=message.recipient or None,
-                   seen_at=message.received_at, name=message.profile_name)
-    if remember:
-        message.identity_id = found.identity.id
-        session.add(message)
-    return found
+def sender_of(session: Session, message: ReceivedMessage) -> Sender:
+    """Who wrote `message`, saying whether the identity and its contact were created by it (`contacts.Sender`);
+    the caller remembers the identity on the message (the engine does it last: one UPDATE with its status)."""
+    return sender(session, channel=message.channel, address=message.sender, gateway_address=message.recipient or None,
+                  seen_at=message.received_at, name=message.profile_name)
 
 
 def mark_done(session: Session, message: ReceivedMessage) -> None:

@@ -111,7 +111,7 @@ class ConversationEngine:
 
     def handle(self, session: Session, inbound: ReceivedMessage) -> None:
         """Handle one inbound message inside the caller's transaction."""
-        sender = inbound_store.sender_of(session, inbound, remember=False)
+        sender = inbound_store.sender_of(session, inbound)
         try:
             self._handle(session, inbound, sender)
         finally:  # set last, it goes out with the message's status (`inbound.mark_done`) in one UPDATE
@@ -306,8 +306,7 @@ class ConversationEngine:
             draft["address"] = a.address
         elif (number := _house_number_given(text)) is not None and draft.get("address"):
             # « non, le mien est plus loin au 2 »: the same street, at the number they give
-            draft["address"] = _LEADING_NUMBER.sub("", draft["address"]).strip()
-            draft["address"] = f"{number} {draft['address']}"
+            draft["address"] = f"{number} {_LEADING_NUMBER.sub('', draft['address']).strip()}"
         joined = case_store.by_reference(turn.session, draft.get("joined", ""))
         if joined is not None:
             case_store.remove_follower(turn.session, joined, turn.identity, event_id=draft.get("follower_event"))

@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlmodel import col, select
 
 from channels.base import Media, PermanentSendError, RetryableSendError, SendResult
 from channels.base import OutboundMessage as Outgoing
@@ -140,11 +139,8 @@ class Worker:
         """Send the outbox rows that are due (at `now`, default the present); returns how many went out."""
         with self.rt.db.session() as session:
             rows = outbox.claim_due(session, limit=limit, now=now)
-            # Their identities in one statement (held here, `_outgoing` finds them in the session): not one each.
-            identities = session.exec(select(Identity).where(
-                col(Identity.id).in_({row.identity_id for row in rows}))).all() if rows else []
-            claimed = [(key(row), _outgoing(session, row, self.rt)) for row in rows]
-            del identities
+            identities = contacts.identities(session, {row.identity_id for row in rows})  # one statement, not one each
+            claimed = [(key(row), _outgoing(session, row, self.rt, identities.get(row.identity_id))) for row in rows]
         # A provider call is mostly waiting (Twilio answers in a few hundred milliseconds): residents
         # are served concurrently, but one resident's messages go one after the other, in order, so the
         # emergency numbers always arrive before anything else.
@@ -205,7 +201,8 @@ class Worker:
             for row in outbox.claim_stale(session, lease=lease):
                 adapter = self.rt.channels.get(row.channel)
                 try:
-                    provider_id = adapter.find_sent(_outgoing(session, row, self.rt),
+                    provider_id = adapter.find_sent(_outgoing(session, row, self.rt,
+                                                              session.get(Identity, row.identity_id)),
                                                     row.claimed_at or row.updated_at) if adapter else None
                 except RetryableSendError:
                     continue
@@ -313,9 +310,8 @@ class Worker:
             self.rt.db.bells.wait(channel, poll)
 
 
-def _outgoing(session, row: OutboxEntry, rt: Runtime) -> Outgoing:
+def _outgoing(session, row: OutboxEntry, rt: Runtime, identity: Identity | None) -> Outgoing:
     meta = row.meta or {}
-    identity = session.get(Identity, row.identity_id)
     return Outgoing(
         id=key(row), channel=row.channel, to=row.to_address, from_=row.from_address, body=row.body,
         purpose=row.purpose, reference=meta.get("reference"), case_status=meta.get("case_status"),
