@@ -95,6 +95,12 @@ class Guess:
     intent_margin: float
     category: str | None
     category_margin: float
+    category_scores: dict[str, float]  # every category label (and `none`) with its score
+
+    def lead_over(self, category: str) -> float:
+        """How far the best category is ahead of `category` (0 when it is that one)."""
+        best = self.category_scores[self.category or NONE]
+        return best - self.category_scores.get(category, best)
 
 
 class Learned:
@@ -128,8 +134,9 @@ class Learned:
         """The best intent and category for `text`, each with its margin over the runner-up."""
         columns = self._vocabulary.columns(features(text))
         intent, intent_margin = _best(self._intent.ranked(columns))
-        category, category_margin = _best(self._category.ranked(columns))
-        return Guess(intent, intent_margin, None if category == NONE else category, category_margin)
+        ranked = self._category.ranked(columns)
+        category, category_margin = _best(ranked)
+        return Guess(intent, intent_margin, None if category == NONE else category, category_margin, dict(ranked))
 
 
 def _best(ranked: list[tuple[str, float]]) -> tuple[str, float]:

@@ -116,7 +116,7 @@ def test_someone_knocked_down_is_an_emergency(understander, text):
         ("il n'y a pas vraiment de blessé mais un arbre est tombé sur la route", "obstacle", "high"),
         ("the fire hydrant is really broken", "eau", "normal"),
         ("the gas station sign is broken", "signalisation", "normal"),
-        ("ça pue vraiment trop les poubelles", "eau", "normal"),
+        ("ça pue vraiment trop les poubelles", "dechets", "normal"),
         ("le compteur de gaz est tagué", "graffiti", "normal"),
     ],
 )
