@@ -487,14 +487,14 @@ class Understander:
 
     @staticmethod
     def _learned_second_opinion(intent: str, category: str, confidence: float, scores: _Scores, guess: Guess, *,
-                                has_reference: bool) -> tuple[str, str, float]:
+                                has_reference: bool) -> tuple[str, str | None, float]:
         """Where the rules decided on weak evidence, the classifier's label when it is sure of another.
 
         Measured leaving each blind corpus out of the training in turn (v4–v8, tests/nlu/README.md), each of these
         gains several times what it loses:
         - a category the rules found without one whole keyword (a context word such as « la nuit », a fuzzy
           spelling, two categories tied: confidence under `WEAK_RULE_CONFIDENCE`) gives way to the classifier's
-          when that one is ahead by `LEARNED_OVERRULES`; its confidence is then the classifier's, under the
+          when that one is ahead by half of `LEARNED_OVERRULES`; its confidence is then the classifier's, under the
           engine's bar, so the resident confirms it. A keyword the town wrote in the catalogue always decides;
         - a report the rules read from its category alone (no problem word such as « cassé », « signaler »), that
           the classifier is sure is an idea (« des récupérateurs d'eau de pluie pour les massifs ? »), is an idea,
@@ -513,7 +513,7 @@ class Understander:
             intent = "status"  # « le nid de poule il a été rebouché ou pas ? j'avais envoyé une photo »
         elif intent == "status" and not has_reference and guess.intent == "help" \
                 and guess.intent_margin >= LEARNED_MARGIN * 3:
-            return "help", None, 0.0  # type: ignore[return-value]
+            return "help", None, 0.0
         if confidence < WEAK_RULE_CONFIDENCE and guess.category and guess.category != category \
                 and guess.lead_over(category) >= LEARNED_OVERRULES / 2:
             return intent, guess.category, _learned_confidence(guess.lead_over(category))

@@ -161,3 +161,32 @@ def test_the_firemen_already_there_end_the_emergency(understander):
                                     " victor hugo, faudrait remplacer le bac")
 
     assert (analysis.intent, analysis.category, analysis.urgency) == ("report", "dechets", "normal")
+
+
+@pytest.mark.parametrize(
+    "text, emergency",
+    [
+        ("un papy est tombé dans les escaliers, il a le crâne ouvert", "injured"),
+        ("un gars allongé dans le square, il a les lèvres bleues", "injured"),
+        ("le fil du lampadaire est à nu et ça fait des arcs bleus", "electricity"),
+        ("the wiring is hanging out of the lamp post and it's live, it sparked when my son's bike touched it",
+         "electricity"),
+    ],
+)
+def test_an_emergency_told_by_what_one_sees(understander, text, emergency):
+    analysis = understander.analyze(text)
+
+    assert (analysis.urgency, analysis.emergencies) == ("emergency", (emergency,))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the tarmac crumbled into a crater, my tyre took a beating",
+        "on aurait dit des coups de feu toute la nuit avec les pétards",
+        "il y a des fils par terre mais rien ne crépite",
+        "une voiture toute cramée rue des Lilas depuis trois semaines",
+    ],
+)
+def test_words_that_only_sound_like_an_emergency(understander, text):
+    assert understander.analyze(text).urgency != "emergency"

@@ -84,3 +84,24 @@ def test_the_fountain_that_leaks_in_a_park_is_a_leak(understander):
 
     assert (analysis.category, analysis.address) == ("eau", "parc du château")
     assert analysis.confidence >= CONFIRM_BELOW  # a leak said in two words of its own is not asked about
+
+
+def test_a_category_the_rules_found_in_a_context_word_alone_gives_way_to_a_sure_classifier(understander, tmp_path):
+    text = "Lignes blanches plus visibles du tout sur l'avenue de la Gare, la nuit"  # « la nuit » says noise
+
+    rules_only = nlu.Understander(_without_examples(tmp_path)).analyze(text)
+    learned = understander.analyze(text)
+
+    assert (rules_only.category, rules_only.confidence < 0.6) == ("bruit", True)
+    assert (learned.intent, learned.category) == ("report", "signalisation")
+    assert 0 < learned.confidence < CONFIRM_BELOW  # a guess: the resident is asked to confirm it
+
+
+def test_a_question_nothing_understood_about_no_place_is_a_help_question(tmp_path):
+    rules_only = nlu.Understander(_without_examples(tmp_path))
+
+    asked = [rules_only.analyze(t) for t in ("vous êtes ouverts le dimanche ?", "Am I talking to a bot?")]
+    said = rules_only.analyze("vous êtes ouverts le dimanche")
+
+    assert [(a.intent, a.address) for a in asked] == [("help", None), ("help", None)]
+    assert said.intent == "other"

@@ -160,3 +160,14 @@ def test_no_emergency_is_invented(understander, text):
 )
 def test_what_can_hurt_soon_and_what_cannot(understander, text, urgency):
     assert understander.analyze(text).urgency == urgency
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "le trottoir est défoncé devant l'église, plein de personnes âgées passent là, une dame a failli chuter",
+        "deep rut in the cycle lane on Quai de la Loire, my front wheel got stuck and I went over the handlebars",
+    ],
+)
+def test_someone_easily_hurt_and_what_would_hurt_them_is_high(understander, text):
+    assert understander.analyze(text).urgency == "high"
