@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from pathlib import Path
@@ -199,7 +200,9 @@ def analyze(text: str | None, eval_file: Path | None) -> None:
     if text is not None:
         click.echo(json.dumps(nlu.analyze(text).to_json(), ensure_ascii=False))
         return
-    lines = [line.rstrip("\n") for line in sys.stdin]
+    # bytes that are not UTF-8 become U+FFFD instead of stopping the whole batch
+    stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+    lines = [line.rstrip("\n") for line in stdin]
     for analysis in nlu.analyze_many(lines):
         click.echo(json.dumps(analysis.to_json(), ensure_ascii=False))
 

@@ -101,9 +101,14 @@ def load_model() -> Language:
 UNDERSTOOD_CHARS = 5000
 
 
+# Control characters and lone surrogates (bytes that were not UTF-8, as Python hands them over from a command
+# line): a space, so that « gaz\x07 » is still gas and spaCy is never handed what it cannot hash.
+_UNWRITTEN = re.compile("[\x00-\x08\x0e-\x1f\x7f\ud800-\udfff]")
+
+
 def _normalised(text: str) -> str:
     """One space between words, the first UNDERSTOOD_CHARS characters."""
-    return " ".join(text[:UNDERSTOOD_CHARS * 2].split())[:UNDERSTOOD_CHARS]
+    return " ".join(_UNWRITTEN.sub(" ", text[:UNDERSTOOD_CHARS * 2]).split())[:UNDERSTOOD_CHARS]
 
 
 def _prepare(text: str) -> str:
@@ -437,7 +442,8 @@ class Understander:
             urgency = "normal"
         destination = category == "covoiturage"
         address = place.text if place else self._named_place(text, doc, destination=destination)
-        if intent == "other" and address is None and not references and "?" in text:
+        if intent == "other" and address is None and not references and "?" in text \
+                and sum(w.folded.isalpha() and len(w.folded) > 2 for w in words(text)) >= 2:
             # a question the rules and the classifier understood nothing of, about no place and no case (« vous
             # êtes ouverts le week-end ? », « Is this service free? »): what the service does answers it best.
             # In the labelled corpora before v9 such questions were help 36 times, other 20 and status 6; v9 had
@@ -498,7 +504,8 @@ class Understander:
           engine's bar, so the resident confirms it. A keyword the town wrote in the catalogue always decides;
         - a report the rules read from its category alone (no problem word such as « cassé », « signaler »), that
           the classifier is sure is an idea (« des récupérateurs d'eau de pluie pour les massifs ? »), is an idea,
-          and an idea read from a weak sign alone (« mettre des… ») that it is sure is a report is a report;
+          and an idea read from a weak sign alone (« mettre des… ») that it is sure is a report is a report (a
+          report is never made a status question: « toujours pas réparé » in a case's thread adds to that case);
         - a status question without a reference that it is sure is a question about the service (« comment je
           fais pour suivre ma demande ? ») is a help question.
         """
@@ -509,8 +516,6 @@ class Understander:
         elif intent == "idea" and "idea" not in kinds and guess.intent == "report" \
                 and guess.intent_margin >= LEARNED_OVERRULES:
             intent = "report"
-        elif intent == "report" and guess.intent == "status" and guess.intent_margin >= LEARNED_OVERRULES:
-            intent = "status"  # « le nid de poule il a été rebouché ou pas ? j'avais envoyé une photo »
         elif intent == "status" and not has_reference and guess.intent == "help" \
                 and guess.intent_margin >= LEARNED_MARGIN * 3:
             return "help", None, 0.0

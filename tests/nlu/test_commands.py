@@ -169,3 +169,7 @@ def test_questions_about_the_service_and_erasure_in_whole_sentences(understander
     analysis = understander.analyze(text)
 
     assert (analysis.said, analysis.category) == (said, None)
+
+
+def test_stop_said_as_an_order(understander):
+    assert [understander.analyze(t).said for t in ("stoppez tout", "ne m envoyez plus rien")] == ["stop", "stop"]

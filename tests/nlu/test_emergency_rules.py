@@ -186,7 +186,16 @@ def test_an_emergency_told_by_what_one_sees(understander, text, emergency):
         "on aurait dit des coups de feu toute la nuit avec les pétards",
         "il y a des fils par terre mais rien ne crépite",
         "une voiture toute cramée rue des Lilas depuis trois semaines",
+        "il n y a pas le feu mais le lampadaire est cassé rue Pasteur",
+        "pas d odeur de gaz mais le trottoir est défoncé",
+        "no one is hurt, just a car in the ditch on route de Tours",
+        "un bus a failli renverser un enfant devant l'école",
     ],
 )
 def test_words_that_only_sound_like_an_emergency(understander, text):
     assert understander.analyze(text).urgency != "emergency"
+
+
+def test_a_control_character_or_a_byte_that_was_not_utf8_hides_no_gas(understander):
+    for text in ("ca sent le gaz\x07 rue Pasteur", "ca sent le gaz\x00 rue Pasteur", "ca sent le gaz \udcff rue Pasteur"):
+        assert understander.analyze(text).emergencies == ("gas",)
