@@ -6,7 +6,9 @@ lighting, "la route s'affaisse" the road). A classifier trained on the town's la
 (`config/examples/*.jsonl`, the corpora `guichet analyze --eval` scores) fills that gap: when the rules find
 no category in a message that may be a report, an idea or a status question, its guess is taken, with a
 confidence kept under the engine's bar so that the resident is asked « c'est bien … ? » before a case is
-opened on a guess.
+opened on a guess. It also gives a second opinion where the rules decided on weak evidence, and a third model,
+trained on the reports alone, tells when one says someone can get hurt soon in words no urgency rule holds
+(nlu/understander.py says when each is taken, and how that was measured).
 
 The model is Complement Naive Bayes (Rennie et al., 2003) on folded words, word pairs and the 3–5 letter
 pieces of every word, which carry typos and SMS spellings ("defoncee", "lampdaire"). It is counted, not
@@ -34,6 +36,8 @@ _WORD = re.compile(r"[^\W\d_]+|\d+")
 _ALPHA = 0.3
 # The label of "no category" (commands, greetings, bare places).
 NONE = "none"
+# The label of a report whose urgency is high or an emergency: someone can get hurt.
+_RISK = "risk"
 
 
 def features(text: str) -> list[str]:
@@ -96,6 +100,7 @@ class Guess:
     category: str | None
     category_margin: float
     category_scores: dict[str, float]  # every category label (and `none`) with its score
+    risk_margin: float = 0.0  # how far "someone can get hurt" leads "normal", for a report (negative: behind)
 
     def lead_over(self, category: str) -> float:
         """How far the best category is ahead of `category` (0 when it is that one)."""
@@ -104,12 +109,20 @@ class Guess:
 
 
 class Learned:
-    """The intent and category classifiers of one town's examples."""
+    """The intent and category classifiers of one town's examples, and whether a report says someone can get hurt."""
 
-    def __init__(self, texts: Sequence[str], intents: Sequence[str], categories: Sequence[str | None]) -> None:
+    def __init__(self, texts: Sequence[str], intents: Sequence[str], categories: Sequence[str | None],
+                 urgencies: Sequence[str] | None = None) -> None:
         self._vocabulary = Vocabulary(features(t) for t in texts)
         self._intent = ComplementNB(self._vocabulary, intents)
         self._category = ComplementNB(self._vocabulary, [c or NONE for c in categories])
+        # whether someone can get hurt (high or emergency), learned from the reports alone
+        reports = [n for n, intent in enumerate(intents) if intent == "report"]
+        risky = [urgencies[n] != "normal" for n in reports] if urgencies else []
+        self._risk: tuple[Vocabulary, ComplementNB] | None = None
+        if any(risky) and not all(risky):
+            vocabulary = Vocabulary(features(texts[n]) for n in reports)
+            self._risk = vocabulary, ComplementNB(vocabulary, [_RISK if r else "normal" for r in risky])
 
     @classmethod
     def from_examples(cls, directory: Path, categories: Iterable[str]) -> Learned | None:
@@ -121,6 +134,7 @@ class Learned:
         texts: list[str] = []
         intents: list[str] = []
         labels: list[str | None] = []
+        urgencies: list[str] = []
         for path in sorted(directory.glob("*.jsonl")) if directory.is_dir() else ():
             for line in path.read_text(encoding="utf-8").splitlines():
                 if line.strip():
@@ -128,15 +142,23 @@ class Learned:
                     texts.append(example["text"])
                     intents.append(example["intent"])
                     labels.append(example.get("category") if example.get("category") in known else None)
-        return cls(texts, intents, labels) if texts else None
+                    urgencies.append(example.get("urgency") or "normal")
+        return cls(texts, intents, labels, urgencies) if texts else None
 
     def guess(self, text: str) -> Guess:
-        """The best intent and category for `text`, each with its margin over the runner-up."""
-        columns = self._vocabulary.columns(features(text))
+        """The best intent and category for `text`, each with its margin over the runner-up, and its risk margin."""
+        found = features(text)
+        columns = self._vocabulary.columns(found)
         intent, intent_margin = _best(self._intent.ranked(columns))
         ranked = self._category.ranked(columns)
         category, category_margin = _best(ranked)
-        return Guess(intent, intent_margin, None if category == NONE else category, category_margin, dict(ranked))
+        risk = 0.0
+        if self._risk:
+            vocabulary, model = self._risk
+            scores = dict(model.ranked(vocabulary.columns(found)))
+            risk = scores[_RISK] - scores["normal"]
+        return Guess(intent, intent_margin, None if category == NONE else category, category_margin, dict(ranked),
+                     risk)
 
 
 def _best(ranked: list[tuple[str, float]]) -> tuple[str, float]:

@@ -105,3 +105,13 @@ def test_a_question_nothing_understood_about_no_place_is_a_help_question(tmp_pat
 
     assert [(a.intent, a.address) for a in asked] == [("help", None), ("help", None)]
     assert said.intent == "other"
+
+
+def test_the_examples_make_high_what_no_urgency_rule_holds_never_an_emergency(understander, tmp_path):
+    text = "le lampadaire penche au-dessus de l'arrêt de bus, les collégiens attendent juste dessous"
+
+    rules_only = nlu.Understander(_without_examples(tmp_path)).analyze(text)
+    learned = understander.analyze(text)
+
+    assert (rules_only.category, rules_only.urgency) == ("eclairage", "normal")
+    assert (learned.category, learned.urgency, learned.emergency_numbers) == ("eclairage", "high", ())
