@@ -116,7 +116,7 @@ def read_corpus(path: Path) -> list[Example]:
 # say where by the place, which is what the place field must find (the understanding gives « la pharmacie »).
 # Corpora written by different people disagree on whether these words belong to the place, so they are left out
 # of both sides before comparing.
-_OPENING_WORDS = frozenset("a au aux dans sur sous en le la les du de des at in on the".split())
+_OPENING_WORDS = frozenset("a au aux dans sur sous en le la les du de des at in on the numero number n° no".split())
 _RELATIONS = tuple(
     tuple(p.split())
     for p in ("devant", "derriere", "pres de", "pres du", "pres des", "en face de", "en face du", "en face des", "face a",
@@ -139,10 +139,19 @@ def _place(value: str | None) -> str:
 
 
 def address_found(expected: str | None, actual: str | None) -> bool:
-    """A place when one is expected, containing the expected name; none when none is expected."""
+    """A place when one is expected, containing the expected name; none when none is expected.
+
+    A place that is part of the expected one counts too when it is a name of two words or more that keeps every
+    number of the expected place: « Route de Tours » for « Route de Tours just after the roundabout » names the
+    street the agent goes to, never « rue Victor Hugo » for « 14 rue Victor Hugo » (a whole street for a house).
+    """
     if expected is None or actual is None:
         return expected is None and actual is None
-    return _place(expected) in _place(actual)
+    want, got = _place(expected), _place(actual)
+    if want in got:
+        return True
+    numbers = {w for w in want.split() if any(c.isdigit() for c in w)}
+    return f" {got} " in f" {want} " and len(got.split()) >= 2 and numbers <= set(got.split())
 
 
 def score(examples: list[Example], analyses: list[Analysis]) -> EvalReport:

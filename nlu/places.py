@@ -88,6 +88,10 @@ def load_gazetteer_names(config_dir: Path) -> tuple[tuple[str, ...], tuple[str, 
     return tuple(landmarks), tuple(streets)
 
 
+# Street types short enough to look abbreviated that are whole words: a full stop after one ends a sentence.
+_WHOLE_SHORT_TYPES = frozenset({("rue",), ("quai",), ("mail",), ("voie",), ("cite",), ("cours",), ("place",)})
+
+
 @dataclass(frozen=True)
 class Place:
     """A place found in a message."""
@@ -231,8 +235,8 @@ class PlaceFinder:
         if ambiguous and i > 0 and ws[i - 1].folded in self._type_blockers:
             return None
         after_type = i + type_len
-        if after_type < len(ws) and ws[after_type].text == ".":  # "r. Victor Hugo", "av. Foch"
-            after_type += 1
+        if after_type < len(ws) and ws[after_type].text == "." and street_type not in _WHOLE_SHORT_TYPES:
+            after_type += 1  # "r. Victor Hugo", "av. Foch"; "on Grande Rue. My son…" ends a sentence
         if street_type in self._capitalised_types and not self._named_in_capitals(ws, after_type, lowered):
             return None
         name_end = self._name(ws, after_type, lowered, strict=ambiguous)
