@@ -113,6 +113,7 @@ class Catalogue:
     figurative: tuple[str, ...]  # idioms with an emergency word in them ("ça brûle les yeux"): no emergency
     emergency_over: tuple[str, ...]  # the danger is past ("la semaine dernière", "hier"): in the same clause
     emergency_still: tuple[str, ...]  # ...unless it goes on ("encore", "toujours", "still")
+    emergency_negations: tuple[str, ...]  # a word just before that says it is not there ("pas de fumée", "no sparks")
     clause_breaks: tuple[str, ...]  # words that begin a new clause ("mais", "et")
     near_window: int
     fillers: tuple[str, ...]  # words a phrase may skip: "très", "vraiment"
@@ -269,6 +270,7 @@ def load_catalogue(config_dir: Path) -> Catalogue:
         figurative=_flat(raw.get("figurative"), "figurative"),
         emergency_over=_flat(raw.get("emergency_over"), "emergency_over"),
         emergency_still=_flat(raw.get("emergency_still"), "emergency_still"),
+        emergency_negations=_flat(raw.get("emergency_negations", []), "emergency_negations"),
         clause_breaks=_flat(raw.get("clause_breaks"), "clause_breaks"),
         near_window=window,
         fillers=tuple(w for words in fillers.values() for w in words),

@@ -55,6 +55,8 @@ _SURFACE_KINDS = {
     "stop", "start", "erase", "help", "status", "idea", "idea_weak", "thanks", "thanks_strong", "greeting", "correction", "over",
     "still",
 }
+# How many words before an emergency a negation denies it ("pas de fumée"; not "pas mal de fumée").
+_NEGATION_WINDOW = 2
 # Punctuation that ends a sentence, and that ends a clause within one.
 _SENTENCE_END = frozenset(".!?…")
 _CLAUSE_END = frozenset(",;:()")
@@ -109,11 +111,13 @@ UNDERSTOOD_CHARS = 5000
 # Control characters and lone surrogates (bytes that were not UTF-8, as Python hands them over from a command
 # line): a space, so that « gaz\x07 » is still gas and spaCy is never handed what it cannot hash.
 _UNWRITTEN = re.compile("[\x00-\x08\x0e-\x1f\x7f\ud800-\udfff]")
+# Characters that take no room (a zero-width space inside « tr\u200bou », a byte-order mark): nothing.
+_INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")
 
 
 def _normalised(text: str) -> str:
     """One space between words, the first UNDERSTOOD_CHARS characters."""
-    return " ".join(_UNWRITTEN.sub(" ", text[:UNDERSTOOD_CHARS * 2]).split())[:UNDERSTOOD_CHARS]
+    return " ".join(_UNWRITTEN.sub(" ", _INVISIBLE.sub("", text[:UNDERSTOOD_CHARS * 2])).split())[:UNDERSTOOD_CHARS]
 
 
 def _prepare(text: str) -> str:
@@ -151,6 +155,7 @@ class Understander:
         self._build_index()
         self._fillers = {fold(w) for w in self.catalogue.fillers}
         self._clause_breaks = {fold(w) for w in self.catalogue.clause_breaks}
+        self._negations = {fold(w) for w in self.catalogue.emergency_negations}
         self._abbreviations = self._expansions()
         self._fuzzy_vocabulary: dict[str, list[str]] = {}
         for form in sorted(self._index.vocabulary):
@@ -654,10 +659,21 @@ class Understander:
             clauses = set(clause[start:end])
             if any(key in ("", name) and clause[at] in clauses for key, at in over) and not clauses & still:
                 continue
+            if self._negated(slots, clause, start):
+                continue
             if name in alone and named:
                 continue
             names.add(name)
         return names
+
+    def _negated(self, slots: list[Slot], clause: list[int], start: int) -> bool:
+        """A negation among the two words before `start`, in its clause: « pas de fumée », « aucune odeur de gaz »,
+        « c'était pas un incendie », « no sparks » (« pas mal de fumée » is a lot of it: « pas » is three words
+        before)."""
+        return any(
+            clause[k] == clause[start] and fold(slots[k].text) in self._negations
+            for k in range(max(0, start - _NEGATION_WINDOW), start)
+        )
 
     def _clauses(self, slots: list[Slot]) -> tuple[list[int], list[int]]:
         """The sentence and the clause of every slot, as running numbers."""

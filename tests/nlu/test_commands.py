@@ -172,4 +172,6 @@ def test_questions_about_the_service_and_erasure_in_whole_sentences(understander
 
 
 def test_stop_said_as_an_order(understander):
-    assert [understander.analyze(t).said for t in ("stoppez tout", "ne m envoyez plus rien")] == ["stop", "stop"]
+    said = ("stoppez tout", "ne m envoyez plus rien", "arretez de m envoyer des sms", "je ne veux plus etre contacte")
+    assert [understander.analyze(t).said for t in said] == ["stop"] * 4
+    assert understander.analyze("I want my data erased").said == "erase"

@@ -190,6 +190,10 @@ def test_an_emergency_told_by_what_one_sees(understander, text, emergency):
         "pas d odeur de gaz mais le trottoir est défoncé",
         "no one is hurt, just a car in the ditch on route de Tours",
         "un bus a failli renverser un enfant devant l'école",
+        "pas de fumée pas de flammes mais le lampadaire clignote rue Pasteur",
+        "c etait pas un incendie finalement juste un barbecue rue Pasteur",
+        "Si un jour il y a un incendie dans la cité les pompiers peuvent pas passer",
+        "the wire on the pavement isn't sparking, no sparks at all",
     ],
 )
 def test_words_that_only_sound_like_an_emergency(understander, text):
@@ -199,3 +203,11 @@ def test_words_that_only_sound_like_an_emergency(understander, text):
 def test_a_control_character_or_a_byte_that_was_not_utf8_hides_no_gas(understander):
     for text in ("ca sent le gaz\x07 rue Pasteur", "ca sent le gaz\x00 rue Pasteur", "ca sent le gaz \udcff rue Pasteur"):
         assert understander.analyze(text).emergencies == ("gas",)
+
+
+def test_a_lot_of_smoke_is_not_a_negation(understander):
+    assert understander.analyze("il y a pas mal de fumée qui sort du toit rue Pasteur").emergencies == ("fire",)
+
+
+def test_a_word_that_takes_no_room_splits_no_keyword(understander):
+    assert understander.analyze("tr\u200bou énorme rue Pasteur").category == "chaussee"
