@@ -79,3 +79,13 @@ def test_a_bin_fire_that_is_out_is_about_the_bin_not_the_lights(understander):
     analysis = understander.analyze("y avait un feu de poubelle hier devant le 3 rue victor hugo mais c'est eteint maintenant")
 
     assert (analysis.category, analysis.urgency) == ("dechets", "normal")
+
+
+def test_what_residents_saw_that_no_keyword_held_before(understander):
+    said = {
+        "yo ya un mec ki a taguer tt le mur du gymnase": ("report", "graffiti"),
+        "des chevaux en liberté sur la route de tours": ("report", "obstacle"),
+        "tout le quartier est dans le noir ya plus d eclairage place de la mairie": ("report", "eclairage"),
+    }
+    analyses = understander.analyze_many(list(said))
+    assert {text: (a.intent, a.category) for text, a in zip(said, analyses, strict=True)} == said

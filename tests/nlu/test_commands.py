@@ -175,3 +175,8 @@ def test_stop_said_as_an_order(understander):
     said = ("stoppez tout", "ne m envoyez plus rien", "arretez de m envoyer des sms", "je ne veux plus etre contacte")
     assert [understander.analyze(t).said for t in said] == ["stop"] * 4
     assert understander.analyze("I want my data erased").said == "erase"
+
+
+def test_thanks_for_a_repair_is_no_new_report(understander):
+    for text in ("merci beaucoup pour la reparation", "le trou rue pasteur a ete rebouche merci"):
+        assert understander.analyze(text).said == "thanks"
