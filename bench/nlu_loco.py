@@ -10,7 +10,6 @@ fairly the ways of combining the rules with what is learned (tests/nlu/README.md
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -27,19 +26,6 @@ TUNABLE = ("LEARNED_OVERRULES", "WEAK_RULE_CONFIDENCE", "LEARNED_MARGIN", "LEARN
 FIELDS = ("intent", "category", "urgency", "address")
 
 
-def _training(paths: list[Path], categories: set[str]) -> Learned:
-    texts, intents, labels, urgencies = [], [], [], []
-    for path in paths:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                example = json.loads(line)
-                texts.append(example["text"])
-                intents.append(example["intent"])
-                labels.append(example.get("category") if example.get("category") in categories else None)
-                urgencies.append(example.get("urgency") or "normal")
-    return Learned(texts, intents, labels, urgencies)
-
-
 def main(names: list[str]) -> None:
     for name in TUNABLE:
         if os.environ.get(name):
@@ -51,7 +37,8 @@ def main(names: list[str]) -> None:
     chosen = [f for f in files if any(f.stem.endswith(n) for n in names)] if names else blind
     means = dict.fromkeys((*FIELDS, "high"), 0.0)
     for test in chosen:
-        understander.__dict__["_learned"] = _training([f for f in files if f != test], set(understander.catalogue.categories))
+        others = [f for f in files if f != test]
+        understander.__dict__["_learned"] = Learned.from_files(others, understander.catalogue.categories)
         understander._cache.clear()
         examples = read_corpus(test)
         report = score(examples, understander.analyze_many([e.text for e in examples]))
