@@ -33,7 +33,7 @@ from nlu.phrases import (
 )
 from nlu.places import PlaceFinder, load_gazetteer_names
 from nlu.references import find_references
-from nlu.text import fold, is_shouting, whole_message_key, words
+from nlu.text import Word, fold, is_shouting, whole_message_key, words
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -433,7 +433,8 @@ class Understander:
         mistyped = None
         if not valid:
             mistyped = prefixed_wrong or (any_wrong if mostly_reference or "status" in scores.kinds else None)
-        intent = self._intent(scores, has_reference=bool(valid or mistyped), text=text)
+        has_reference = bool(valid or mistyped)
+        intent = self._intent(scores, has_reference=has_reference, text=text)
         category = scores.category if intent not in ("stop", "start", "help", "erase") else None
         confidence = scores.confidence if category else 0.0
         guess = None
@@ -443,9 +444,9 @@ class Understander:
                 intent, category, confidence = self._learned_guess(text, intent, place_span, guess)
             else:
                 intent, category, confidence = self._learned_second_opinion(
-                    intent, category, confidence, scores, guess, has_reference=bool(valid or mistyped),
+                    intent, category, confidence, scores, guess, has_reference=has_reference,
                     asks="?" in text and place is None)
-            if not (valid or mistyped) and guess.intent not in ("stop", "status", "help") and guess.intent != intent \
+            if not has_reference and guess.intent not in ("stop", "status", "help") and guess.intent != intent \
                     and guess.intent_margin >= LEARNED_DECIDES_INTENT \
                     and (intent != "other" or self._says_more_than(text, place_span)):
                 # the intent the examples are sure of, where the rules read another: on fresh corpora the classifier
@@ -474,7 +475,7 @@ class Understander:
         destination = category == "covoiturage"
         address = place.text if place else self._named_place(text, doc, destination=destination)
         if intent == "other" and address is None and not references and "?" in text \
-                and sum(w.folded.isalpha() and len(w.folded) > 2 for w in words(text)) >= 2:
+                and len(self._said(text, place_span)) >= _LEARNED_WORDS - 1:
             # a question the rules and the classifier understood nothing of, about no place and no case (« vous
             # êtes ouverts le week-end ? », « Is this service free? »): what the service does answers it best.
             # In the labelled corpora before v9 such questions were help 36 times, other 20 and status 6; v9 had
@@ -523,7 +524,7 @@ class Understander:
         return intent, guess.category, _learned_confidence(guess.category_margin)
 
     @staticmethod
-    def _said(text: str, place: range) -> list:
+    def _said(text: str, place: range) -> list[Word]:
         """The words of three letters or more outside the place."""
         return [w for w in words(text) if w.start not in place and w.folded.isalpha() and len(w.folded) > 2]
 
