@@ -125,11 +125,12 @@ _RELATIONS = tuple(
               "au bas de", "au bas du", "aux abords de", "aux abords du", "a proximite de", "a proximite du",
               "behind", "near", "next to", "opposite", "outside", "in front of", "by", "along", "beside", "close to")
 )
+_LONGEST_FIRST = sorted(_RELATIONS, key=len, reverse=True)
 
 
 def _place(value: str | None) -> str:
     words = fold(value or "").replace(",", " ").replace("'", "' ").replace("’", "' ").split()
-    for relation in sorted(_RELATIONS, key=len, reverse=True):
+    for relation in _LONGEST_FIRST:
         if len(words) > len(relation) and tuple(words[:len(relation)]) == relation:
             words = words[len(relation):]
             break
